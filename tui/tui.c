@@ -47,7 +47,7 @@
 /* A key from the headless script; resize carries the new size. */
 #define TUI_KEY_RESIZE_TO (KEY_MAX + 1)
 /* Headless waits (hooks for background work): <WAIT=ms> waits ms (cols
- * carries it), <WAITRUN> until t->wake_fd is -1 again (at most
+ * carries it), <WAITRUN> until every t->wake_fd is -1 again (at most
  * TUI_WAITRUN_MS), both calling the views' tick as news arrives. */
 #define TUI_KEY_WAIT (KEY_MAX + 2)
 #define TUI_KEY_WAITRUN (KEY_MAX + 3)
@@ -779,23 +779,44 @@ now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool
+tui_busy(const struct tui *t)
+{
+	for (int i = 0; i < TUI_NWAKE; i++)
+		if (t->wake_fd[i] >= 0)
+			return true;
+	return false;
+}
+
+/* Fill p[0..TUI_NWAKE) with the wake descriptors (-1: poll ignores it). */
+static void
+wake_pollfds(const struct tui *t, struct pollfd *p)
+{
+	for (int i = 0; i < TUI_NWAKE; i++) {
+		p[i].fd = t->wake_fd[i];
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+	}
+}
+
 /* Headless <WAIT=ms> (until_idle false) or <WAITRUN> (until_idle true):
- * poll t->wake_fd, ticking the views on news. */
+ * poll the wake descriptors, ticking the views on news. */
 static void
 headless_wait(struct tui *t, long ms, bool until_idle)
 {
 	long end = now_ms() + ms, left;
 
 	while ((left = end - now_ms()) > 0) {
-		struct pollfd p = { .fd = t->wake_fd, .events = POLLIN };
+		struct pollfd p[TUI_NWAKE];
 
-		if (until_idle && t->wake_fd < 0)
+		if (until_idle && !tui_busy(t))
 			break;
-		if (t->wake_fd < 0) {
+		if (!tui_busy(t)) {
 			poll(NULL, 0, (int)left);
 			continue;
 		}
-		poll(&p, 1, left < 100 ? (int)left : 100);
+		wake_pollfds(t, p);
+		poll(p, TUI_NWAKE, left < 100 ? (int)left : 100);
 		views_tick(t);
 	}
 	views_tick(t);
@@ -985,7 +1006,8 @@ cmd_tui(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	t.wake_fd = -1;
+	for (int i = 0; i < TUI_NWAKE; i++)
+		t.wake_fd[i] = -1;
 	ui_thread = pthread_self();
 	t.views = all_views;
 	t.nviews = (int)(sizeof all_views / sizeof all_views[0]);
@@ -1083,21 +1105,22 @@ cmd_tui(int argc, char **argv)
 		last_draw = now_ms();
 		nodelay(stdscr, TRUE);
 		while (!quit && (frames < 0 || drawn < frames)) {
-			struct pollfd pfd[3] = {
+			struct pollfd pfd[2 + TUI_NWAKE] = {
 				{ .fd = STDIN_FILENO, .events = POLLIN },
 				{ .fd = wake[0], .events = POLLIN },
-				/* hook: a view's background work (t.wake_fd);
-				 * left out for TUI_WAKE_MIN_MS after a draw */
-				{ .fd = -1, .events = POLLIN },
 			};
 			long since = now_ms() - last_draw;
-			int ch, flags = 0, timeout = TUI_REFRESH_MS;
+			int ch, flags = 0, timeout = TUI_REFRESH_MS, npfd = 2;
 
-			if (t.wake_fd >= 0 && since >= TUI_WAKE_MIN_MS)
-				pfd[2].fd = t.wake_fd;
-			else if (t.wake_fd >= 0)
+			/* background work's descriptors are left out for
+			 * TUI_WAKE_MIN_MS after a draw */
+			if (tui_busy(&t) && since >= TUI_WAKE_MIN_MS) {
+				wake_pollfds(&t, pfd + 2);
+				npfd += TUI_NWAKE;
+			} else if (tui_busy(&t)) {
 				timeout = (int)(TUI_WAKE_MIN_MS - since);
-			if (poll(pfd, 3, timeout) > 0 &&
+			}
+			if (poll(pfd, (nfds_t)npfd, timeout) > 0 &&
 			    (pfd[1].revents & POLLIN)) {
 				char drain[64];
 

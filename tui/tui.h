@@ -47,7 +47,11 @@ enum tui_pair {
 	TUI_PAIR_MAP0 = 16,     /* heatmap pairs are allocated from here */
 };
 
+/* Slots of struct tui's wake_fd: one per kind of background work. */
+enum { TUI_WAKE_TRAIN, TUI_WAKE_EVAL, TUI_WAKE_EVENTS, TUI_NWAKE };
+
 struct tui;
+struct nu_model;
 
 /* Called with the text the user typed when a prompt is confirmed. */
 typedef void (*tui_prompt_fn)(struct tui *t, const char *text);
@@ -116,13 +120,22 @@ struct tui {
 	int nviews, view;
 	uint64_t rng;
 
-	/* Hooks for background work (view-train.c).  wake_fd: -1, or a
-	 * descriptor the main loop poll()s beside stdin; when readable it
-	 * calls every view's tick.  The headless <WAITRUN> token waits for it
-	 * to go back to -1.  on_quit: when set, q (from any screen) calls it
+	/* Hooks for background work.  wake_fd[TUI_WAKE_*]: -1, or a
+	 * descriptor the main loop poll()s beside stdin; when one is readable
+	 * it calls every view's tick.  Each kind of background work owns one
+	 * slot.  The headless <WAITRUN> token waits for all of them to go
+	 * back to -1.  on_quit: when set, q (from any screen) calls it
 	 * instead of quitting; it returns TUI_* flags. */
-	int wake_fd;
+	int wake_fd[TUI_NWAKE];
 	int (*on_quit)(struct tui *t);
+
+	/* The model the Evaluation screen has loaded (owned by view-eval.c),
+	 * or NULL; other screens may read it (the Events screen shows its
+	 * output for each event) but never free or keep it past a reload
+	 * of the Evaluation screen, which says so by bumping model_gen. */
+	const struct nu_model *model;
+	const char *model_path;
+	unsigned model_gen;
 };
 
 /* Show text on the message line (printf-style); error=true highlights it. */
@@ -141,6 +154,9 @@ bool tui_set_filter(struct tui *t, const char *text);
 /* Add files, directories or globs to the dataset.  A path that cannot be
  * opened leaves the dataset as it was and says why on the message line. */
 bool tui_add_paths(struct tui *t, const char *const *paths, size_t n);
+
+/* Whether any background work is going (some wake_fd is not -1). */
+bool tui_busy(const struct tui *t);
 
 /* Whether event ev passes the filter. */
 bool tui_selected(const struct tui *t, uint64_t ev);

@@ -7,7 +7,8 @@
  * DESIGN.  The run thread never touches curses or this file's state.  It
  * owns a dataset handle of its own (opened from the same paths as the
  * UI's, which keeps using t->ds) and writes a byte to nu_train_fd() when
- * there is news.  tui.c poll()s that descriptor (t->wake_fd) and calls
+ * there is news.  tui.c poll()s that descriptor
+ * (t->wake_fd[TUI_WAKE_TRAIN]) and calls
  * train_tick on the UI thread, which copies the snapshot and the new batch
  * and epoch records through the run's API; drawing reads only those
  * copies.  Control goes back through nu_train_pause/stop/save.  When the
@@ -153,8 +154,7 @@ run_free(struct tui *t)
 	tr.ne = tr.ecap = 0;
 	tr.have_snap = false;
 	tr.last_msg[0] = '\0';
-	if (t->wake_fd >= 0)
-		t->wake_fd = -1;
+	t->wake_fd[TUI_WAKE_TRAIN] = -1;
 }
 
 static void
@@ -180,7 +180,7 @@ run_join(struct tui *t)
 	enum nu_status st = nu_train_join(tr.run, &cause);
 
 	tr.joined = true;
-	t->wake_fd = -1;
+	t->wake_fd[TUI_WAKE_TRAIN] = -1;
 	t->on_quit = NULL;
 	nu_train_snapshot(tr.run, &tr.snap);
 	if (st != NU_OK) {
@@ -302,7 +302,7 @@ run_start(struct tui *t)
 	tr.have_snap = true;
 	if ((st = nu_train_start(tr.run, &cause)) != NU_OK)
 		goto fail;
-	t->wake_fd = nu_train_fd(tr.run);
+	t->wake_fd[TUI_WAKE_TRAIN] = nu_train_fd(tr.run);
 	t->on_quit = train_on_quit;
 	train_log("training %s: %zu parameters; %llu training, %llu validation, "
 	    "%llu test events; %d epochs -> %s", tr.arch_path, tr.snap.nparams,
