@@ -391,6 +391,22 @@ bad_pair:
 	return 0;
 }
 
+bool
+arch_check_value(const struct arch_key *k, const char *text, char *why,
+    size_t wlen)
+{
+	struct arch_value v = { 0 };
+	int ok;
+
+	if (*text == '\0') {
+		snprintf(why, wlen, "%s has no value", k->name);
+		return false;
+	}
+	ok = parse_value(k, text, &v, why, wlen);
+	free(v.s);
+	return ok != 0;
+}
+
 /* ---- parsing ----------------------------------------------------------------- */
 
 static void

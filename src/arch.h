@@ -110,6 +110,12 @@ const struct arch_value *arch_get(const struct arch_section *s, const char *key)
 /* True when the file set the key (rather than the default applying). */
 bool arch_is_set(const struct arch_section *s, const char *key);
 
+/* Whether text is a valid value of key k (its type and range); when not,
+ * what was expected goes into why.  For editors that check a value as it
+ * is typed, before the whole file is parsed again. */
+bool arch_check_value(const struct arch_key *k, const char *text, char *why,
+    size_t wlen);
+
 /* Describe every kind and key (for `nuscope arch keys`); caller frees. */
 char *arch_describe_keys(const char *kind);
 
