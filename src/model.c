@@ -208,7 +208,8 @@ nu_model_save(const char *path, const struct nu_net *net, const char *arch_text,
 	    attr_f64(f, "best_value", meta->best_value) &&
 	    attr_f64(f, "partial_loss", meta->partial_loss) &&
 	    attr_f64(f, "partial_metric", meta->partial_metric) &&
-	    attr_u64(f, "partial_events", meta->partial_events);
+	    attr_u64(f, "partial_events", meta->partial_events) &&
+	    attr_str(f, "where", meta->where != NULL ? meta->where : "");
 	ok = ok && text_write(f, "/arch", arch_text);
 	ok = ok && tensors_write(f, net, false) && tensors_write(f, net, true);
 	if (ok && opt != NULL) {
@@ -272,39 +273,52 @@ attr_read(hid_t loc, const char *name, hid_t type, void *v)
 	return ok;
 }
 
-/* A string attribute into buf (always terminated). */
-static int
-attr_read_str(hid_t loc, const char *name, char *buf, size_t len)
+/* A fixed-length string attribute as a new string (caller frees); NULL
+ * when absent, not such a string, or out of memory. */
+static char *
+attr_str_dup(hid_t loc, const char *name)
 {
 	hid_t a, t, mt;
 	size_t sz;
-	char *tmp;
-	int ok;
+	char *s;
 
-	buf[0] = '\0';
 	if (H5Aexists(loc, name) <= 0)
-		return 0;
+		return NULL;
 	a = H5Aopen(loc, name, H5P_DEFAULT);
 	t = H5Aget_type(a);
 	if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
 		H5Tclose(t);
 		H5Aclose(a);
-		return 0;
+		return NULL;
 	}
 	sz = H5Tget_size(t);
 	/* one more byte than stored: a NUL-terminated memory type of the same
 	 * size would drop the last character of a NUL-padded string */
 	mt = H5Tcopy(H5T_C_S1);
 	H5Tset_size(mt, sz + 1);
-	tmp = calloc(1, sz + 2);
-	ok = tmp != NULL && H5Aread(a, mt, tmp) >= 0;
-	if (ok)
-		snprintf(buf, len, "%s", tmp);
-	free(tmp);
+	s = calloc(1, sz + 2);
+	if (s != NULL && H5Aread(a, mt, s) < 0) {
+		free(s);
+		s = NULL;
+	}
 	H5Tclose(mt);
 	H5Tclose(t);
 	H5Aclose(a);
-	return ok;
+	return s;
+}
+
+/* A string attribute into buf (always terminated). */
+static int
+attr_read_str(hid_t loc, const char *name, char *buf, size_t len)
+{
+	char *s = attr_str_dup(loc, name);
+
+	buf[0] = '\0';
+	if (s == NULL)
+		return 0;
+	snprintf(buf, len, "%s", s);
+	free(s);
+	return 1;
 }
 
 static char *
@@ -385,6 +399,7 @@ nu_model_free(struct nu_model *m)
 	free(m->hist);
 	free(m->best_params);
 	free(m->best_state);
+	free(m->where);
 	free(m);
 }
 
@@ -485,6 +500,13 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	attr_read(f, "partial_loss", H5T_NATIVE_DOUBLE, &m->meta.partial_loss);
 	attr_read(f, "partial_metric", H5T_NATIVE_DOUBLE, &m->meta.partial_metric);
 	attr_read(f, "partial_events", H5T_NATIVE_UINT64, &m->meta.partial_events);
+	/* files written before the selection was recorded: every event */
+	if ((m->where = attr_str_dup(f, "where")) == NULL &&
+	    (m->where = strdup("")) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	m->meta.where = m->where;
 
 	if (path_exists(f, "/optimizer")) {
 		hid_t g = H5Gopen2(f, "/optimizer", H5P_DEFAULT);

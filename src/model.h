@@ -28,6 +28,11 @@ struct nu_model_meta {
 	/* sums of the epoch in progress, for an exact resume mid-epoch */
 	double partial_loss, partial_metric;
 	uint64_t partial_events;
+	/* the --where text of the events trained on, "" for every event (and
+	 * for files written before the attribute existed); NULL saves as "".
+	 * Borrowed by nu_model_save; in a loaded model it points to
+	 * nu_model.where, never NULL. */
+	const char *where;
 };
 
 struct nu_model {
@@ -41,6 +46,7 @@ struct nu_model {
 	int nhist;
 	float *best_params;     /* [net->nparams] or NULL */
 	float *best_state;      /* [net->nstate] or NULL */
+	char *where;            /* meta.where's text (owned) */
 };
 
 /*

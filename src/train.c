@@ -23,6 +23,7 @@
 #include "opt.h"
 #include "split.h"
 #include "train.h"
+#include "where.h"
 
 #define MAX_WORKERS 16
 
@@ -54,6 +55,7 @@ struct nu_train {
 	float class_w[NU_MAXCLASSES];
 	bool use_class_w;
 	char *output;
+	char *where;            /* the selection's text, "" for every event */
 	char normalise[8];
 	int normalise_max;
 	/* [train] choices */
@@ -319,6 +321,7 @@ save_model(struct nu_train *t, const char *path, int epoch, int batch,
 	meta.partial_loss = t->part_loss;
 	meta.partial_metric = t->part_metric;
 	meta.partial_events = t->part_events;
+	meta.where = t->where;
 	pthread_mutex_lock(&t->mu);
 	meta.best_epoch = t->snap.best_epoch;
 	meta.best_value = t->snap.best_value;
@@ -726,19 +729,30 @@ enum_index(const char *choices, const char *v)
 	return -1;
 }
 
+/* The selection of a run resuming model m (from path): m's own, which
+ * `asked` (the caller's --where, NULL or "" for none) may only repeat. */
 static enum nu_status
-resume_from(struct nu_train *t, const char *path, char **cause)
+resume_where(const struct nu_model *m, const char *path, const char *asked,
+    const char **where, char **cause)
 {
-	struct nu_model *m = NULL;
-	enum nu_status st = nu_model_load(path, &m, cause);
+	const char *stored = m->meta.where;
 
-	if (st != NU_OK)
-		return st;
-	if (strcmp(m->arch->text, t->arch_text) != 0) {
-		nu_model_free(m);
-		return nu_fail(cause, NU_ERR_USAGE, "%s was trained with another "
-		    "architecture; resume with the same architecture file", path);
-	}
+	*where = stored;
+	if (asked == NULL || asked[0] == '\0' || strcmp(asked, stored) == 0)
+		return NU_OK;
+	if (stored[0] == '\0')
+		return nu_fail(cause, NU_ERR_USAGE, "%s was trained on every event, "
+		    "without --where; resume it without --where, not with '%s'", path, asked);
+	return nu_fail(cause, NU_ERR_USAGE, "%s was trained on the events selected by "
+	    "'%s'; resume it with that selection (or without --where, which keeps "
+	    "it), not with '%s'", path, stored, asked);
+}
+
+/* Continue from model m (read from path, already checked against the
+ * architecture): its weights, optimizer state, position and history. */
+static enum nu_status
+resume_from(struct nu_train *t, const struct nu_model *m, char **cause)
+{
 	memcpy(t->net->params, m->net->params, t->net->nparams * sizeof(float));
 	memcpy(t->net->state, m->net->state, t->net->nstate * sizeof(float));
 	if (m->opt_m != NULL)
@@ -759,16 +773,73 @@ resume_from(struct nu_train *t, const char *path, char **cause)
 		memcpy(t->best_state, m->best_state, t->net->nstate * sizeof(float));
 	if (m->nhist > 0) {
 		t->erec = malloc((size_t)m->nhist * sizeof(*t->erec));
-		if (t->erec == NULL) {
-			nu_model_free(m);
+		if (t->erec == NULL)
 			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-		}
 		memcpy(t->erec, m->hist, (size_t)m->nhist * sizeof(*t->erec));
 		t->nerec = t->caperec = m->nhist;
 		t->snap.nepoch_recs = t->nerec;
 	}
-	nu_model_free(m);
 	return NU_OK;
+}
+
+#define SELECT_BLOCK 65536
+
+/*
+ * Keep in t->lab.used only the events t->where selects, reading its
+ * columns a block at a time; counts the selection into the snapshot.
+ */
+static enum nu_status
+select_events(struct nu_train *t, char **cause)
+{
+	struct nu_where *w = NULL;
+	uint64_t n = t->lab.n, selected = 0, task = 0;
+	uint8_t *keep = NULL;
+	char *why = NULL;
+	enum nu_status st;
+
+	t->snap.dataset_events = n;
+	if (t->where[0] == '\0') {
+		for (uint64_t i = 0; i < n; i++)
+			task += t->lab.used[i];
+		t->snap.selected_events = n;
+		t->snap.task_events = task;
+		return NU_OK;
+	}
+	if ((st = nu_where_compile(&w, t->where, cause)) != NU_OK)
+		return st;      /* "where: TEXT: what was expected (at N)" */
+	if ((keep = malloc(SELECT_BLOCK)) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory selecting events");
+		goto out;
+	}
+	for (uint64_t at = 0; at < n; at += SELECT_BLOCK) {
+		size_t k = n - at < SELECT_BLOCK ? (size_t)(n - at) : SELECT_BLOCK;
+
+		if ((st = nu_where_select(w, t->ds, at, k, keep, &why)) != NU_OK) {
+			st = nu_fail(cause, st, "where: %s: %s", t->where,
+			    why ? why : nu_strerror(st));
+			goto out;
+		}
+		for (size_t i = 0; i < k; i++) {
+			selected += keep[i];
+			t->lab.used[at + i] &= keep[i];
+			task += t->lab.used[at + i];
+		}
+	}
+	t->snap.selected_events = selected;
+	t->snap.task_events = task;
+	if (selected == 0)
+		st = nu_fail(cause, NU_ERR_EMPTY, "where: %s selects none of the %llu "
+		    "events of the files", t->where, (unsigned long long)n);
+	else if (task == 0)
+		st = nu_fail(cause, NU_ERR_EMPTY, "where: %s selects %llu of the %llu events "
+		    "of the files, none of which belongs to task %s", t->where,
+		    (unsigned long long)selected, (unsigned long long)n,
+		    nu_task_name(t->net->task));
+out:
+	free(why);
+	free(keep);
+	nu_where_free(w);
+	return st;
 }
 
 enum nu_status
@@ -778,6 +849,8 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	struct nu_train *t;
 	const struct arch_section *tr = a->train >= 0 ? &a->sec[a->train] : NULL;
 	struct arch *defaults = NULL;
+	struct nu_model *rm = NULL;     /* the model resumed */
+	const char *where = opts->where;
 	struct nu_split_opts so;
 	struct nu_loader_opts lo;
 	enum nu_status st;
@@ -838,11 +911,29 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	fcntl(t->pipefd[0], F_SETFL, O_NONBLOCK);
 	fcntl(t->pipefd[1], F_SETFL, O_NONBLOCK);
 
+	/* a resumed run: read first, for the selection its split was made on */
+	if (opts->resume != NULL) {
+		if ((st = nu_model_load(opts->resume, &rm, cause)) != NU_OK)
+			goto fail;
+		if (strcmp(rm->arch->text, t->arch_text) != 0) {
+			st = nu_fail(cause, NU_ERR_USAGE, "%s was trained with another "
+			    "architecture; resume with the same architecture file", opts->resume);
+			goto fail;
+		}
+		if ((st = resume_where(rm, opts->resume, opts->where, &where, cause)) != NU_OK)
+			goto fail;
+	}
+	if ((t->where = strdup(where != NULL ? where : "")) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+
 	if ((st = nu_net_new(&t->net, a, t->seed, cause)) != NU_OK)
 		goto fail;
 	t->nclasses = nu_task_nclasses(t->net->task);
 	t->snap.nparams = t->net->nparams;
-	if ((st = nu_labels_load(ds, t->net->task, &t->lab, cause)) != NU_OK)
+	if ((st = nu_labels_load(ds, t->net->task, &t->lab, cause)) != NU_OK ||
+	    (st = select_events(t, cause)) != NU_OK)
 		goto fail;
 
 	/* the split */
@@ -874,8 +965,23 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		so.nclass_weights = cw->nlist;
 	}
 	so.seed = t->seed;
-	if ((st = nu_split_make(ds, &t->lab, &so, &t->split, cause)) != NU_OK)
+	if ((st = nu_split_make(ds, &t->lab, &so, &t->split, cause)) != NU_OK) {
+		if (t->where[0] != '\0' && cause != NULL && *cause != NULL) {
+			char *c = nu_asprintf("%s; --where '%s' leaves %llu event%s of the "
+			    "task", *cause, t->where, (unsigned long long)t->snap.task_events,
+			    t->snap.task_events == 1 ? "" : "s");
+
+			if (c != NULL) {
+				free(*cause);
+				*cause = c;
+			}
+		}
 		goto fail;
+	}
+	for (int c = 0; t->where[0] != '\0' && c < t->split.nclasses; c++)
+		if (t->split.count[0][c] == 0)
+			nu_log(NU_LOG_WARN, "where: %s leaves no training event of class %s",
+			    t->where, nu_task_class_name(t->net->task, c));
 	t->snap.train_events = t->split.n[0];
 	t->snap.val_events = t->split.n[1];
 	t->snap.test_events = t->split.n[2];
@@ -925,14 +1031,16 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 
 	if ((st = setup_workers(t, batch, opts->micro, cause)) != NU_OK)
 		goto fail;
-	if (opts->resume != NULL && (st = resume_from(t, opts->resume, cause)) != NU_OK)
+	if (rm != NULL && (st = resume_from(t, rm, cause)) != NU_OK)
 		goto fail;
 	t->snap.epochs = t->epochs;
 	t->snap.epoch = t->start_epoch;
+	nu_model_free(rm);
 	arch_free(defaults);
 	*out = t;
 	return NU_OK;
 fail:
+	nu_model_free(rm);
 	arch_free(defaults);
 	nu_train_free(t);
 	return st;
@@ -1079,6 +1187,12 @@ nu_train_join(struct nu_train *t, char **cause)
 	return st;
 }
 
+const char *
+nu_train_where(const struct nu_train *t)
+{
+	return t->where;
+}
+
 const struct nu_net *
 nu_train_net(const struct nu_train *t)
 {
@@ -1221,6 +1335,7 @@ nu_train_free(struct nu_train *t)
 	nu_net_free(t->net);
 	free(t->arch_text);
 	free(t->output);
+	free(t->where);
 	free(t->gsum);
 	free(t->best_params);
 	free(t->best_state);

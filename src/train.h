@@ -63,6 +63,11 @@ struct nu_train_opts {
 	const char *output;     /* model written after every epoch and at the
 	                         * end (NULL: none) */
 	const char *resume;     /* continue the run saved in this model file */
+	const char *where;      /* train on the events this expression selects
+	                         * (nuscope(1), SELECTING EVENTS; where.h);
+	                         * NULL or "" = every event.  Resuming, NULL or
+	                         * "" keeps the model's stored selection and
+	                         * any other text must equal it. */
 };
 
 struct nu_train_snap {
@@ -78,6 +83,10 @@ struct nu_train_snap {
 	size_t nbatch_recs;     /* batch records so far (nu_train_batches) */
 	int nepoch_recs;        /* epoch records so far (nu_train_epochs) */
 	uint64_t train_events, val_events, test_events;
+	/* the selection: events in the files, those the run's expression
+	 * selects (all of them without one), and those of the task's events
+	 * among them, which the split divides */
+	uint64_t dataset_events, selected_events, task_events;
 	size_t nparams;
 };
 
@@ -86,8 +95,11 @@ struct nu_train;
 /*
  * Prepare a run of the architecture a (borrowed for the call) on dataset ds
  * (borrowed for the life of the run; not used by the caller meanwhile):
- * build the network, label and split the events, make the loaders and the
- * optimizer, load the resumed model.
+ * build the network, label the events, keep those opts->where selects,
+ * split them, make the loaders and the optimizer, load the resumed model.
+ * An expression that does not compile, reads a column the files lack,
+ * selects no event of the task or differs from a resumed model's is an
+ * error naming it.
  */
 enum nu_status nu_train_new(struct nu_train **out, const struct arch *a,
     struct nu_dataset *ds, const struct nu_train_opts *opts, char **cause);
@@ -114,6 +126,10 @@ int nu_train_epochs(struct nu_train *t, int from, struct nu_epoch_rec *out, int 
 
 /* Wait for the run thread to end; its status and cause. */
 enum nu_status nu_train_join(struct nu_train *t, char **cause);
+
+/* The run's selection: the --where text it trains on ("" for every
+ * event), the resumed model's when resuming.  Borrowed for the life of t. */
+const char *nu_train_where(const struct nu_train *t);
 
 /* The network (read-only while the run thread lives). */
 const struct nu_net *nu_train_net(const struct nu_train *t);

@@ -2,7 +2,9 @@
  * test-train.c: training runs: a small network overfits 32 events; runs
  * are bit-identical for a seed and thread count; an interrupted run
  * resumed from its checkpoint ends exactly where an uninterrupted one
- * does; checkpoints round-trip; predictions equal validation scores.
+ * does; checkpoints round-trip; predictions equal validation scores;
+ * --where selections narrow the split, are recorded in the model and kept
+ * exactly by a resumed run.
  */
 #include "config.h"
 
@@ -266,6 +268,214 @@ out:
 	free(cause);
 }
 
+/* The selection of the last run prepare() made. */
+static char prepared_where[256];
+
+/* Snapshot counts of a run prepared (not started) with selection `where`;
+ * the status, with the cause in *cause. */
+static enum nu_status
+prepare(const struct arch *a, struct nu_dataset *d, const char *where,
+    const char *resume, struct nu_train_snap *s, char **cause)
+{
+	struct nu_train_opts o = { .threads = 1, .where = where, .resume = resume };
+	struct nu_train *t = NULL;
+	enum nu_status st;
+
+	free(*cause);
+	*cause = NULL;
+	memset(s, 0, sizeof(*s));
+	snprintf(prepared_where, sizeof prepared_where, "(none prepared)");
+	if ((st = nu_train_new(&t, a, d, &o, cause)) == NU_OK) {
+		nu_train_snapshot(t, s);
+		snprintf(prepared_where, sizeof prepared_where, "%s", nu_train_where(t));
+	}
+	nu_train_free(t);
+	return st;
+}
+
+/* The events a selection keeps, counted from the truth columns by hand
+ * (not through the --where code) for the task's own rule. */
+static void
+test_where_counts(void)
+{
+	static const char flav[] = "[net]\nversion = 1\ntask = flavour\nviews = xz\n"
+	    "[flatten]\n[dense]\nunits = 1\nactivation = sigmoid\n"
+	    "[train]\nbatch = 16\nepochs = 1\nfractions = 0.6, 0.2, 0.2\nseed = 4\n"
+	    "split = stratified\n";
+	struct arch *a = support_parse(small), *f = support_parse(flav);
+	struct arch *thin = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n"
+	    "[dense]\nunits = 1\nactivation = sigmoid\n[train]\nfractions = 0.3, 0.3, 0.4\n");
+	uint64_t n = nu_dataset_nevents(ds), lt10 = 0, flavour = 0, qe_or_hard = 0;
+	uint32_t *code = malloc(n * sizeof(*code));
+	float *enu = malloc(n * sizeof(*enu)), *elep = malloc(n * sizeof(*elep));
+	struct nu_train_snap s;
+	char *cause = NULL;
+	enum nu_status st;
+
+	if (a == NULL || f == NULL || thin == NULL || code == NULL || enu == NULL || elep == NULL ||
+	    nu_dataset_read_column(ds, NU_COL_INTERACTION, 0, n, NU_CT_U32, code, NULL) ||
+	    nu_dataset_read_column(ds, NU_COL_NUENERGY, 0, n, NU_CT_F32, enu, NULL) ||
+	    nu_dataset_read_column(ds, NU_COL_LEPENERGY, 0, n, NU_CT_F32, elep, NULL)) {
+		CHECK(0, "the fixture's truth columns read");
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		lt10 += enu[i] < 10.0f;
+		flavour += code[i] <= 7;
+		qe_or_hard += code[i] <= 7 && (code[i] == 0 || code[i] == 4 || elep[i] > 3.0f);
+	}
+	printf("# %llu events: %llu below 10 GeV, %llu of task flavour, %llu of them QE "
+	    "or E_lep > 3\n", (unsigned long long)n, (unsigned long long)lt10,
+	    (unsigned long long)flavour, (unsigned long long)qe_or_hard);
+	CHECK(lt10 > 0 && lt10 < n && qe_or_hard > 0 && qe_or_hard < flavour,
+	    "the fixture makes both selections real cuts");
+
+	/* numu-cc uses every event: the selection is the task's sample */
+	st = prepare(a, ds, NULL, NULL, &s, &cause);
+	CHECK(st == NU_OK && s.dataset_events == n && s.selected_events == n &&
+	    s.task_events == n && s.train_events + s.val_events + s.test_events == n,
+	    "no selection: all %llu events split", (unsigned long long)n);
+	CHECK(strcmp(prepared_where, "") == 0, "and the run's selection is empty");
+	st = prepare(a, ds, "", NULL, &s, &cause);
+	CHECK(st == NU_OK && s.selected_events == n && s.train_events == (uint64_t)llround(0.5 * (double)n),
+	    "an empty expression selects every event too");
+	st = prepare(a, ds, "nuenergy < 10", NULL, &s, &cause);
+	CHECK(st == NU_OK, "nuenergy < 10 prepares%s%s", cause ? ": " : "", cause ? cause : "");
+	CHECK(strcmp(prepared_where, "nuenergy < 10") == 0, "the run reports its selection");
+	CHECK_EQ_INT(s.dataset_events, n, "events in the files");
+	CHECK_EQ_INT(s.selected_events, lt10, "selected: the events below 10 GeV");
+	CHECK_EQ_INT(s.task_events, lt10, "all of them of task numu-cc");
+	CHECK_EQ_INT(s.train_events + s.val_events + s.test_events, lt10,
+	    "the split divides exactly the selected events");
+	CHECK_EQ_INT(s.train_events, llround(0.5 * (double)lt10), "training part: half of them");
+	CHECK_EQ_INT(s.val_events, llround(0.7 * (double)lt10) - llround(0.5 * (double)lt10),
+	    "validation part: the next 20%%");
+
+	/* flavour uses codes 0-7 only: the selection and the task intersect */
+	st = prepare(f, ds, "mode == QE || lepenergy > 3", NULL, &s, &cause);
+	CHECK(st == NU_OK, "flavour with a selection prepares%s%s", cause ? ": " : "",
+	    cause ? cause : "");
+	CHECK_EQ_INT(s.task_events, qe_or_hard,
+	    "task events: codes 0-7 that are QE or have E_lep > 3");
+	CHECK(s.selected_events >= qe_or_hard && s.selected_events <= n,
+	    "selected counts events outside the task too (%llu)",
+	    (unsigned long long)s.selected_events);
+	CHECK_EQ_INT(s.train_events + s.val_events + s.test_events, qe_or_hard,
+	    "the stratified split divides exactly those");
+
+	/* mistakes */
+	st = prepare(a, ds, "nuenergy >", NULL, &s, &cause);
+	CHECK(st == NU_ERR_USAGE, "an expression that does not compile is refused");
+	CHECK_STR_HAS(cause, "where: nuenergy >: the expression ends too soon",
+	    "naming it and what was expected");
+	st = prepare(a, ds, "nuenergy > 1000", NULL, &s, &cause);
+	CHECK(st == NU_ERR_EMPTY, "a selection of no event is refused");
+	CHECK_STR_HAS(cause, "where: nuenergy > 1000 selects none of the 650 events",
+	    "saying so");
+	st = prepare(f, ds, "interaction == 13", NULL, &s, &cause);
+	CHECK(st == NU_ERR_EMPTY, "a selection outside the task is refused");
+	CHECK_STR_HAS(cause, "none of which belongs to task flavour", "saying so");
+	st = prepare(thin, ds, "event < 1", NULL, &s, &cause);
+	CHECK(st == NU_ERR_EMPTY, "a selection too small for a training part is refused");
+	CHECK_STR_HAS(cause, "the training part is empty", "by the split");
+	CHECK_STR_HAS(cause, "--where 'event < 1' leaves 1 event of the task",
+	    "which names the selection");
+	{
+		struct nu_dataset *opt = support_fixture("variants/missing-optional.h5");
+
+		st = prepare(a, opt, "vtxx > 0", NULL, &s, &cause);
+		CHECK(st == NU_ERR_NOT_FOUND, "a column the file lacks is refused");
+		CHECK_STR_HAS(cause, "where: vtxx > 0: ", "naming the expression");
+		CHECK_STR_HAS(cause, "missing-optional.h5: column /neutrino/vtxx is missing",
+		    "the file and the column");
+		st = prepare(a, opt, "run > 0 || nuenergy >= 0", NULL, &s, &cause);
+		CHECK(st == NU_OK && s.selected_events == 40,
+		    "columns that are there select on the same file");
+		nu_dataset_free(opt);
+	}
+out:
+	free(code);
+	free(enu);
+	free(elep);
+	free(cause);
+	arch_free(a);
+	arch_free(f);
+	arch_free(thin);
+}
+
+/* A run on a selection, interrupted and resumed (keeping the stored
+ * selection), ends with the weights of an uninterrupted run; the model
+ * records the selection; a resume may not change it. */
+static void
+test_where_resume(void)
+{
+	struct arch *a = support_parse(small);
+	const char *sel = "nuenergy < 20 && run >= 0";
+	char pa[128], pc[128], pn[128];
+	struct nu_train_opts o = { .threads = 2, .epochs = 8, .where = sel };
+	struct nu_train *ta, *tc = NULL, *tr = NULL;
+	struct nu_model *m = NULL;
+	struct nu_train_snap s;
+	char *cause = NULL;
+	enum nu_status st;
+
+	snprintf(pa, sizeof pa, "%s/wa.h5", dir);
+	snprintf(pc, sizeof pc, "%s/wc.h5", dir);
+	snprintf(pn, sizeof pn, "%s/a.h5", dir);      /* test_determinism_resume's */
+	o.output = pa;
+	ta = run(a, &o, 0, &st);
+	CHECK(ta != NULL && st == NU_OK, "run A on a selection: 8 epochs");
+	CHECK(nu_model_load(pa, &m, &cause) == NU_OK && strcmp(m->meta.where, sel) == 0,
+	    "the model records the selection: '%s'", m ? m->meta.where : cause);
+	nu_model_free(m);
+	m = NULL;
+
+	o.output = pc;
+	tc = run(a, &o, 40, &st);
+	if (tc != NULL)
+		nu_train_snapshot(tc, &s);
+	CHECK(tc != NULL && st == NU_OK && s.state == NU_RUN_STOPPED &&
+	    s.epoch < 7, "run C stopped at epoch %d of 8", s.epoch + 1);
+	CHECK(nu_model_load(pc, &m, &cause) == NU_OK && strcmp(m->meta.where, sel) == 0 &&
+	    m->meta.batch > 0, "its checkpoint records the selection, mid-epoch (batch %d)",
+	    m ? m->meta.batch : -1);
+	nu_model_free(m);
+	m = NULL;
+
+	/* the stored selection, without repeating it */
+	o.where = NULL;
+	o.resume = pc;
+	o.output = NULL;
+	tr = run(a, &o, 0, &st);
+	CHECK(tr != NULL && st == NU_OK, "run C resumed without --where");
+	CHECK(tr != NULL && strcmp(nu_train_where(tr), sel) == 0,
+	    "the resumed run uses the stored selection");
+	CHECK(ta && tr && same_params(nu_train_net(ta), nu_train_net(tr)),
+	    "resumed on the selection: exactly the weights of the uninterrupted run");
+
+	/* the same text again is fine; another one, or one added, is not */
+	st = prepare(a, ds, sel, pc, &s, &cause);
+	CHECK(st == NU_OK, "resume with the same --where%s%s", cause ? ": " : "",
+	    cause ? cause : "");
+	CHECK(strcmp(prepared_where, sel) == 0, "which it keeps");
+	st = prepare(a, ds, "nuenergy < 5", pc, &s, &cause);
+	CHECK(st == NU_ERR_USAGE, "resume with another --where is refused");
+	CHECK_STR_HAS(cause, "was trained on the events selected by 'nuenergy < 20 && run >= 0'",
+	    "saying which selection it was trained on");
+	CHECK_STR_HAS(cause, "not with 'nuenergy < 5'", "and which was asked for");
+	st = prepare(a, ds, "nuenergy < 5", pn, &s, &cause);
+	CHECK(st == NU_ERR_USAGE, "a selection added to a run on every event is refused");
+	CHECK_STR_HAS(cause, "a.h5 was trained on every event, without --where", "saying so");
+	CHECK(nu_model_load(pn, &m, &cause) == NU_OK && strcmp(m->meta.where, "") == 0,
+	    "a model of every event records an empty selection");
+	nu_model_free(m);
+	nu_train_free(ta);
+	nu_train_free(tc);
+	nu_train_free(tr);
+	free(cause);
+	arch_free(a);
+}
+
 static void
 test_errors(void)
 {
@@ -312,6 +522,8 @@ main(void)
 	test_determinism_resume();
 	test_pause();
 	test_errors();
+	test_where_counts();
+	test_where_resume();
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		printf("# could not remove %s\n", dir);
