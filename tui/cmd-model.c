@@ -83,17 +83,23 @@ dump(const char *path, bool json)
 		printf("{\"format\": \"nuscope-model\", \"task\": \"%s\", \"views\": \"%s\", "
 		    "\"branches\": \"%s\", \"merge\": \"%s\", \"input\": [%d, 100, 80],\n"
 		    " \"parameters\": %zu, \"epoch\": %d, \"step\": %llu, \"normalise\": \"%s\", "
-		    "\"normalise_max\": %d, \"threshold\": %.9g,\n \"layers\": [",
+		    "\"normalise_max\": %d, \"threshold\": %.9g, \"where\": ",
 		    nu_task_name(net->task), net->views == 3 ? "both" : net->views == 1 ? "xz" : "yz",
 		    modes[net->mode], merges[net->merge], net->nviews, net->nparams,
 		    m->meta.epoch, (unsigned long long)m->meta.step, m->meta.normalise,
 		    m->meta.normalise_max, m->meta.threshold);
+		json_str(stdout, m->meta.where);
+		printf(",\n \"layers\": [");
 	} else {
 		printf("%s: task %s, %s branches, merge %s, %zu parameters\n", path,
 		    nu_task_name(net->task), modes[net->mode], merges[net->merge], net->nparams);
 		printf("trained %d epochs (%llu steps), pixels scaled by %s (max %d), "
 		    "threshold %g\n", m->meta.epoch, (unsigned long long)m->meta.step,
 		    m->meta.normalise, m->meta.normalise_max, m->meta.threshold);
+		if (m->meta.where[0] != '\0')
+			printf("trained on the events selected by --where '%s'\n", m->meta.where);
+		else
+			printf("trained on every event (no --where)\n");
 	}
 	for (int i = 0; i < net->nnodes; i++) {
 		const struct nu_net_node *nd = &net->node[i];

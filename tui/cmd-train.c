@@ -17,6 +17,7 @@
 #include "dataset.h"
 #include "term.h"
 #include "train.h"
+#include "where.h"
 
 static const char train_help[] =
     "usage: nuscope train [OPTIONS] ARCH FILE|DIR|GLOB...\n"
@@ -29,7 +30,9 @@ static const char train_help[] =
     "options:\n"
     "  -o, --output FILE   model file (default: ARCH's name with .h5)\n"
     "  --epochs N          train N epochs instead of the file's number\n"
-    "  --resume FILE       continue the run saved in FILE\n"
+    "  --resume FILE       continue the run saved in FILE (and its --where)\n"
+    "  --where EXPR        train only on the events EXPR selects (see nuscope(1));\n"
+    "                      the model records it\n"
     "  --threads N         compute threads (default 2)\n"
     "  --micro N           events per thread pass (default 16)\n"
     "  --memory MB         pixels held in memory before streaming (default 4096)\n"
@@ -106,6 +109,7 @@ cmd_train(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "epochs", required_argument, NULL, 'e' },
 		{ "resume", required_argument, NULL, 'r' },
+		{ "where", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "micro", required_argument, NULL, 'm' },
 		{ "memory", required_argument, NULL, 'M' },
@@ -142,6 +146,7 @@ cmd_train(int argc, char **argv)
 			to.epochs = (int)v;
 			break;
 		case 'r': to.resume = optarg; break;
+		case 'w': to.where = optarg; break;
 		case 't':
 			if ((v = parse_num("--threads", optarg, 1, 16)) < 0)
 				goto usage;
@@ -175,6 +180,19 @@ cmd_train(int argc, char **argv)
 		    train_help);
 		goto usage;
 	}
+	if (to.where != NULL && to.where[0] != '\0') {
+		/* a mistake in the expression is a usage error, found before
+		 * the files are opened; the run compiles it again */
+		struct nu_where *w = NULL;
+
+		if (nu_where_compile(&w, to.where, &cause) != NU_OK) {
+			fprintf(stderr, "nuscope train: %s\n", cause);
+			free(cause);
+			free(output);
+			return EXIT_USAGE;
+		}
+		nu_where_free(w);
+	}
 	if ((st = arch_load(&a, argv[optind], &cause)) != NU_OK) {
 		fprintf(stderr, "nuscope train: %s\n", cause);
 		goto out;
@@ -197,8 +215,20 @@ cmd_train(int argc, char **argv)
 		goto out;
 	}
 	nu_train_snapshot(t, &snap);
-	fprintf(stderr, "training %s: %zu parameters; %llu training, %llu validation, "
-	    "%llu test events; %d epochs -> %s\n", argv[optind], snap.nparams,
+	fprintf(stderr, "training %s: %zu parameters; ", argv[optind], snap.nparams);
+	if (nu_train_where(t)[0] != '\0') {
+		fprintf(stderr, "selected %llu of %llu events by '%s'%s",
+		    (unsigned long long)snap.selected_events,
+		    (unsigned long long)snap.dataset_events, nu_train_where(t),
+		    to.resume != NULL && (to.where == NULL || to.where[0] == '\0') ?
+		    " (the resumed model's)" : "");
+		if (snap.task_events != snap.selected_events)
+			fprintf(stderr, ", %llu of them of task %s",
+			    (unsigned long long)snap.task_events,
+			    nu_task_name(nu_train_net(t)->task));
+		fprintf(stderr, "; ");
+	}
+	fprintf(stderr, "%llu training, %llu validation, %llu test events; %d epochs -> %s\n",
 	    (unsigned long long)snap.train_events, (unsigned long long)snap.val_events,
 	    (unsigned long long)snap.test_events, snap.epochs, output);
 
