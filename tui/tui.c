@@ -64,6 +64,7 @@ struct script_key {
 static const struct tui_view *const all_views[] = {
 	&tui_view_data,
 	&tui_view_events,
+	&tui_view_arch,
 	&tui_view_train,
 	&tui_view_eval,
 };
@@ -425,9 +426,49 @@ tui_prompt(struct tui *t, const char *label, const char *initial,
 	t->prompt.label = label;
 	t->prompt.done = done;
 	t->prompt.complete_paths = complete_paths;
+	t->prompt.check = NULL;
+	t->prompt.choices = NULL;
 	snprintf(t->prompt.buf, sizeof t->prompt.buf, "%s",
 	    initial != NULL ? initial : "");
 	t->prompt.len = strlen(t->prompt.buf);
+}
+
+void
+tui_prompt_checked(struct tui *t, const char *label, const char *initial,
+    const char *choices, tui_check_fn check, tui_prompt_fn done)
+{
+	tui_prompt(t, label, initial, false, done);
+	t->prompt.check = check;
+	t->prompt.choices = choices;
+}
+
+/* Tab in a prompt with choices: the next choice after the one typed (or
+ * the first that starts with what is typed). */
+static void
+prompt_cycle(struct tui *t)
+{
+	const char *c = t->prompt.choices, *pick = NULL, *first = c;
+	size_t len = t->prompt.len, n;
+
+	for (const char *p = c; p != NULL && *p != '\0'; ) {
+		n = strcspn(p, "|");
+		if (n == len && strncmp(p, t->prompt.buf, len) == 0) {
+			/* typed exactly: the next one, wrapping */
+			pick = p[n] == '|' ? p + n + 1 : first;
+			break;
+		}
+		if (pick == NULL && n > len && strncmp(p, t->prompt.buf, len) == 0)
+			pick = p;
+		p = p[n] == '|' ? p + n + 1 : NULL;
+	}
+	if (pick == NULL)
+		pick = first;
+	n = strcspn(pick, "|");
+	if (n >= sizeof t->prompt.buf)
+		return;
+	memcpy(t->prompt.buf, pick, n);
+	t->prompt.buf[n] = '\0';
+	t->prompt.len = n;
 }
 
 /* Tab: complete the path typed so far to the longest common prefix of the
@@ -483,6 +524,14 @@ prompt_key(struct tui *t, int ch)
 		t->prompt.active = false;
 		return TUI_REDRAW;
 	case '\n': case '\r': case KEY_ENTER:
+		if (t->prompt.check != NULL) {
+			char why[256];
+
+			if (!t->prompt.check(t, t->prompt.buf, why, sizeof why)) {
+				tui_message(t, true, "%s", why);
+				return TUI_REDRAW;
+			}
+		}
 		t->prompt.active = false;
 		t->prompt.done(t, t->prompt.buf);
 		return TUI_REDRAW;
@@ -500,6 +549,8 @@ prompt_key(struct tui *t, int ch)
 	case '\t':
 		if (t->prompt.complete_paths)
 			prompt_complete(t);
+		else if (t->prompt.choices != NULL)
+			prompt_cycle(t);
 		return TUI_REDRAW;
 	default:
 		if (ch >= 32 && ch < 256 && ch != 127 &&
@@ -547,9 +598,23 @@ draw_status(struct tui *t)
 {
 	int y = LINES - 1;
 
-	/* the message line */
+	/* the message line; under a checked prompt, what its text lacks */
 	move(LINES - 2, 0);
 	clrtoeol();
+	if (t->prompt.active && t->prompt.check != NULL) {
+		char why[256];
+		bool fine = t->prompt.check(t, t->prompt.buf, why, sizeof why);
+
+		if (fine)
+			snprintf(t->message, sizeof t->message, "ok%s%s",
+			    t->prompt.choices ? "  (Tab: " : "",
+			    t->prompt.choices ? t->prompt.choices : "");
+		else
+			snprintf(t->message, sizeof t->message, "%s", why);
+		if (fine && t->prompt.choices)
+			strncat(t->message, ")", sizeof t->message - strlen(t->message) - 1);
+		t->message_error = !fine;
+	}
 	if (t->message_error)
 		attrset(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
 	tui_put(LINES - 2, 0, COLS, t->message);
@@ -584,7 +649,9 @@ draw_help(struct tui *t)
 {
 	const struct tui_view *v = t->views[t->view];
 	const char *global[] = {
-		"1-4 or initial    switch screen (d Data, e Events, t Training, v Evaluation)",
+		"1-5               switch screen",
+		"d e a t v         the same (Data, Events, Architecture, Training,",
+		"                    Evaluation) where the screen has no such key",
 		"?                 this help (any key closes it)",
 		"q                 quit",
 		"Esc               cancel a prompt",

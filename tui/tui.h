@@ -56,6 +56,11 @@ struct nu_model;
 /* Called with the text the user typed when a prompt is confirmed. */
 typedef void (*tui_prompt_fn)(struct tui *t, const char *text);
 
+/* Checks a prompt's text as it is typed: true when it would be accepted,
+ * else what is wrong goes into why. */
+typedef bool (*tui_check_fn)(struct tui *t, const char *text, char *why,
+    size_t wlen);
+
 struct tui_view {
 	const char *name;       /* "Data": the title bar and help */
 	int mnemonic;           /* 'd': switches here, as does its number */
@@ -77,6 +82,7 @@ struct tui_view {
 
 extern const struct tui_view tui_view_data;
 extern const struct tui_view tui_view_events;
+extern const struct tui_view tui_view_arch;
 extern const struct tui_view tui_view_train;
 extern const struct tui_view tui_view_eval;
 
@@ -114,6 +120,8 @@ struct tui {
 		size_t len;
 		tui_prompt_fn done;
 		bool complete_paths;    /* Tab completes file names */
+		tui_check_fn check;     /* NULL, or checks every keystroke */
+		const char *choices;    /* NULL, or "a|b|c" that Tab cycles */
 	} prompt;
 
 	const struct tui_view *const *views;
@@ -146,6 +154,12 @@ void tui_message(struct tui *t, bool error, const char *fmt, ...)
 void tui_prompt(struct tui *t, const char *label, const char *initial,
     bool complete_paths, tui_prompt_fn done);
 
+/* A prompt whose text is checked as it is typed: the message line says
+ * what is wrong, and Enter is refused until check accepts.  choices, when
+ * not NULL ("a|b|c"), are what Tab cycles through. */
+void tui_prompt_checked(struct tui *t, const char *label, const char *initial,
+    const char *choices, tui_check_fn check, tui_prompt_fn done);
+
 /* Replace the filter with text (empty or NULL clears it).  On a compile or
  * read error the old filter stays and the cause goes to the message line.
  * Returns true when the filter changed. */
@@ -154,6 +168,20 @@ bool tui_set_filter(struct tui *t, const char *text);
 /* Add files, directories or globs to the dataset.  A path that cannot be
  * opened leaves the dataset as it was and says why on the message line. */
 bool tui_add_paths(struct tui *t, const char *const *paths, size_t n);
+
+/* The architecture the Architecture screen edits and the Training screen
+ * trains (view-arch.c owns it; loaded from the seed1 preset on first use).
+ * NULL only when out of memory. */
+struct arched *tui_arch(struct tui *t);
+/* Open a prompt for key `key` (index into the kind's keys) of section
+ * sec, checked as typed; tui_arch_cycle sets an enum or yes/no key to its
+ * next choice at once (other keys get the prompt).  Both keep undo. */
+void tui_arch_edit(struct tui *t, int sec, int key);
+void tui_arch_cycle(struct tui *t, int sec, int key);
+/* Its name for display: "preset seed1.arch", or the file's path. */
+const char *tui_arch_label(char *buf, size_t len);
+/* Replace the architecture with a file's (errors to the message line). */
+void tui_arch_open(struct tui *t, const char *path);
 
 /* Whether any background work is going (some wake_fd is not -1). */
 bool tui_busy(const struct tui *t);

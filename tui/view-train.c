@@ -1,8 +1,13 @@
 /*
- * view-train.c: the Training screen: a small form (architecture file,
- * model output, epochs, threads), a run of src/train.c on its own thread,
- * and its live progress: bars, loss and metric curves, speed, ETA, the
- * best epoch, the run's message and a log of epoch lines.
+ * view-train.c: the Training screen: a form of how to train (the task
+ * and the [train] keys of the architecture the Architecture screen holds,
+ * the events, the model output and the threads), a run of src/train.c on
+ * its own thread, and its live progress: bars, loss and metric curves,
+ * speed, ETA, the best epoch, the run's message and a log of epoch lines.
+ *
+ * The form's task and hyper-parameters are keys of the shared
+ * architecture (tui_arch): editing them here edits it there, with the same
+ * checks, and what is trained is exactly its text, saved or not.
  *
  * DESIGN.  The run thread never touches curses or this file's state.  It
  * owns a dataset handle of its own (opened from the same paths as the
@@ -32,21 +37,20 @@
 #include <curses.h>
 
 #include "arch.h"
+#include "archedit.h"
 #include "train.h"
 #include "tui.h"
 
-#define TRAIN_DEFAULT_ARCH "assets/arch/seed1.arch"
 #define TRAIN_LOG_LINES 128
 #define TRAIN_LOG_WIDTH 200
 
 static struct {
-	bool init;
-	char arch_path[1024];
 	char output[1024];
 	bool output_set;        /* typed by the user: not derived from arch */
-	int epochs;             /* 0: the architecture's */
 	int threads;            /* 0: the trainer's default (2) */
 	int smooth;             /* index into smooth_alpha */
+	bool all_events;        /* ignore the Data screen's filter */
+	int field;              /* selected field of the form */
 
 	/* the run: alive while run != NULL && !joined */
 	struct nu_train *run;
@@ -54,6 +58,7 @@ static struct {
 	struct arch *arch;
 	bool joined, pause_req, confirm_quit, classify;
 	char run_output[1024];
+	char run_arch[1024];    /* what the run trains: the editor's file name */
 
 	/* copies made on the UI thread by train_tick */
 	struct nu_train_snap snap;
@@ -91,16 +96,20 @@ running(void)
 	return tr.run != NULL && !tr.joined;
 }
 
-/* output path from the architecture's file name: dir/seed1.arch -> seed1.h5 */
+/* The output path from the architecture's file name (dir/seed1.arch ->
+ * seed1.h5), unless the user typed one. */
 static void
-derive_output(void)
+derive_output(struct tui *t)
 {
-	const char *base = strrchr(tr.arch_path, '/');
+	const struct arched *e = tui_arch(t);
+	const char *name, *base;
 	size_t n;
 
-	if (tr.output_set)
+	if (tr.output_set || e == NULL)
 		return;
-	base = base != NULL ? base + 1 : tr.arch_path;
+	name = e->name;
+	base = strrchr(name, '/');
+	base = base != NULL ? base + 1 : name;
 	n = strlen(base);
 	if (n > 5 && strcmp(base + n - 5, ".arch") == 0)
 		n -= 5;
@@ -108,17 +117,6 @@ derive_output(void)
 		tr.output[0] = '\0';
 	else
 		snprintf(tr.output, sizeof tr.output, "%.*s.h5", (int)n, base);
-}
-
-static void
-ensure_init(void)
-{
-	if (tr.init)
-		return;
-	tr.init = true;
-	if (access(TRAIN_DEFAULT_ARCH, R_OK) == 0)
-		snprintf(tr.arch_path, sizeof tr.arch_path, "%s", TRAIN_DEFAULT_ARCH);
-	derive_output();
 }
 
 /* The checkpoint path for `w`: out.h5 -> out.ckpt.h5, else out + .ckpt.h5 */
@@ -264,7 +262,8 @@ run_start(struct tui *t)
 {
 	struct nu_train_opts o = { 0 };
 	struct nu_open_opts oo = { .skip_bad = true };
-	char *cause = NULL;
+	struct arched *e = tui_arch(t);
+	char *cause = NULL, *text = NULL;
 	enum nu_status st;
 
 	if (running()) {
@@ -276,16 +275,26 @@ run_start(struct tui *t)
 		    "screen (1, then a)");
 		return;
 	}
-	if (tr.arch_path[0] == '\0') {
-		tui_message(t, true, "no architecture file: A sets one");
+	if (e == NULL || e->net == NULL) {
+		tui_message(t, true, "the architecture is not a valid network: %s "
+		    "(the Architecture screen, 3, shows where)",
+		    e != NULL && e->error != NULL ? e->error : "out of memory");
 		return;
 	}
+	derive_output(t);
 	if (tr.output[0] == '\0') {
 		tui_message(t, true, "no model output path: O sets one");
 		return;
 	}
 	run_free(t);
-	if ((st = arch_load(&tr.arch, tr.arch_path, &cause)) != NU_OK)
+	snprintf(tr.run_arch, sizeof tr.run_arch, "%s%s", e->name,
+	    e->dirty ? " (as edited)" : "");
+	/* what is trained is the editor's text, parsed as a file would be */
+	if ((text = arched_text(e, NULL)) == NULL) {
+		st = nu_fail(&cause, NU_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((st = arch_parse(&tr.arch, e->name, text, strlen(text), &cause)) != NU_OK)
 		goto fail;
 	st = nu_dataset_open(&tr.ds, (const char *const *)t->paths, t->npaths,
 	    &oo, &cause);
@@ -293,8 +302,8 @@ run_start(struct tui *t)
 		goto fail;
 	snprintf(tr.run_output, sizeof tr.run_output, "%s", tr.output);
 	o.output = tr.run_output;
-	o.epochs = tr.epochs;
 	o.threads = tr.threads;
+	o.where = tr.all_events ? NULL : t->where_text;
 	if ((st = nu_train_new(&tr.run, tr.arch, tr.ds, &o, &cause)) != NU_OK)
 		goto fail;
 	tr.classify = nu_task_nclasses(nu_train_net(tr.run)->task) > 0;
@@ -304,18 +313,23 @@ run_start(struct tui *t)
 		goto fail;
 	t->wake_fd[TUI_WAKE_TRAIN] = nu_train_fd(tr.run);
 	t->on_quit = train_on_quit;
-	train_log("training %s: %zu parameters; %llu training, %llu validation, "
-	    "%llu test events; %d epochs -> %s", tr.arch_path, tr.snap.nparams,
+	train_log("training %s: %zu parameters, %d epochs -> %s", tr.run_arch,
+	    tr.snap.nparams, tr.snap.epochs, tr.run_output);
+	train_log("events: %llu training, %llu validation, %llu test%s%s%s",
 	    (unsigned long long)tr.snap.train_events,
 	    (unsigned long long)tr.snap.val_events,
-	    (unsigned long long)tr.snap.test_events, tr.snap.epochs, tr.run_output);
+	    (unsigned long long)tr.snap.test_events,
+	    o.where != NULL ? " (selected by '" : "", o.where != NULL ? o.where : "",
+	    o.where != NULL ? "')" : "");
 	tui_message(t, false, "training started: p pauses, x stops, w saves a "
 	    "checkpoint");
+	free(text);
 	return;
 fail:
 	tui_message(t, true, "%s", cause != NULL ? cause : nu_strerror(st));
 	train_log("not started: %s", cause != NULL ? cause : nu_strerror(st));
 	free(cause);
+	free(text);
 	/* a run made but not started has no thread to join */
 	run_free(t);
 }
@@ -352,22 +366,117 @@ train_fini(struct tui *t)
 
 /* ---- the form ---------------------------------------------------------- */
 
-static void
-arch_done(struct tui *t, const char *text)
+enum field_kind { F_KEY, F_OUTPUT, F_THREADS, F_EVENTS };
+
+/* The form's fields: keys of [net] or [train], and the run's own. */
+static const struct field {
+	const char *label;
+	enum field_kind kind;
+	bool net;               /* F_KEY: in [net], else in [train] */
+	const char *key;
+	int files;              /* 1: only with split = files, -1: only without */
+} fields[] = {
+	{ "task", F_KEY, true, "task", 0 },
+	{ "epochs", F_KEY, false, "epochs", 0 },
+	{ "batch", F_KEY, false, "batch", 0 },
+	{ "optimizer", F_KEY, false, "optimizer", 0 },
+	{ "lr", F_KEY, false, "lr", 0 },
+	{ "schedule", F_KEY, false, "schedule", 0 },
+	{ "balance", F_KEY, false, "balance", 0 },
+	{ "split", F_KEY, false, "split", 0 },
+	{ "fractions", F_KEY, false, "fractions", -1 },
+	{ "train files", F_KEY, false, "train_files", 1 },
+	{ "val files", F_KEY, false, "val_files", 1 },
+	{ "test files", F_KEY, false, "test_files", 1 },
+	{ "early stop", F_KEY, false, "early_stop", 0 },
+	{ "monitor", F_KEY, false, "monitor", 0 },
+	{ "seed", F_KEY, false, "seed", 0 },
+	{ "output", F_OUTPUT, false, NULL, 0 },
+	{ "threads", F_THREADS, false, NULL, 0 },
+	{ "events", F_EVENTS, false, NULL, 0 },
+};
+#define NFIELDS ((int)(sizeof fields / sizeof fields[0]))
+#define FORM_COLS 3
+
+/* Section and key index of a key field in the shared architecture. */
+static bool
+field_key(struct tui *t, const struct field *f, int *sec, int *key)
 {
-	snprintf(tr.arch_path, sizeof tr.arch_path, "%s", text);
-	derive_output();
-	if (text[0] != '\0' && access(text, R_OK) != 0)
-		tui_message(t, true, "%s: %s", text, strerror(errno));
+	const struct arched *e = tui_arch(t);
+
+	if (e == NULL || f->kind != F_KEY)
+		return false;
+	*sec = f->net ? 0 : arched_find(e, ARCH_ROLE_TRAIN);
+	if (*sec < 0)
+		return false;
+	*key = arch_key_index(e->sec[*sec].kind, f->key);
+	return true;
+}
+
+static bool
+split_files(struct tui *t)
+{
+	int sec, key;
+
+	return field_key(t, &fields[7], &sec, &key) &&
+	    strcmp(arched_value(tui_arch(t), sec, key), "files") == 0;
+}
+
+/* The fields shown now (fractions or the file lists, by the split). */
+static int
+visible_fields(struct tui *t, int *idx)
+{
+	bool files = split_files(t);
+	int n = 0;
+
+	for (int i = 0; i < NFIELDS; i++)
+		if (fields[i].files == 0 || (fields[i].files > 0) == files)
+			idx[n++] = i;
+	return n;
+}
+
+static void
+field_text(struct tui *t, const struct field *f, char *buf, size_t len)
+{
+	int sec, key;
+
+	switch (f->kind) {
+	case F_KEY:
+		if (field_key(t, f, &sec, &key)) {
+			const char *v = arched_value(tui_arch(t), sec, key);
+
+			snprintf(buf, len, "%s", v[0] != '\0' ? v : "-");
+		} else {
+			snprintf(buf, len, "?");
+		}
+		break;
+	case F_OUTPUT:
+		derive_output(t);
+		snprintf(buf, len, "%s", tr.output[0] ? tr.output : "(none)");
+		break;
+	case F_THREADS:
+		if (tr.threads > 0)
+			snprintf(buf, len, "%d", tr.threads);
+		else
+			snprintf(buf, len, "2 (default)");
+		break;
+	case F_EVENTS:
+		if (t->where_text == NULL)
+			snprintf(buf, len, "all loaded");
+		else if (tr.all_events)
+			snprintf(buf, len, "all (filter ignored)");
+		else
+			snprintf(buf, len, "filter: %s", t->where_text);
+		break;
+	}
 }
 
 static void
 output_done(struct tui *t, const char *text)
 {
-	(void)t;
 	snprintf(tr.output, sizeof tr.output, "%s", text);
 	tr.output_set = text[0] != '\0';
-	derive_output();
+	derive_output(t);
 }
 
 /* A whole number in [lo, hi], or empty for 0 (the default). */
@@ -398,15 +507,44 @@ parse_count(struct tui *t, const char *what, const char *text, long lo, long hi,
 }
 
 static void
-epochs_done(struct tui *t, const char *text)
-{
-	parse_count(t, "epochs", text, 1, 100000, &tr.epochs);
-}
-
-static void
 threads_done(struct tui *t, const char *text)
 {
 	parse_count(t, "threads", text, 1, 16, &tr.threads);
+}
+
+/* Enter (edit = true) or Space (edit = false) on a field. */
+static void
+field_act(struct tui *t, int fi, bool edit)
+{
+	const struct field *f = &fields[fi];
+	int sec, key;
+
+	switch (f->kind) {
+	case F_KEY:
+		if (!field_key(t, f, &sec, &key))
+			return;
+		if (edit)
+			tui_arch_edit(t, sec, key);
+		else
+			tui_arch_cycle(t, sec, key);
+		break;
+	case F_OUTPUT:
+		tui_prompt(t, "model output file (empty: from the architecture)",
+		    tr.output, true, output_done);
+		break;
+	case F_THREADS:
+		tui_prompt(t, "threads (empty: 2)", NULL, false, threads_done);
+		break;
+	case F_EVENTS:
+		if (t->where_text == NULL) {
+			tui_message(t, true, "no filter set: / on the Data screen sets one");
+			return;
+		}
+		tr.all_events = !tr.all_events;
+		tui_message(t, false, tr.all_events ? "training on every loaded event" :
+		    "training on the events the filter selects");
+		break;
+	}
 }
 
 /* ---- drawing ----------------------------------------------------------- */
@@ -687,7 +825,6 @@ train_draw(struct tui *t, int top, int rows, int cols)
 	int y = top, logrows, plotrows;
 	char eta[32], el[32];
 
-	ensure_init();
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	tui_put(y, 0, cols, "Training");
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
@@ -698,24 +835,47 @@ train_draw(struct tui *t, int top, int rows, int cols)
 	else
 		tui_put(y, 10, cols - 10, "no dataset loaded (Data screen: a adds files)");
 	y++;
-	tui_putf(y++, 0, cols, " A architecture  %s", tr.arch_path[0] ? tr.arch_path :
-	    "(none: press A)");
-	tui_putf(y++, 0, cols, " O output        %s%s", tr.output[0] ? tr.output :
-	    "(none: press O)", tr.output_set ? "" : "  (from the architecture's name)");
 	{
-		char ep[32], th[32];
+		const struct arched *e = tui_arch(t);
+		char nm[1200];
 
-		if (tr.epochs > 0)
-			snprintf(ep, sizeof ep, "%d", tr.epochs);
-		else
-			snprintf(ep, sizeof ep, "the file's");
-		if (tr.threads > 0)
-			snprintf(th, sizeof th, "%d", tr.threads);
-		else
-			snprintf(th, sizeof th, "2 (default)");
-		tui_putf(y++, 0, cols, " E epochs        %-14s T threads  %s", ep, th);
+		if (e != NULL)
+			tui_arch_label(nm, sizeof nm);
+		if (e == NULL)
+			tui_put(y, 0, cols, " architecture  (out of memory)");
+		else if (e->net != NULL)
+			tui_putf(y, 0, cols, " architecture  %s%s, %zu parameters "
+			    "(3 edits it, A opens a file)", nm,
+			    e->dirty ? " (modified)" : "", e->net->nparams);
+		else {
+			attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
+			tui_putf(y, 0, cols, " architecture  %s: not valid: %s", nm,
+			    e->error != NULL ? e->error : "?");
+			attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
+		}
+		y++;
 	}
-	y++;
+	/* the form, FORM_COLS fields a row */
+	{
+		int idx[NFIELDS], n = visible_fields(t, idx), cw = cols / FORM_COLS;
+		char v[sizeof tr.output + 64];
+
+		if (tr.field >= n)
+			tr.field = n - 1;
+		for (int i = 0; i < n; i++) {
+			int fy = y + i / FORM_COLS, fx = (i % FORM_COLS) * cw;
+			bool cur = i == tr.field;
+
+			field_text(t, &fields[idx[i]], v, sizeof v);
+			if (cur)
+				attron(A_REVERSE);
+			tui_putf(fy, fx, cw - 1, "%s%-11s %s", cur ? ">" : " ",
+			    fields[idx[i]].label, v);
+			if (cur)
+				attroff(A_REVERSE);
+		}
+		y += (n + FORM_COLS - 1) / FORM_COLS;
+	}
 
 	/* progress */
 	{
@@ -801,7 +961,8 @@ train_draw(struct tui *t, int top, int rows, int cols)
 static int
 train_key(struct tui *t, int ch)
 {
-	ensure_init();
+	int idx[NFIELDS], n;
+
 	if (tr.confirm_quit) {
 		switch (ch) {
 		case 'y': case 'Y':
@@ -820,21 +981,46 @@ train_key(struct tui *t, int ch)
 			return TUI_NONE;
 		}
 	}
+	n = visible_fields(t, idx);
 	switch (ch) {
+	case KEY_LEFT:
+		tr.field = tr.field > 0 ? tr.field - 1 : n - 1;
+		return TUI_REDRAW;
+	case KEY_RIGHT:
+		tr.field = tr.field + 1 < n ? tr.field + 1 : 0;
+		return TUI_REDRAW;
+	case KEY_UP:
+		if (tr.field >= FORM_COLS)
+			tr.field -= FORM_COLS;
+		return TUI_REDRAW;
+	case KEY_DOWN:
+		if (tr.field + FORM_COLS < n)
+			tr.field += FORM_COLS;
+		return TUI_REDRAW;
+	case '\n': case '\r': case KEY_ENTER: case ' ':
+		if (tr.field < n) {
+			if (running() && fields[idx[tr.field]].kind != F_OUTPUT &&
+			    fields[idx[tr.field]].kind != F_THREADS &&
+			    fields[idx[tr.field]].kind != F_EVENTS)
+				tui_message(t, false, "the change applies to the next run");
+			field_act(t, idx[tr.field], ch != ' ');
+		}
+		return TUI_REDRAW;
 	case 'A':
-		tui_prompt(t, "architecture file (Tab completes)", tr.arch_path,
-		    true, arch_done);
+		tui_prompt(t, "open architecture file (Tab completes)", NULL, true,
+		    tui_arch_open);
 		return TUI_REDRAW;
 	case 'O':
 		tui_prompt(t, "model output file (empty: from the architecture)",
 		    tr.output, true, output_done);
 		return TUI_REDRAW;
-	case 'E':
-		tui_prompt(t, "epochs (empty: the architecture's)", NULL, false,
-		    epochs_done);
-		return TUI_REDRAW;
 	case 'T':
 		tui_prompt(t, "threads (empty: 2)", NULL, false, threads_done);
+		return TUI_REDRAW;
+	case 'F':
+		for (int i = 0; i < NFIELDS; i++)
+			if (fields[i].kind == F_EVENTS)
+				field_act(t, i, false);
 		return TUI_REDRAW;
 	case 'm':
 		tr.smooth = (tr.smooth + 1) % NSMOOTH;
@@ -886,14 +1072,20 @@ train_key(struct tui *t, int ch)
 const struct tui_view tui_view_train = {
 	.name = "Training",
 	.mnemonic = 't',
-	.keys = "A arch  O output  E epochs  T threads  s start  p pause  x stop  "
-	    "w checkpoint  m smooth",
+	.keys = "arrows+Enter form  s start  p pause  x stop  w checkpoint  "
+	    "m smooth  F filter",
 	.help =
-	    "A                 architecture file (nuscope-arch(5))\n"
+	    "arrows            move between the form's fields\n"
+	    "Enter             edit the field (checked as you type; Tab\n"
+	    "                    cycles the choices); Space takes the next\n"
+	    "                    choice at once.  Task and hyper-parameters\n"
+	    "                    are keys of the architecture (screen 3)\n"
+	    "A                 open an architecture file (nuscope-arch(5))\n"
 	    "O                 model output file (default: the architecture's\n"
 	    "                    name with .h5, in the current directory)\n"
-	    "E                 epochs (empty: the [train] section's)\n"
 	    "T                 compute threads (empty: 2)\n"
+	    "F                 train on the Data screen's filter or on every\n"
+	    "                    loaded event\n"
 	    "s                 start training on the loaded files\n"
 	    "p                 pause or resume\n"
 	    "x                 stop at the next batch (the run saves its model,\n"
