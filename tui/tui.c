@@ -930,10 +930,38 @@ print_screen(FILE *f)
 
 /* ---- setting up the terminal ------------------------------------------ */
 
+/* Direct colour (24-bit colour numbers, extended pairs) came with
+ * ncurses 6.1. */
+#if defined(NCURSES_EXT_FUNCS) && NCURSES_EXT_FUNCS >= 20180127
+#define TUI_DIRECT_COLOR 1
+#endif
+/* Pairs the true-colour heatmap may hold at once (alloc_pair recycles). */
+#define TUI_TRUECOLOR_PAIRS 4096
+
+/* Whether the terminal takes 24-bit colour numbers: terminfo's RGB
+ * capability (a flag, a number or a string) with 2^24 colours. */
+static bool
+direct_color(void)
+{
+#ifdef TUI_DIRECT_COLOR
+	char *s;
+
+	if (COLORS < 0x1000000)
+		return false;
+	if (tigetflag("RGB") > 0 || tigetnum("RGB") > 0)
+		return true;
+	s = tigetstr("RGB");
+	return s != NULL && s != (char *)-1;
+#else
+	return false;
+#endif
+}
+
 static void
 colors_init(struct tui *t, bool ascii)
 {
 	const char *nc = getenv("NO_COLOR");
+	bool direct = false;
 
 	t->colors = 0;
 	if (has_colors() && (nc == NULL || nc[0] == '\0') && start_color() == OK) {
@@ -942,6 +970,7 @@ colors_init(struct tui *t, bool ascii)
 		t->default_bg = bg;
 
 		t->colors = COLORS >= 256 ? 256 : COLORS >= 8 ? 8 : 0;
+		direct = direct_color();
 		if (t->colors > 0) {
 			init_pair(TUI_PAIR_TITLE, COLOR_CYAN, COLOR_BLACK);
 			init_pair(TUI_PAIR_BAR, COLOR_WHITE, COLOR_BLUE);
@@ -962,9 +991,13 @@ colors_init(struct tui *t, bool ascii)
 			t->map_colors[t->nmap_colors++] = c;
 		}
 	}
+	/* colour numbers 8 and up are RGB values, not the xterm palette, on
+	 * a direct-colour terminal: its fallback is the 8 basic colours */
 	if (ascii || !t->utf8 || t->colors == 0)
 		t->map_style = TUI_MAP_ASCII;
-	else if (t->colors == 256 &&
+	else if (direct && COLOR_PAIRS > TUI_PAIR_MAP0 + TUI_TRUECOLOR_PAIRS)
+		t->map_style = TUI_MAP_TRUECOLOR;
+	else if (t->colors == 256 && !direct &&
 	    COLOR_PAIRS > TUI_PAIR_MAP0 + t->nmap_colors * t->nmap_colors)
 		t->map_style = TUI_MAP_BLOCK256;
 	else if (COLOR_PAIRS > TUI_PAIR_MAP0 + 6 * 6)

@@ -38,6 +38,9 @@ enum tui_map_style {
 	TUI_MAP_ASCII,          /* " .:-=+*#%@" ramp, any terminal */
 	TUI_MAP_BLOCK8,         /* half blocks in the 8 basic colours */
 	TUI_MAP_BLOCK256,       /* half blocks in the xterm 256 palette */
+	TUI_MAP_TRUECOLOR,      /* half blocks in 24-bit colour (a terminal
+	                         * with direct colour, such as xterm-direct),
+	                         * in the colour map of PNG pictures */
 };
 
 /* Colour pairs of the screen chrome; 0 (default) when colours are off. */

@@ -1,8 +1,21 @@
 /*
  * view-events.c: the Events screen: one event's XZ and YZ views as
- * heatmaps fitted to the window (z, the beam, left to right), and its
+ * heatmaps (z, the beam, left to right), fitted to the window or zoomed
+ * to a whole number of text columns per plane and panned, and its
  * metadata with decoded names as `nuscope show` prints them.  Stepping
- * honours the filter and a class filter (a group or a mode).
+ * honours the filter and a class filter (a group or a mode).  When the
+ * Evaluation screen has loaded a model, the panel shows that model's
+ * output for the event; `e` writes the event as a PNG picture, as
+ * `nuscope export events` draws it.
+ *
+ * Colours: the 256- and 8-colour maps use the terminal heatmap palette of
+ * heatmap.h; true colour (a direct-colour terminal) uses the colour map
+ * and scale of the PNG pictures (viridis, square root, the event's
+ * largest value on top), so the screen and the exported file agree.
+ *
+ * The model's forward pass for one event runs on the UI thread when the
+ * event or the model changes (a few milliseconds for cvn-lite), and is
+ * kept until then, so redraws never repeat it.
  */
 #include "config.h"
 
@@ -10,18 +23,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include <curses.h>
 
+#include "colormap.h"
+#include "eventpng.h"
 #include "heatmap.h"
 #include "labels.h"
+#include "model.h"
+#include "score.h"
+#include "split.h"
 #include "tui.h"
 
+/* ncurses 6.1 brought direct colour (alloc_pair, extended pairs); tui.c
+ * picks TUI_MAP_TRUECOLOR only where it did. */
+#if defined(NCURSES_EXT_FUNCS) && NCURSES_EXT_FUNCS >= 20180127
+#define EV_DIRECT_COLOR 1
+#endif
+
 #define META_LINES (NU_NCOLUMNS + 2)
+#define EXTRA_LINES 4           /* the panel's lines on the model's output */
 #define NCLASSES (1 + NU_NGROUPS + NU_NMODES)   /* none, groups, modes */
+#define MAX_OUT 32              /* model outputs shown (16 for codes) */
+#define TOP_CLASSES 3           /* multi-class: the likeliest shown */
+
+/* What `e` writes: `nuscope export events`'s defaults. */
+#define PNG_CMAP NU_CMAP_VIRIDIS
+#define PNG_STRETCH NU_STRETCH_SQRT
+#define PNG_SCALE 4
 
 static const char ramp[] = " .:-=+*#%@";
+
+/* Zoom levels: 0 fits the window, k > 0 gives each plane k text columns
+ * and each cell k half-rows (pixel rows: two to a text row). */
+static const int zooms[] = { 0, 1, 2, 3, 4, 6, 8 };
+#define NZOOMS ((int)(sizeof zooms / sizeof zooms[0]))
 
 static struct {
 	uint64_t ev;            /* the event shown */
@@ -29,9 +69,29 @@ static struct {
 	bool loaded;            /* map and meta hold event ev */
 	uint8_t map[NU_MAP_BYTES];
 	int vmax;
+	uint8_t lut[256][3];    /* true colour: the PNG colours for vmax */
 	char meta[META_LINES][160];
 	int nmeta;
-} ev_state;
+
+	int zoom;               /* index into zooms */
+	int plane0;             /* zoomed: the leftmost plane shown */
+	int celltop;            /* zoomed: the highest cell shown */
+	int mapw, maph;         /* one view's text columns and rows, last drawn */
+} ev_state = { .mapw = NU_PLANES, .maph = NU_CELLS / 2, .celltop = NU_CELLS - 1 };
+
+/* The model's output for one event, kept until the event or the model
+ * changes.  lab and out belong to model generation gen. */
+static struct {
+	const struct nu_model *model;
+	unsigned gen;
+	bool have_lab;
+	struct nu_labels lab;
+	bool valid;             /* out (or err) is about event ev */
+	uint64_t ev;
+	float out[MAX_OUT];
+	char err[256];          /* why there is no output, or "" */
+	double ms;              /* how long the forward pass took */
+} sc;
 
 static const char *
 class_name(const struct tui *t, int cls, char *buf, size_t len)
@@ -76,6 +136,7 @@ load_event(struct tui *t)
 	ev_state.nmeta = 0;
 	memset(ev_state.map, 0, sizeof ev_state.map);
 	ev_state.vmax = 1;
+	nu_cmap_lut(PNG_CMAP, 1, PNG_STRETCH, ev_state.lut);
 	if (t->ds == NULL || ev >= nu_dataset_nevents(t->ds))
 		return;
 	if ((st = nu_dataset_read_maps(t->ds, ev, 1, ev_state.map, &cause)) != NU_OK ||
@@ -87,6 +148,8 @@ load_event(struct tui *t)
 	for (int i = 0; i < NU_MAP_BYTES; i++)
 		if (ev_state.map[i] > ev_state.vmax)
 			ev_state.vmax = ev_state.map[i];
+	/* the scale of an exported picture: both views, the event's top */
+	nu_cmap_lut(PNG_CMAP, ev_state.vmax, PNG_STRETCH, ev_state.lut);
 	fi = nu_dataset_file(t->ds, file);
 	{
 		const char *base = strrchr(fi->path, '/');
@@ -163,6 +226,296 @@ load_event(struct tui *t)
 	ev_state.nmeta = n;
 }
 
+/* ---- the model's output ------------------------------------------------- */
+
+static void
+score_drop(void)
+{
+	if (sc.have_lab)
+		nu_labels_free(&sc.lab);
+	sc.have_lab = false;
+	sc.valid = false;
+	sc.model = NULL;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Make sc hold t->model's output for the event shown, unless it does. */
+static void
+score_update(struct tui *t)
+{
+	const struct nu_model *m = t->model;
+	uint64_t ev = ev_state.ev;
+	char *cause = NULL;
+	enum nu_status st;
+	double t0;
+
+	if (m == NULL) {
+		if (sc.model != NULL)
+			score_drop();
+		return;
+	}
+	if (sc.model != m || sc.gen != t->model_gen)
+		score_drop();
+	if (sc.valid && sc.ev == ev)
+		return;
+	sc.model = m;
+	sc.gen = t->model_gen;
+	sc.valid = true;
+	sc.ev = ev;
+	sc.err[0] = '\0';
+	if (t->ds == NULL || ev >= nu_dataset_nevents(t->ds)) {
+		snprintf(sc.err, sizeof sc.err, "no event");
+		return;
+	}
+	if (m->net->nout < 1 || m->net->nout > MAX_OUT) {
+		snprintf(sc.err, sizeof sc.err, "%d outputs: more than this "
+		    "screen shows", m->net->nout);
+		return;
+	}
+	if (!sc.have_lab) {
+		if ((st = nu_labels_load(t->ds, m->net->task, &sc.lab, &cause)) != NU_OK) {
+			snprintf(sc.err, sizeof sc.err, "%s",
+			    cause != NULL ? cause : nu_strerror(st));
+			free(cause);
+			tui_message(t, true, "model score: %s", sc.err);
+			return;
+		}
+		sc.have_lab = true;
+	}
+	t0 = now_ms();
+	st = nu_score(m, t->ds, &ev, 1, &sc.lab, 1, sc.out, &cause);
+	sc.ms = now_ms() - t0;
+	if (st != NU_OK) {
+		snprintf(sc.err, sizeof sc.err, "%s",
+		    cause != NULL ? cause : nu_strerror(st));
+		free(cause);
+		tui_message(t, true, "model score: %s", sc.err);
+		return;
+	}
+	nu_log(NU_LOG_DEBUG, "events: scored event %llu in %.1f ms",
+	    (unsigned long long)ev, sc.ms);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : path;
+}
+
+/* A regression value with its unit ("2.31 GeV" for energies). */
+static void
+reg_value(enum nu_task task, double v, char *buf, size_t len)
+{
+	if (task == NU_TASK_ENERGY)
+		snprintf(buf, len, "%.3f GeV", v);
+	else
+		snprintf(buf, len, "%.4f", v);
+}
+
+/* The panel's lines about the model's output (at most max); returns how
+ * many were written.  utf8 chooses the names' alphabet. */
+static int
+score_lines(const struct tui *t, char lines[][160], int max)
+{
+	const struct nu_model *m = t->model;
+	enum nu_task task;
+	int n = 0, k, nout;
+	bool used;
+	float truth;
+
+	if (m == NULL || max < 3)
+		return 0;
+	task = m->net->task;
+	k = nu_task_nclasses(task);
+	nout = m->net->nout;
+	snprintf(lines[n++], 160, "model %s (%s)",
+	    t->model_path != NULL ? base_name(t->model_path) : "(unnamed)",
+	    nu_task_name(task));
+	if (sc.err[0] != '\0') {
+		snprintf(lines[n++], 160, "  no score: %.140s", sc.err);
+		return n;
+	}
+	used = sc.have_lab && sc.ev < sc.lab.n && sc.lab.used[sc.ev];
+	truth = used ? sc.lab.label[sc.ev] : 0;
+	if (k == 2 && nout == 1) {
+		/* binary: the signal probability, selected when above the
+		 * threshold as the Evaluation screen counts */
+		float y = sc.out[0], thr = (float)m->meta.threshold;
+		int pick = y > thr;
+
+		snprintf(lines[n++], 160, "  P(%s) %.3f  threshold %.3f",
+		    nu_task_class_name(task, 1), y, thr);
+		if (used)
+			snprintf(lines[n++], 160, "  says %s; truth %s: %s",
+			    nu_task_class_name(task, pick),
+			    nu_task_class_name(task, truth > 0.5f),
+			    pick == (truth > 0.5f) ? "right" : "wrong");
+		else
+			snprintf(lines[n++], 160, "  says %s; not in the task's sample",
+			    nu_task_class_name(task, pick));
+	} else if (k > 0 && nout == k) {
+		int order[MAX_OUT], shown = nout < TOP_CLASSES ? nout : TOP_CLASSES;
+		char buf[150];
+		size_t off = 0;
+
+		for (int i = 0; i < nout; i++)
+			order[i] = i;
+		/* the likeliest first (a partial selection sort) */
+		for (int i = 0; i < shown; i++)
+			for (int j = i + 1; j < nout; j++)
+				if (sc.out[order[j]] > sc.out[order[i]]) {
+					int s = order[i];
+
+					order[i] = order[j];
+					order[j] = s;
+				}
+		for (int i = 0; i < shown && off < sizeof buf; i++)
+			off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s %.3f",
+			    i > 0 ? "  " : "", nu_task_class_name(task, order[i]),
+			    sc.out[order[i]]);
+		snprintf(lines[n++], 160, "  %s", buf);
+		if (used)
+			snprintf(lines[n++], 160, "  truth %s: %s",
+			    nu_task_class_name(task, (int)truth),
+			    (int)truth == order[0] ? "right" : "wrong");
+		else
+			snprintf(lines[n++], 160, "  not in the task's sample");
+	} else {
+		char p[64], tr[64];
+
+		reg_value(task, sc.out[0], p, sizeof p);
+		if (used) {
+			reg_value(task, truth, tr, sizeof tr);
+			snprintf(lines[n++], 160, "  predicted %s, true %s", p, tr);
+		} else {
+			snprintf(lines[n++], 160, "  predicted %s (no true value)", p);
+		}
+	}
+	return n;
+}
+
+/* ---- zoom and pan ------------------------------------------------------- */
+
+/* What one view of w columns and h text rows shows: planes [*p0, *p1] and
+ * cells [*c0, *c1], partly shown ones included. */
+static void
+visible(int w, int h, int *p0, int *p1, int *c0, int *c1)
+{
+	int k = zooms[ev_state.zoom];
+
+	if (k == 0) {
+		*p0 = 0;
+		*p1 = NU_PLANES - 1;
+		*c0 = 0;
+		*c1 = NU_CELLS - 1;
+		return;
+	}
+	*p0 = ev_state.plane0;
+	*p1 = ev_state.plane0 + (w + k - 1) / k - 1;
+	if (*p1 > NU_PLANES - 1)
+		*p1 = NU_PLANES - 1;
+	*c1 = ev_state.celltop;
+	*c0 = ev_state.celltop - (2 * h + k - 1) / k + 1;
+	if (*c0 < 0)
+		*c0 = 0;
+}
+
+/* Keep the pan inside the map for views of w x h: the map never leaves
+ * blank space on the left or at the top, and when it is larger than the
+ * window its last plane and cell 0 can be reached. */
+static void
+clamp_pan(int w, int h)
+{
+	int k = zooms[ev_state.zoom], maxp, minc;
+
+	if (k == 0) {
+		ev_state.plane0 = 0;
+		ev_state.celltop = NU_CELLS - 1;
+		return;
+	}
+	maxp = NU_PLANES - w / k;
+	minc = 2 * h / k - 1;
+	if (maxp < 0)
+		maxp = 0;
+	if (minc > NU_CELLS - 1)
+		minc = NU_CELLS - 1;
+	if (ev_state.plane0 > maxp)
+		ev_state.plane0 = maxp;
+	if (ev_state.plane0 < 0)
+		ev_state.plane0 = 0;
+	if (ev_state.celltop < minc)
+		ev_state.celltop = minc;
+	if (ev_state.celltop > NU_CELLS - 1)
+		ev_state.celltop = NU_CELLS - 1;
+}
+
+/* Change to zoom level z, keeping the middle of what is shown. */
+static void
+set_zoom(struct tui *t, int z)
+{
+	int w = ev_state.mapw, h = ev_state.maph, p0, p1, c0, c1, k;
+	int midp, midc;
+
+	visible(w, h, &p0, &p1, &c0, &c1);
+	midp = (p0 + p1 + 1) / 2;
+	midc = (c0 + c1 + 1) / 2;
+	ev_state.zoom = z;
+	k = zooms[z];
+	if (k > 0) {
+		ev_state.plane0 = midp - w / k / 2;
+		ev_state.celltop = midc + 2 * h / k / 2;
+	}
+	clamp_pan(w, h);
+	visible(w, h, &p0, &p1, &c0, &c1);
+	if (k == 0)
+		tui_message(t, false, "zoom: fit to the window");
+	else
+		tui_message(t, false, "zoom %dx: planes %d-%d, cells %d-%d%s", k,
+		    p0, p1, c0, c1, p1 - p0 < NU_PLANES - 1 || c1 - c0 < NU_CELLS - 1 ?
+		    " (h j k l pan)" : "");
+}
+
+/* Pan by a quarter of the window (dx planes or dy cells, in quarters). */
+static void
+pan(struct tui *t, int dx, int dy)
+{
+	int k = zooms[ev_state.zoom], w = ev_state.mapw, h = ev_state.maph;
+	int p0, p1, c0, c1, sp, sc_;
+
+	if (k == 0) {
+		tui_message(t, false, "the map fits the window: zoom in (z or +) "
+		    "to pan");
+		return;
+	}
+	visible(w, h, &p0, &p1, &c0, &c1);
+	sp = (w / k) / 4 > 0 ? (w / k) / 4 : 1;
+	sc_ = (2 * h / k) / 4 > 0 ? (2 * h / k) / 4 : 1;
+	ev_state.plane0 += dx * sp;
+	ev_state.celltop += dy * sc_;
+	clamp_pan(w, h);
+	{
+		int q0, q1, d0, d1;
+
+		visible(w, h, &q0, &q1, &d0, &d1);
+		tui_message(t, false, "%splanes %d-%d, cells %d-%d",
+		    q0 != p0 || d1 != c1 ? "" : dx < 0 ? "at the first plane: " :
+		    dx > 0 ? "at the last plane: " : dy > 0 ? "at the top cell: " :
+		    "at cell 0: ", q0, q1, d0, d1);
+	}
+}
+
+/* ---- drawing ------------------------------------------------------------- */
+
 /* Largest value of view `view` over planes [p0, p1) and cells [c0, c1). */
 static int
 block_max(int view, int p0, int p1, int c0, int c1)
@@ -179,19 +532,31 @@ block_max(int view, int p0, int p1, int c0, int c1)
 	return m;
 }
 
-/* Value of output pixel (row r from the top of ph rows, column j of w). */
+/* Value of output pixel (row r from the top of ph rows, column j of w),
+ * or -1 where the zoomed map does not reach. */
 static int
 pixel(int view, int r, int ph, int j, int w)
 {
-	int p0 = j * NU_PLANES / w, p1 = (j + 1) * NU_PLANES / w;
-	int rr = ph - 1 - r;    /* cells run bottom to top */
-	int c0 = rr * NU_CELLS / ph, c1 = (rr + 1) * NU_CELLS / ph;
+	int k = zooms[ev_state.zoom];
 
-	if (p1 <= p0)
-		p1 = p0 + 1;
-	if (c1 <= c0)
-		c1 = c0 + 1;
-	return block_max(view, p0, p1, c0, c1);
+	if (k == 0) {
+		/* fitted: each output pixel the largest value it covers */
+		int p0 = j * NU_PLANES / w, p1 = (j + 1) * NU_PLANES / w;
+		int rr = ph - 1 - r;    /* cells run bottom to top */
+		int c0 = rr * NU_CELLS / ph, c1 = (rr + 1) * NU_CELLS / ph;
+
+		if (p1 <= p0)
+			p1 = p0 + 1;
+		if (c1 <= c0)
+			c1 = c0 + 1;
+		return block_max(view, p0, p1, c0, c1);
+	} else {
+		int p = ev_state.plane0 + j / k, c = ev_state.celltop - r / k;
+
+		if (p >= NU_PLANES || c < 0)
+			return -1;
+		return NU_PIXEL(ev_state.map, view, p, c);
+	}
 }
 
 /* Colour pair for a (foreground, background) level, made on first use;
@@ -233,19 +598,69 @@ slot(const struct tui *t, int v)
 	return v > 0 ? t->map_slots[nu_heatmap_color(v, ev_state.vmax)] : 0;
 }
 
+/* Direct-colour number of value v's PNG colour; the terminal's default
+ * (-1, or black) outside the map. */
+static int
+rgb(const struct tui *t, int v)
+{
+	const uint8_t *c;
+	int n;
+
+	if (v < 0)
+		return t->default_bg;
+	c = ev_state.lut[v];
+	n = c[0] << 16 | c[1] << 8 | c[2];
+	/* numbers 0-7 are the terminal's 8 themed colours, not RGB */
+	return n < 8 ? 8 : n;
+}
+
+/* One text cell of a map in true colour: the upper half block in the top
+ * pixel's colour over the bottom pixel's. */
+static void
+put_truecolor(struct tui *t, int top, int bot)
+{
+#ifdef EV_DIRECT_COLOR
+	cchar_t cc;
+	wchar_t wc[2] = { L'\u2580', 0 };
+	int pair;
+
+	if (top < 0 && bot < 0) {
+		addch(' ');
+		return;
+	}
+	/* alloc_pair finds or makes the pair, recycling the least recently
+	 * used when the table is full */
+	pair = alloc_pair(rgb(t, top), rgb(t, bot));
+	if (pair < 0) {
+		addch(top > 0 || bot > 0 ? '#' : ' ');
+		return;
+	}
+	setcchar(&cc, wc, A_NORMAL, 0, &pair);
+	add_wch(&cc);
+#else
+	addch(top > 0 || bot > 0 ? '#' : ' ');
+#endif
+}
+
 /* Draw one view in h text rows and w columns at (y, x). */
 static void
 draw_map(struct tui *t, int view, int y, int x, int h, int w)
 {
-	int ph = 2 * h;
+	int ph = 2 * h, p0, p1, c0, c1;
 
 	for (int r = 0; r < h; r++) {
 		move(y + r, x);
 		for (int j = 0; j < w; j++) {
 			int top = pixel(view, 2 * r, ph, j, w);
 			int bot = pixel(view, 2 * r + 1, ph, j, w);
-			int st = slot(t, top), sb = slot(t, bot);
+			int st, sb;
 
+			if (t->map_style == TUI_MAP_TRUECOLOR) {
+				put_truecolor(t, top, bot);
+				continue;
+			}
+			st = slot(t, top);
+			sb = slot(t, bot);
 			if (t->map_style == TUI_MAP_ASCII) {
 				int s = st > sb ? st : sb;
 				int k = s == 0 ? 0 : 1 + (s - 1) * 8 / (t->nmap_colors - 2 > 0 ?
@@ -264,17 +679,46 @@ draw_map(struct tui *t, int view, int y, int x, int h, int w)
 			}
 		}
 	}
-	/* cell labels: the top and bottom cells */
-	tui_putf(y, x - 4, 3, "%3d", NU_CELLS - 1);
-	tui_putf(y + h - 1, x - 4, 3, "%3d", 0);
+	/* cell labels: the top and bottom cells shown */
+	visible(w, h, &p0, &p1, &c0, &c1);
+	tui_putf(y, x - 4, 3, "%3d", c1);
+	tui_putf(y + h - 1, x - 4, 3, "%3d", c0);
+}
+
+/* The colours the maps are drawn in, for the line below them. */
+static const char *
+style_name(const struct tui *t)
+{
+	switch (t->map_style) {
+	case TUI_MAP_TRUECOLOR: return "24-bit, as the PNG";
+	case TUI_MAP_BLOCK256: return "256 colours";
+	case TUI_MAP_BLOCK8: return "8 colours";
+	default: return "ramp \" .:-=+*#%@\"";
+	}
+}
+
+/* The zoom line of the panel into buf. */
+static void
+zoom_line(char *buf, size_t len)
+{
+	int p0, p1, c0, c1, k = zooms[ev_state.zoom];
+
+	visible(ev_state.mapw, ev_state.maph, &p0, &p1, &c0, &c1);
+	if (k == 0)
+		snprintf(buf, len, "zoom fit: planes %d-%d, cells %d-%d", p0, p1,
+		    c0, c1);
+	else
+		snprintf(buf, len, "zoom %dx: planes %d-%d, cells %d-%d", k,
+		    p0, p1, c0, c1);
 }
 
 static void
 events_draw(struct tui *t, int top, int rows, int cols)
 {
 	uint64_t n = t->ds ? nu_dataset_nevents(t->ds) : 0;
-	int pw = cols >= 110 ? 50 : 0, meta_rows, mw, h, y;
-	char cbuf[64];
+	int pw = cols >= 110 ? 50 : 0, meta_rows, mw, h, y, nscore;
+	int p0, p1, c0, c1;
+	char cbuf[64], zline[160], score[EXTRA_LINES][160];
 
 	if (n == 0) {
 		tui_put(top + 1, 2, cols - 4, t->ds == NULL ?
@@ -284,11 +728,20 @@ events_draw(struct tui *t, int top, int rows, int cols)
 	}
 	if (!ev_state.loaded)
 		load_event(t);
-	meta_rows = pw > 0 ? 0 : (ev_state.nmeta + 2) / 3 + 1;
+	score_update(t);
+	nscore = score_lines(t, score, EXTRA_LINES);
+
+	/* below the maps without the side panel: a line for the event and
+	 * the zoom, one for the model, the metadata in three columns */
+	meta_rows = pw > 0 ? 0 : (ev_state.nmeta + 2) / 3 + 1 + (nscore > 0);
 	mw = cols - pw - 6;
 	h = (rows - meta_rows - 3) / 2;
 	if (h < 2)
 		h = 2;
+	ev_state.mapw = mw;
+	ev_state.maph = h;
+	clamp_pan(mw, h);
+	zoom_line(zline, sizeof zline);
 
 	y = top;
 	for (int view = 0; view < NU_VIEWS; view++) {
@@ -300,38 +753,179 @@ events_draw(struct tui *t, int top, int rows, int cols)
 		draw_map(t, view, y + 1, 5, h, mw);
 		y += h + 1;
 	}
-	tui_putf(y, 5, mw, "plane 0");
-	tui_putf(y, 5 + mw - 8, 8, "plane 99");
-	tui_putf(y, 20, mw - 30, "max %d%s", ev_state.vmax,
-	    t->map_style == TUI_MAP_ASCII ? "  ramp \" .:-=+*#%@\"" : "");
+	visible(mw, h, &p0, &p1, &c0, &c1);
+	tui_putf(y, 5, mw, "plane %d", p0);
+	{
+		char last[16];
+		int len = snprintf(last, sizeof last, "plane %d", p1);
+
+		tui_put(y, 5 + mw - len, len, last);
+	}
+	tui_putf(y, 20, mw - 32, "max %d  %s", ev_state.vmax, style_name(t));
 
 	/* metadata: a panel on the right, or three columns below */
 	if (pw > 0) {
-		int x = cols - pw + 1;
+		int x = cols - pw + 1, yy = top;
 
 		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-		tui_putf(top, x, pw - 1, "Event %llu of %llu",
+		tui_putf(yy++, x, pw - 1, "Event %llu of %llu",
 		    (unsigned long long)ev_state.ev, (unsigned long long)n);
 		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-		tui_putf(top + 1, x, pw - 1, "class: %s%s",
+		tui_putf(yy++, x, pw - 1, "class: %s%s",
 		    class_name(t, ev_state.cls, cbuf, sizeof cbuf),
 		    t->where_text ? "  (filtered)" : "");
 		if (!tui_selected(t, ev_state.ev))
-			tui_put(top + 2, x, pw - 1, "(not selected by the filter)");
-		for (int i = 0; i < ev_state.nmeta && 3 + i < rows; i++)
-			tui_put(top + 3 + i, x, pw - 1, ev_state.meta[i]);
+			tui_put(yy++, x, pw - 1, "(not selected by the filter)");
+		tui_put(yy++, x, pw - 1, zline);
+		for (int i = 0; i < nscore; i++)
+			tui_put(yy++, x, pw - 1, score[i]);
+		yy++;
+		for (int i = 0; i < ev_state.nmeta && yy < top + rows; i++)
+			tui_put(yy++, x, pw - 1, ev_state.meta[i]);
 	} else {
-		int cw = cols / 3, y0 = top + rows - meta_rows;
+		int cw = cols / 3, y0 = top + rows - meta_rows, grid = y0 + 1;
 
-		tui_putf(y0, 0, cols, "Event %llu of %llu  class: %s%s",
+		tui_putf(y0, 0, cols, "Event %llu of %llu  class: %s%s  %s",
 		    (unsigned long long)ev_state.ev, (unsigned long long)n,
 		    class_name(t, ev_state.cls, cbuf, sizeof cbuf),
-		    tui_selected(t, ev_state.ev) ? "" : "  (not selected by the filter)");
+		    tui_selected(t, ev_state.ev) ? "" : "  (not selected by the filter)",
+		    zline);
+		if (nscore > 0) {
+			char joined[EXTRA_LINES * 160];
+			size_t off = 0;
+
+			/* the model's lines on one, their indents dropped */
+			for (int i = 0; i < nscore && off < sizeof joined; i++)
+				off += (size_t)snprintf(joined + off, sizeof joined - off,
+				    "%s%s", i == 0 ? "" : i == 1 ? ": " : "; ",
+				    score[i] + strspn(score[i], " "));
+			tui_put(grid++, 0, cols, joined);
+		}
 		for (int i = 0; i < ev_state.nmeta; i++)
-			tui_put(y0 + 1 + i % (meta_rows - 1), (i / (meta_rows - 1)) * cw,
-			    cw - 1, ev_state.meta[i]);
+			tui_put(grid + i % (meta_rows - 1 - (nscore > 0)),
+			    (i / (meta_rows - 1 - (nscore > 0))) * cw, cw - 1,
+			    ev_state.meta[i]);
 	}
 }
+
+/* ---- export ---------------------------------------------------------------- */
+
+/* Write event ev_state.ev as a PNG at path, as `nuscope export events`
+ * draws it (a caption with the score when a model is loaded, as --model
+ * gives).  On failure the message line says why; no file is left. */
+static void
+export_png(struct tui *t, const char *path)
+{
+	struct nu_eventpng_opts po = { .cmap = PNG_CMAP, .stretch = PNG_STRETCH,
+	    .scale = PNG_SCALE };
+	struct nu_eventpng_caption cap = { 0 };
+	struct nu_eventpng_image *img = NULL;
+	const struct nu_fileinfo *fi;
+	char *cause = NULL, title[64], source[4200], comment[512], score[160];
+	char where[4200];
+	const char *text[8];
+	uint64_t ev = ev_state.ev, local;
+	uint32_t code = 0;
+	float nue = 0, lep = 0;
+	size_t file;
+	enum nu_status st;
+	struct stat sb;
+	bool existed;
+
+	if ((st = nu_dataset_locate(t->ds, ev, &file, &local, &cause)) != NU_OK ||
+	    (st = nu_dataset_read_column(t->ds, NU_COL_INTERACTION, ev, 1,
+	    NU_CT_U32, &code, &cause)) != NU_OK ||
+	    (st = nu_dataset_read_column(t->ds, NU_COL_NUENERGY, ev, 1,
+	    NU_CT_F32, &nue, &cause)) != NU_OK ||
+	    (st = nu_dataset_read_column(t->ds, NU_COL_LEPENERGY, ev, 1,
+	    NU_CT_F32, &lep, &cause)) != NU_OK) {
+		tui_message(t, true, "export: %s", cause != NULL ? cause : nu_strerror(st));
+		free(cause);
+		return;
+	}
+	fi = nu_dataset_file(t->ds, file);
+	score[0] = '\0';
+	if (t->model != NULL && sc.valid && sc.ev == ev && sc.err[0] == '\0') {
+		char lines[EXTRA_LINES][160];
+
+		/* the output line, without its indent (ASCII, as the PNG's
+		 * Latin-1 text chunks need) */
+		if (score_lines(t, lines, EXTRA_LINES) >= 2)
+			snprintf(score, sizeof score, "%.150s", lines[1] + 2);
+	}
+	snprintf(title, sizeof title, "event %llu", (unsigned long long)ev);
+	snprintf(source, sizeof source, "%s #%llu", fi->path, (unsigned long long)local);
+	snprintf(comment, sizeof comment, "interaction %u (%s), nuenergy %.4f GeV, "
+	    "lepenergy %.4f GeV%s%s", code, nu_code_name(code), nue, lep,
+	    score[0] != '\0' ? "; " : "", score);
+	text[0] = "Software";
+	text[1] = "nuscope " PACKAGE_VERSION;
+	text[2] = "Title";
+	text[3] = title;
+	text[4] = "Source";
+	text[5] = source;
+	text[6] = "Comment";
+	text[7] = comment;
+	if (score[0] != '\0') {
+		po.caption = true;
+		cap.interaction = code;
+		cap.nuenergy = nue;
+		cap.lepenergy = lep;
+		cap.file = fi->path;
+		cap.local = local;
+		cap.event = ev;
+		cap.score = score;
+	}
+	existed = stat(path, &sb) == 0;
+	st = nu_eventpng_render(ev_state.map, &po, &cap, &img, &cause);
+	if (st == NU_OK)
+		st = nu_eventpng_write(img, path, text, 4, &cause);
+	if (st != NU_OK) {
+		nu_eventpng_image_free(img);
+		tui_message(t, true, "export: %s", cause != NULL ? cause : nu_strerror(st));
+		free(cause);
+		return;
+	}
+	if (path[0] == '/' || getcwd(where, sizeof where - 2) == NULL)
+		snprintf(where, sizeof where, "%s", path);
+	else
+		snprintf(where + strlen(where), sizeof where - strlen(where), "/%s", path);
+	tui_message(t, false, "event %llu written to %s (%dx%d%s)%s",
+	    (unsigned long long)ev, where, img->width, img->height,
+	    po.caption ? ", captioned with the score" : "",
+	    existed ? ", replacing the file there" : "");
+	nu_eventpng_image_free(img);
+}
+
+static void
+export_done(struct tui *t, const char *text)
+{
+	char path[2048];
+	const char *home = getenv("HOME");
+	size_t len;
+	struct stat sb;
+
+	while (*text == ' ')
+		text++;
+	if (text[0] == '\0') {
+		tui_message(t, false, "export cancelled: no file name");
+		return;
+	}
+	if (text[0] == '~' && text[1] == '/' && home != NULL && home[0] != '\0')
+		snprintf(path, sizeof path, "%s%s", home, text + 1);
+	else
+		snprintf(path, sizeof path, "%s", text);
+	/* a directory gets the default name inside it */
+	len = strlen(path);
+	if ((len > 0 && path[len - 1] == '/') ||
+	    (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
+		snprintf(path + len, sizeof path - len, "%sevent-%llu.png",
+		    len > 0 && path[len - 1] == '/' ? "" : "/",
+		    (unsigned long long)ev_state.ev);
+	export_png(t, path);
+}
+
+/* ---- keys ---------------------------------------------------------------- */
 
 static void
 go(struct tui *t, uint64_t ev)
@@ -465,6 +1059,41 @@ events_key(struct tui *t, int ch)
 		ev_state.cls = 0;
 		tui_message(t, false, "class filter: all");
 		return TUI_REDRAW;
+	case 'z':
+		/* fit, 1x, 2x, 4x */
+		set_zoom(t, zooms[ev_state.zoom] == 0 ? 1 : zooms[ev_state.zoom] == 1 ?
+		    2 : zooms[ev_state.zoom] < 4 ? 4 : 0);
+		return TUI_REDRAW;
+	case '+': case '=':
+		if (ev_state.zoom + 1 < NZOOMS)
+			set_zoom(t, ev_state.zoom + 1);
+		else
+			tui_message(t, false, "zoom %dx is the largest",
+			    zooms[NZOOMS - 1]);
+		return TUI_REDRAW;
+	case '-':
+		if (ev_state.zoom > 0)
+			set_zoom(t, ev_state.zoom - 1);
+		else
+			tui_message(t, false, "the map already fits the window");
+		return TUI_REDRAW;
+	case 'h': pan(t, -1, 0); return TUI_REDRAW;
+	case 'l': pan(t, 1, 0); return TUI_REDRAW;
+	case 'k': pan(t, 0, 1); return TUI_REDRAW;
+	case 'j': pan(t, 0, -1); return TUI_REDRAW;
+	case 'H': pan(t, -4 * NU_PLANES, 0); return TUI_REDRAW;
+	case 'L': pan(t, 4 * NU_PLANES, 0); return TUI_REDRAW;
+	case 'K': pan(t, 0, 4 * NU_CELLS); return TUI_REDRAW;
+	case 'J': pan(t, 0, -4 * NU_CELLS); return TUI_REDRAW;
+	case 'e': {
+		char name[64];
+
+		snprintf(name, sizeof name, "event-%llu.png",
+		    (unsigned long long)ev_state.ev);
+		tui_prompt(t, "write the event as PNG (Tab completes)", name, true,
+		    export_done);
+		return TUI_REDRAW;
+	}
 	default:
 		return TUI_UNHANDLED;
 	}
@@ -474,13 +1103,21 @@ static void
 events_reload(struct tui *t)
 {
 	ev_state.loaded = false;
+	score_drop();           /* the labels belong to the old dataset */
 	settle(t);
+}
+
+static void
+events_fini(struct tui *t)
+{
+	(void)t;
+	score_drop();
 }
 
 const struct tui_view tui_view_events = {
 	.name = "Events",
 	.mnemonic = 'e',
-	.keys = "n/p next/prev  g go to  r random  c class",
+	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  e PNG",
 	.help =
 	    "n, Right, Down    next event (that the filter and class select)\n"
 	    "p, Left, Up       previous event\n"
@@ -489,8 +1126,15 @@ const struct tui_view tui_view_events = {
 	    "r                 a random event\n"
 	    "c                 cycle the class: all, each group, each mode\n"
 	    "C                 all classes again\n"
-	    "The filter set on the Data screen (/) applies here too.",
+	    "z                 zoom: fit the window, 1, 2, 4 columns per plane\n"
+	    "+ (=), -          zoom in, out (fit, 1, 2, 3, 4, 6, 8)\n"
+	    "h l, j k          pan zoomed maps: planes left/right, cells down/up\n"
+	    "H L, J K          pan to the first/last plane, cell 0/79\n"
+	    "e                 write the event as a PNG picture (as nuscope export)\n"
+	    "The filter set on the Data screen (/) applies here too.  With a model\n"
+	    "loaded on the Evaluation screen the panel shows its output.",
 	.draw = events_draw,
 	.key = events_key,
 	.reload = events_reload,
+	.fini = events_fini,
 };
