@@ -51,6 +51,10 @@
  * TUI_WAITRUN_MS), both calling the views' tick as news arrives. */
 #define TUI_KEY_WAIT (KEY_MAX + 2)
 #define TUI_KEY_WAITRUN (KEY_MAX + 3)
+/* <WAITFOR=TEXT>: draw and tick until the screen shows TEXT (at most
+ * TUI_WAITRUN_MS): a test's way to wait for background work to reach a
+ * state without guessing how long it takes. */
+#define TUI_KEY_WAITFOR (KEY_MAX + 4)
 #define TUI_WAITRUN_MS 300000
 /* Draw at most this often when only background news arrives, so a
  * chatty worker cannot take the UI thread's core (keys still draw at
@@ -59,6 +63,7 @@
 struct script_key {
 	int ch;
 	int cols, rows;
+	char *text;             /* TUI_KEY_WAITFOR: what to wait for (owned) */
 };
 
 static const struct tui_view *const all_views[] = {
@@ -86,8 +91,9 @@ static const char tui_help_text[] =
     "KEYS is one key per character, with \\n (Enter), \\t (Tab), \\e (Esc),\n"
     "\\\\ and the tokens <UP> <DOWN> <LEFT> <RIGHT> <ENTER> <ESC> <TAB> <BS>\n"
     "<PGUP> <PGDN> <HOME> <END> <LT> ('<') and <RESIZE=COLSxROWS>;\n"
-    "<WAIT=MS> waits MS milliseconds and <WAITRUN> until a training run\n"
-    "started from the Training screen has ended.\n";
+    "<WAIT=MS> waits MS milliseconds, <WAITRUN> until background work (a\n"
+    "training run, an evaluation) has ended, and <WAITFOR=TEXT> until the\n"
+    "screen shows TEXT (all at most 300 s).\n";
 
 /* ---- messages and logging -------------------------------------------- */
 
@@ -771,6 +777,16 @@ static const struct {
 	{ "LT", '<' },
 };
 
+/* Free a parsed script of at most n entries (script_parse allocates one
+ * entry a character, zeroed). */
+static void
+script_free(struct script_key *k, size_t n)
+{
+	for (size_t i = 0; k != NULL && i < n; i++)
+		free(k[i].text);
+	free(k);
+}
+
 /* Parse a key script; returns the number of keys, or -1 with *bad set. */
 static int
 script_parse(const char *s, struct script_key **out, const char **bad)
@@ -817,6 +833,16 @@ script_parse(const char *s, struct script_key **out, const char **bad)
 			if (strncmp(p, "<WAITRUN>", 9) == 0) {
 				k[n].ch = TUI_KEY_WAITRUN;
 				p += 9;
+				continue;
+			}
+			if (strncmp(p, "<WAITFOR=", 9) == 0 && strchr(p + 9, '>') != NULL &&
+			    strchr(p + 9, '>') > p + 9) {
+				size_t tl = (size_t)(strchr(p + 9, '>') - (p + 9));
+
+				k[n].ch = TUI_KEY_WAITFOR;
+				if ((k[n].text = strndup(p + 9, tl)) == NULL)
+					return -1;
+				p += 9 + tl + 1;
 				continue;
 			}
 			for (i = 0; i < sizeof key_names / sizeof key_names[0]; i++) {
@@ -926,6 +952,44 @@ print_screen(FILE *f)
 		fprintf(f, "%s\n", line);
 	}
 	free(line);
+}
+
+/* Whether the screen as drawn shows text. */
+static bool
+screen_has(const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool has;
+
+	if (f == NULL)
+		return false;
+	print_screen(f);
+	fclose(f);
+	has = buf != NULL && strstr(buf, text) != NULL;
+	free(buf);
+	return has;
+}
+
+static void draw(struct tui *t);
+
+/* Headless <WAITFOR=TEXT>: tick and draw until the screen shows text. */
+static void
+headless_waitfor(struct tui *t, const char *text)
+{
+	long end = now_ms() + TUI_WAITRUN_MS;
+
+	for (;;) {
+		struct pollfd p[TUI_NWAKE];
+
+		views_tick(t);
+		draw(t);
+		if (screen_has(text) || now_ms() >= end)
+			break;
+		wake_pollfds(t, p);
+		poll(p, TUI_NWAKE, 50);
+	}
 }
 
 /* ---- setting up the terminal ------------------------------------------ */
@@ -1098,7 +1162,7 @@ cmd_tui(int argc, char **argv)
 			    "'%.2s' (use \\n \\t \\e \\\\)\n", bad);
 		else
 			cli_error("tui", NU_ERR_NOMEM, NULL);
-		free(keys);
+		script_free(keys, strlen(script) + 1);
 		return EXIT_USAGE;
 	}
 	if (script == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
@@ -1176,6 +1240,9 @@ cmd_tui(int argc, char **argv)
 			if (keys[k].ch == TUI_KEY_RESIZE_TO) {
 				resize_term(keys[k].rows, keys[k].cols);
 				r = handle_key(&t, KEY_RESIZE);
+			} else if (keys[k].ch == TUI_KEY_WAITFOR) {
+				headless_waitfor(&t, keys[k].text);
+				r = TUI_REDRAW;
 			} else if (keys[k].ch == TUI_KEY_WAIT ||
 			    keys[k].ch == TUI_KEY_WAITRUN) {
 				headless_wait(&t, keys[k].ch == TUI_KEY_WAIT ?
@@ -1261,7 +1328,7 @@ out:
 		close(wake[0]);
 		close(wake[1]);
 	}
-	free(keys);
+	script_free(keys, script != NULL ? strlen(script) + 1 : 0);
 	tui_free(&t);
 	return rc;
 }

@@ -63,33 +63,37 @@ static struct {
 static void
 find_presets(void)
 {
-	char exe[PATH_MAX], cand[3][PATH_MAX + 32];
+	char exe[PATH_MAX], cand[3][PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	int nc = 0;
 
 	if (ar.dir[0] != '\0')
 		return;
+	/* a candidate too long for a path is no candidate */
 	if (n > 0) {
 		char *slash;
 
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			snprintf(cand[nc++], sizeof cand[0], "%s/../assets/arch", exe);
+			if (snprintf(cand[nc], sizeof cand[0], "%s/../assets/arch",
+			    exe) < (int)sizeof cand[0])
+				nc++;
 		}
 	}
-	snprintf(cand[nc++], sizeof cand[0], "%s", NU_ARCHDIR);
+	if (snprintf(cand[nc], sizeof cand[0], "%s", NU_ARCHDIR) < (int)sizeof cand[0])
+		nc++;
 	snprintf(cand[nc++], sizeof cand[0], "assets/arch");
 	for (int i = 0; i < nc; i++) {
-		char pat[PATH_MAX + 48];
+		char pat[PATH_MAX + 16];
 		glob_t g;
 		size_t off = 0;
 
-		snprintf(pat, sizeof pat, "%s/*.arch", cand[i]);
-		if (glob(pat, 0, NULL, &g) != 0)
+		if (snprintf(pat, sizeof pat, "%s/*.arch", cand[i]) >= (int)sizeof pat ||
+		    glob(pat, 0, NULL, &g) != 0)
 			continue;
 		if (realpath(cand[i], ar.dir) == NULL)
-			snprintf(ar.dir, sizeof ar.dir, "%s", cand[i]);
+			memcpy(ar.dir, cand[i], sizeof ar.dir);
 		ar.presets[0] = '\0';
 		for (size_t j = 0; j < g.gl_pathc && off < sizeof ar.presets; j++) {
 			const char *b = strrchr(g.gl_pathv[j], '/');

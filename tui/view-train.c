@@ -27,7 +27,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,9 +71,29 @@ static struct {
 	int ne, ecap;
 	char last_msg[256];
 
+	/* Setting a run up (reading the events into memory can take
+	 * seconds) happens on a thread of its own, so the screen keeps
+	 * answering.  It owns `setup` until joined; the UI thread reads it
+	 * only after pthread_join. */
+	bool preparing;         /* the set-up thread is alive */
+	bool cancel;            /* x or quit while preparing: stop at once */
+	bool save_req;          /* w while preparing: a checkpoint at once */
+	pthread_t setup_th;
+	int setup_pipe[2];
+	struct {
+		char **paths;
+		size_t npaths;
+		char *where;
+		struct nu_train_opts opts;
+		struct nu_dataset *ds;  /* results */
+		struct nu_train *run;
+		enum nu_status st;
+		char *cause;
+	} setup;
+
 	char log[TRAIN_LOG_LINES][TRAIN_LOG_WIDTH];
 	int nlog;               /* lines ever logged; the last TRAIN_LOG_LINES kept */
-} tr;
+} tr = { .setup_pipe = { -1, -1 } };
 
 static const double smooth_alpha[] = { 0, 0.9, 0.98 };
 #define NSMOOTH ((int)(sizeof smooth_alpha / sizeof smooth_alpha[0]))
@@ -197,6 +219,8 @@ run_join(struct tui *t)
 	free(cause);
 }
 
+static void setup_join(struct tui *t);
+
 /* Copy the run's news (UI thread; the hook tui.c calls on wake_fd). */
 static void
 train_tick(struct tui *t)
@@ -205,6 +229,13 @@ train_tick(struct tui *t)
 	size_t got;
 	int ne;
 
+	if (tr.preparing) {
+		char c;
+
+		if (read(tr.setup_pipe[0], &c, 1) != 1)
+			return;         /* still reading events */
+		setup_join(t);
+	}
 	if (!running())
 		return;
 	nu_train_snapshot(tr.run, &tr.snap);
@@ -257,16 +288,119 @@ train_tick(struct tui *t)
 
 static int train_on_quit(struct tui *t);
 
+static void *
+setup_main(void *arg)
+{
+	struct nu_open_opts oo = { .skip_bad = true };
+	enum nu_status st;
+
+	(void)arg;
+	st = nu_dataset_open(&tr.setup.ds, (const char *const *)tr.setup.paths,
+	    tr.setup.npaths, &oo, &tr.setup.cause);
+	if (st == NU_OK)
+		st = nu_train_new(&tr.setup.run, tr.arch, tr.setup.ds, &tr.setup.opts,
+		    &tr.setup.cause);
+	if (st == NU_OK)
+		st = nu_train_start(tr.setup.run, &tr.setup.cause);
+	tr.setup.st = st;
+	while (write(tr.setup_pipe[1], "", 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void
+setup_free(void)
+{
+	for (size_t i = 0; i < tr.setup.npaths; i++)
+		free(tr.setup.paths[i]);
+	free(tr.setup.paths);
+	free(tr.setup.where);
+	free(tr.setup.cause);
+	tr.setup.paths = NULL;
+	tr.setup.npaths = 0;
+	tr.setup.where = NULL;
+	tr.setup.cause = NULL;
+	for (int i = 0; i < 2; i++)
+		if (tr.setup_pipe[i] >= 0) {
+			close(tr.setup_pipe[i]);
+			tr.setup_pipe[i] = -1;
+		}
+}
+
+static void run_fail(struct tui *t, enum nu_status st, const char *cause);
+
+/* The set-up thread has ended (or is about to): join it and start
+ * following the run, or say why there is none. */
+static void
+setup_join(struct tui *t)
+{
+	pthread_join(tr.setup_th, NULL);
+	tr.preparing = false;
+	t->wake_fd[TUI_WAKE_TRAIN] = -1;
+	if (tr.setup.st != NU_OK) {
+		if (tr.setup.run != NULL)
+			nu_train_free(tr.setup.run);
+		nu_dataset_free(tr.setup.ds);
+		tr.setup.run = NULL;
+		tr.setup.ds = NULL;
+		run_fail(t, tr.setup.st, tr.setup.cause);
+		setup_free();
+		return;
+	}
+	tr.run = tr.setup.run;
+	tr.ds = tr.setup.ds;
+	tr.setup.run = NULL;
+	tr.setup.ds = NULL;
+	tr.classify = nu_task_nclasses(nu_train_net(tr.run)->task) > 0;
+	nu_train_snapshot(tr.run, &tr.snap);
+	tr.have_snap = true;
+	t->wake_fd[TUI_WAKE_TRAIN] = nu_train_fd(tr.run);
+	train_log("events: %llu training, %llu validation, %llu test%s%s%s",
+	    (unsigned long long)tr.snap.train_events,
+	    (unsigned long long)tr.snap.val_events,
+	    (unsigned long long)tr.snap.test_events,
+	    tr.setup.where != NULL ? " (selected by '" : "",
+	    tr.setup.where != NULL ? tr.setup.where : "",
+	    tr.setup.where != NULL ? "')" : "");
+	setup_free();
+	/* what was asked for while the events were read */
+	if (tr.pause_req)
+		nu_train_pause(tr.run, true);
+	if (tr.save_req) {
+		char path[1100];
+
+		checkpoint_path(path, sizeof path);
+		nu_train_save(tr.run, path);
+		tr.save_req = false;
+	}
+	if (tr.cancel) {
+		nu_train_stop(tr.run);
+		tui_message(t, false, "stopping: the run saves to %s", tr.run_output);
+	} else {
+		tui_message(t, false, "training started: p pauses, x stops, w saves "
+		    "a checkpoint");
+	}
+}
+
+static void
+run_fail(struct tui *t, enum nu_status st, const char *cause)
+{
+	tui_message(t, true, "%s", cause != NULL ? cause : nu_strerror(st));
+	train_log("not started: %s", cause != NULL ? cause : nu_strerror(st));
+	t->on_quit = NULL;
+	/* a run made but not started has no thread to join */
+	run_free(t);
+}
+
 static void
 run_start(struct tui *t)
 {
-	struct nu_train_opts o = { 0 };
-	struct nu_open_opts oo = { .skip_bad = true };
 	struct arched *e = tui_arch(t);
 	char *cause = NULL, *text = NULL;
 	enum nu_status st;
+	int err;
 
-	if (running()) {
+	if (running() || tr.preparing) {
 		tui_message(t, true, "a run is going: x stops it");
 		return;
 	}
@@ -291,53 +425,66 @@ run_start(struct tui *t)
 	    e->dirty ? " (as edited)" : "");
 	/* what is trained is the editor's text, parsed as a file would be */
 	if ((text = arched_text(e, NULL)) == NULL) {
-		st = nu_fail(&cause, NU_ERR_NOMEM, "out of memory");
-		goto fail;
+		run_fail(t, NU_ERR_NOMEM, "out of memory");
+		return;
 	}
-	if ((st = arch_parse(&tr.arch, e->name, text, strlen(text), &cause)) != NU_OK)
-		goto fail;
-	st = nu_dataset_open(&tr.ds, (const char *const *)t->paths, t->npaths,
-	    &oo, &cause);
-	if (st != NU_OK)
-		goto fail;
+	st = arch_parse(&tr.arch, e->name, text, strlen(text), &cause);
+	free(text);
+	if (st != NU_OK) {
+		run_fail(t, st, cause);
+		free(cause);
+		return;
+	}
+
+	/* what the set-up thread needs, copied: the UI may change its own */
+	memset(&tr.setup, 0, sizeof tr.setup);
+	tr.setup_pipe[0] = tr.setup_pipe[1] = -1;
+	if ((tr.setup.paths = calloc(t->npaths, sizeof *tr.setup.paths)) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < t->npaths; i++) {
+		if ((tr.setup.paths[i] = strdup(t->paths[i])) == NULL)
+			goto nomem;
+		tr.setup.npaths++;
+	}
+	if (!tr.all_events && t->where_text != NULL &&
+	    (tr.setup.where = strdup(t->where_text)) == NULL)
+		goto nomem;
 	snprintf(tr.run_output, sizeof tr.run_output, "%s", tr.output);
-	o.output = tr.run_output;
-	o.threads = tr.threads;
-	o.where = tr.all_events ? NULL : t->where_text;
-	if ((st = nu_train_new(&tr.run, tr.arch, tr.ds, &o, &cause)) != NU_OK)
-		goto fail;
-	tr.classify = nu_task_nclasses(nu_train_net(tr.run)->task) > 0;
-	nu_train_snapshot(tr.run, &tr.snap);
-	tr.have_snap = true;
-	if ((st = nu_train_start(tr.run, &cause)) != NU_OK)
-		goto fail;
-	t->wake_fd[TUI_WAKE_TRAIN] = nu_train_fd(tr.run);
+	tr.setup.opts.output = tr.run_output;
+	tr.setup.opts.threads = tr.threads;
+	tr.setup.opts.where = tr.setup.where;
+	if (pipe(tr.setup_pipe) != 0) {
+		run_fail(t, NU_ERR_IO, strerror(errno));
+		setup_free();
+		return;
+	}
+	fcntl(tr.setup_pipe[0], F_SETFL, O_NONBLOCK);
+	tr.cancel = tr.save_req = false;
+	if ((err = pthread_create(&tr.setup_th, NULL, setup_main, NULL)) != 0) {
+		run_fail(t, NU_ERR_IO, strerror(err));
+		setup_free();
+		return;
+	}
+	tr.preparing = true;
+	t->wake_fd[TUI_WAKE_TRAIN] = tr.setup_pipe[0];
 	t->on_quit = train_on_quit;
-	train_log("training %s: %zu parameters, %d epochs -> %s", tr.run_arch,
-	    tr.snap.nparams, tr.snap.epochs, tr.run_output);
-	train_log("events: %llu training, %llu validation, %llu test%s%s%s",
-	    (unsigned long long)tr.snap.train_events,
-	    (unsigned long long)tr.snap.val_events,
-	    (unsigned long long)tr.snap.test_events,
-	    o.where != NULL ? " (selected by '" : "", o.where != NULL ? o.where : "",
-	    o.where != NULL ? "')" : "");
-	tui_message(t, false, "training started: p pauses, x stops, w saves a "
-	    "checkpoint");
-	free(text);
+	train_log("training %s: %zu parameters -> %s", tr.run_arch,
+	    e->net->nparams, tr.run_output);
+	tui_message(t, false, "preparing the run: reading the events...");
 	return;
-fail:
-	tui_message(t, true, "%s", cause != NULL ? cause : nu_strerror(st));
-	train_log("not started: %s", cause != NULL ? cause : nu_strerror(st));
-	free(cause);
-	free(text);
-	/* a run made but not started has no thread to join */
-	run_free(t);
+nomem:
+	run_fail(t, NU_ERR_NOMEM, "out of memory");
+	setup_free();
 }
 
 /* Stop at the next batch (the run saves to its output) and wait for it. */
 static void
 run_stop_join(struct tui *t)
 {
+	if (tr.preparing) {
+		tr.cancel = true;
+		setup_join(t);  /* waits for the events to be read */
+	}
 	if (!running())
 		return;
 	nu_train_stop(tr.run);
@@ -347,7 +494,7 @@ run_stop_join(struct tui *t)
 static int
 train_on_quit(struct tui *t)
 {
-	if (!running())
+	if (!running() && !tr.preparing)
 		return TUI_QUIT;
 	for (int i = 0; i < t->nviews; i++)
 		if (t->views[i] == &tui_view_train)
@@ -804,6 +951,8 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 static const char *
 state_name(void)
 {
+	if (tr.preparing)
+		return tr.cancel ? "cancelling..." : "preparing...";
 	if (tr.run == NULL)
 		return "ready";
 	if (tr.confirm_quit && running())
@@ -974,7 +1123,7 @@ train_key(struct tui *t, int ch)
 			tui_message(t, false, "training goes on");
 			return TUI_REDRAW;
 		default:
-			if (!running()) {
+			if (!running() && !tr.preparing) {
 				tr.confirm_quit = false;
 				return TUI_UNHANDLED;
 			}
@@ -1034,6 +1183,12 @@ train_key(struct tui *t, int ch)
 		run_start(t);
 		return TUI_REDRAW;
 	case 'p':
+		if (tr.preparing) {
+			tr.pause_req = !tr.pause_req;
+			tui_message(t, false, tr.pause_req ? "the run will start paused" :
+			    "the run will start at once");
+			return TUI_REDRAW;
+		}
 		if (!running()) {
 			tui_message(t, true, "no run to pause: s starts one");
 			return TUI_REDRAW;
@@ -1044,6 +1199,11 @@ train_key(struct tui *t, int ch)
 		    "resumed");
 		return TUI_REDRAW;
 	case 'x':
+		if (tr.preparing) {
+			tr.cancel = true;
+			tui_message(t, false, "the run stops as soon as its events are read");
+			return TUI_REDRAW;
+		}
 		if (!running()) {
 			tui_message(t, true, "no run to stop");
 			return TUI_REDRAW;
@@ -1053,6 +1213,11 @@ train_key(struct tui *t, int ch)
 		    tr.run_output);
 		return TUI_REDRAW;
 	case 'w':
+		if (tr.preparing) {
+			tr.save_req = true;
+			tui_message(t, false, "a checkpoint as soon as the run starts");
+			return TUI_REDRAW;
+		}
 		if (!running()) {
 			tui_message(t, true, "no run to save: s starts one");
 			return TUI_REDRAW;
