@@ -173,6 +173,29 @@ replace(struct arched *e)
 	clamp_sel();
 }
 
+/* The error without the "file:line: " the parser puts first: on this
+ * screen the marked section says where. */
+static const char *
+error_text(void)
+{
+	const char *e = ar.e->error, *p;
+	size_t n = strlen(ar.e->name);
+
+	if (e == NULL)
+		return "?";
+	if (strncmp(e, ar.e->name, n) == 0 && e[n] == ':') {
+		p = e + n + 1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == ':')
+			p++;
+		while (*p == ' ')
+			p++;
+		return p;
+	}
+	return e;
+}
+
 /* Tell the user how the network stands after an edit. */
 static void
 say_state(struct tui *t, const char *what)
@@ -182,7 +205,7 @@ say_state(struct tui *t, const char *what)
 		    what, ar.e->net->nparams, ar.e->net->flops / 1e6);
 	else
 		tui_message(t, true, "%s; the network is not valid: %s", what,
-		    ar.e->error != NULL ? ar.e->error : "?");
+		    error_text());
 }
 
 /* ---- editing keys -------------------------------------------------------------- */
@@ -680,7 +703,7 @@ arch_draw(struct tui *t, int top, int rows, int cols)
 	y++;
 	if (ar.e->error != NULL) {
 		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
-		tui_putf(y, 0, cols, "! %s", ar.e->error);
+		tui_putf(y, 0, cols, "! %s", error_text());
 		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
 	}
 	y++;
