@@ -845,6 +845,7 @@ export_png(struct tui *t, const char *path)
 	}
 	fi = nu_dataset_file(t->ds, file);
 	score[0] = '\0';
+	score_update(t);        /* the model may have changed since the draw */
 	if (t->model != NULL && sc.valid && sc.ev == ev && sc.err[0] == '\0') {
 		char lines[EXTRA_LINES][160];
 
