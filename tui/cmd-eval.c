@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "eval.h"
+#include "evalcsv.h"
 #include "evalplot.h"
 #include "model.h"
 #include "term.h"
@@ -178,173 +179,6 @@ slices_text(FILE *f, const struct nu_eval_report *r, const struct term_style *ts
 
 /* ---- CSV and JSON ------------------------------------------------------------ */
 
-static FILE *
-csv_open(const char *dir, const char *name, char **tmp)
-{
-	FILE *f;
-
-	*tmp = nu_asprintf("%s/%s.tmp-%ld", dir, name, (long)getpid());
-	if (*tmp == NULL || (f = fopen(*tmp, "w")) == NULL) {
-		fprintf(stderr, "nuscope eval: %s/%s: %s\n", dir, name, strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return NULL;
-	}
-	return f;
-}
-
-static int
-csv_close(FILE *f, const char *dir, const char *name, char *tmp)
-{
-	char *dest = nu_asprintf("%s/%s", dir, name);
-	int ok = !ferror(f);
-
-	ok = fclose(f) == 0 && ok;
-	ok = ok && dest != NULL && rename(tmp, dest) == 0;
-	if (!ok) {
-		fprintf(stderr, "nuscope eval: %s/%s: could not write\n", dir, name);
-		unlink(tmp);
-	}
-	free(tmp);
-	free(dest);
-	return ok;
-}
-
-static void
-num(FILE *f, double v)
-{
-	/* an empty field when the value is not finite */
-	if (isfinite(v))
-		fprintf(f, "%.9g", v);
-}
-
-static void
-csv_ratio(FILE *f, const char *name, const struct nu_ratio *r)
-{
-	fprintf(f, "%s,", name);
-	num(f, r->value);
-	fputc(',', f);
-	num(f, r->lo);
-	fputc(',', f);
-	num(f, r->hi);
-	fprintf(f, ",%.9g,%.9g\n", r->k, r->n);
-}
-
-static int
-write_csv(const char *dir, const struct nu_eval_report *r)
-{
-	FILE *f;
-	char *tmp;
-	int ok = 1;
-
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "nuscope eval: %s: %s\n", dir, strerror(errno));
-		return 0;
-	}
-	if ((f = csv_open(dir, "summary.csv", &tmp)) == NULL)
-		return 0;
-	fprintf(f, "metric,value,lo,hi,k,n\n");
-	if (r->nclasses == 2) {
-		const struct nu_binary_eval *e = &r->bin;
-
-		fprintf(f, "threshold,%.9g,,,,\n", r->threshold);
-		csv_ratio(f, "accuracy", &e->at.accuracy);
-		fprintf(f, "balanced_accuracy,%.9g,%.9g,%.9g,,\n", e->at.balanced,
-		    e->at.balanced - e->at.balanced_err, e->at.balanced + e->at.balanced_err);
-		csv_ratio(f, "efficiency", &e->at.efficiency);
-		csv_ratio(f, "purity", &e->at.purity);
-		csv_ratio(f, "rejection", &e->at.rejection);
-		fprintf(f, "f1,%.9g,,,,\nfom,%.9g,,,,\nauc,%.9g,,,,\naverage_precision,%.9g,,,,\n"
-		    "baseline,%.9g,,,,\nbest_threshold_balanced,%.9g,,,,\n"
-		    "best_threshold_fom,%.9g,,,,\nyouden_threshold,%.9g,,,,\n", e->at.f1,
-		    e->at.fom, e->auc, e->ap, e->baseline, e->scan[e->best_balanced].t,
-		    e->scan[e->best_fom].t, e->youden_t);
-		fprintf(f, "tp,%.9g,,,,\nfp,%.9g,,,,\ntn,%.9g,,,,\nfn,%.9g,,,,\n", e->at.c.tp,
-		    e->at.c.fp, e->at.c.tn, e->at.c.fn);
-	} else if (r->nclasses > 2) {
-		csv_ratio(f, "accuracy", &r->multi.accuracy);
-		fprintf(f, "macro_f1,%.9g,,,,\nmicro_f1,%.9g,,,,\nbaseline,%.9g,,,,\n",
-		    r->multi.macro_f1, r->multi.micro_f1, r->multi.baseline);
-	} else {
-		fprintf(f, "mse,%.9g,,,,\nmae,%.9g,,,,\nbias,%.9g,,,,\nresolution,%.9g,,,,\n",
-		    r->reg.mse, r->reg.mae, r->reg.bias, r->reg.resolution);
-	}
-	ok &= csv_close(f, dir, "summary.csv", tmp);
-
-	if (r->nclasses == 2) {
-		const struct nu_binary_eval *e = &r->bin;
-
-		if ((f = csv_open(dir, "thresholds.csv", &tmp)) == NULL)
-			return 0;
-		fprintf(f, "threshold,efficiency,purity,rejection,balanced_accuracy,accuracy,f1,fom\n");
-		for (int k = 0; k < NU_EVAL_NSCAN; k++) {
-			const struct nu_binary_at *a = &e->scan[k];
-
-			fprintf(f, "%.2f,", a->t);
-			num(f, a->efficiency.value);
-			fputc(',', f);
-			num(f, a->purity.value);
-			fputc(',', f);
-			num(f, a->rejection.value);
-			fprintf(f, ",%.9g,%.9g,%.9g,%.9g\n", a->balanced, a->accuracy.value, a->f1, a->fom);
-		}
-		ok &= csv_close(f, dir, "thresholds.csv", tmp);
-		for (int which = 0; which < 2; which++) {
-			const struct nu_curve *c = which ? &e->pr : &e->roc;
-			const char *name = which ? "pr.csv" : "roc.csv";
-
-			if ((f = csv_open(dir, name, &tmp)) == NULL)
-				return 0;
-			fprintf(f, which ? "recall,precision,min_score\n" :
-			    "false_positive_rate,efficiency,min_score\n");
-			for (size_t i = 0; i < c->n; i++) {
-				fprintf(f, "%.9g,%.9g,", c->x[i], c->y[i]);
-				num(f, c->t[i]);
-				fputc('\n', f);
-			}
-			ok &= csv_close(f, dir, name, tmp);
-		}
-	}
-	if (r->nclasses > 0) {
-		if ((f = csv_open(dir, "confusion.csv", &tmp)) == NULL)
-			return 0;
-		fprintf(f, "true,predicted,events\n");
-		for (int i = 0; i < (r->nclasses == 2 ? 2 : r->multi.k); i++)
-			for (int j = 0; j < (r->nclasses == 2 ? 2 : r->multi.k); j++) {
-				double v = r->nclasses > 2 ? r->multi.count[i][j] :
-				    i == 1 && j == 1 ? r->bin.at.c.tp : i == 1 ? r->bin.at.c.fn :
-				    j == 1 ? r->bin.at.c.fp : r->bin.at.c.tn;
-
-				fprintf(f, "%s,%s,%.9g\n", nu_task_class_name(r->task, i),
-				    nu_task_class_name(r->task, j), v);
-			}
-		ok &= csv_close(f, dir, "confusion.csv", tmp);
-	}
-	if ((f = csv_open(dir, "slices.csv", &tmp)) == NULL)
-		return 0;
-	fprintf(f, "family,slice,lo,hi,events,signal,accuracy,accuracy_lo,accuracy_hi,"
-	    "efficiency,efficiency_lo,efficiency_hi,rejection,mse,mae,bias,resolution\n");
-	for (int i = 0; i < r->nslices; i++) {
-		const struct nu_slice *s = &r->slices[i];
-		const double v[] = { s->accuracy.value, s->accuracy.lo, s->accuracy.hi,
-		    s->efficiency.value, s->efficiency.lo, s->efficiency.hi, s->rejection.value,
-		    s->reg.mse, s->reg.mae, s->reg.bias, s->reg.resolution };
-
-		fprintf(f, "%s,%s,", nu_slice_family_name(s->family), s->name);
-		num(f, s->family >= NU_SLICE_ENU ? s->lo : NAN);
-		fputc(',', f);
-		num(f, s->family >= NU_SLICE_ENU ? s->hi : NAN);
-		fprintf(f, ",%llu,%llu", (unsigned long long)s->n, (unsigned long long)s->nsig);
-		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
-			fputc(',', f);
-			num(f, r->nclasses == 0 || k < 7 ? v[k] : NAN);
-		}
-		fputc('\n', f);
-	}
-	ok &= csv_close(f, dir, "slices.csv", tmp);
-	return ok;
-}
-
 static void
 jratio(FILE *f, const char *name, const struct nu_ratio *r)
 {
@@ -417,11 +251,15 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model)
 			jat(f, &e->scan[k]);
 		}
 		fputs("],\n \"roc\": {\"fpr\": [", f);
-		for (size_t i = 0; i < e->roc.n; i++)
-			fprintf(f, "%s%.9g", i ? ", " : "", e->roc.x[i]);
+		for (size_t i = 0; i < e->roc.n; i++) {
+			fputs(i ? ", " : "", f);
+			json_num(f, e->roc.x[i]);
+		}
 		fputs("], \"tpr\": [", f);
-		for (size_t i = 0; i < e->roc.n; i++)
-			fprintf(f, "%s%.9g", i ? ", " : "", e->roc.y[i]);
+		for (size_t i = 0; i < e->roc.n; i++) {
+			fputs(i ? ", " : "", f);
+			json_num(f, e->roc.y[i]);
+		}
 		fputs("]}", f);
 	} else if (r->nclasses > 2) {
 		const struct nu_multi_eval *m = &r->multi;
@@ -672,8 +510,10 @@ cmd_eval(int argc, char **argv)
 		printf("%s%zu events%s\n  MSE %.6g  MAE %.6g  bias %.4f  resolution %.4f\n",
 		    ts.bold, r.n, ts.reset, r.reg.mse, r.reg.mae, r.reg.bias, r.reg.resolution);
 	slices_text(stdout, &r, &ts);
-	if (csv != NULL && !write_csv(csv, &r))
+	if (csv != NULL && (st = nu_eval_csv(&r, csv, NULL, &cause)) != NU_OK) {
+		cli_error("eval", st, cause);
 		goto out;
+	}
 	if (json != NULL && !write_json(json, &r, argv[optind]))
 		goto out;
 	if (nfmt > 0) {
