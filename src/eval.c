@@ -620,7 +620,8 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 		    blk_elep, cause)) != NU_OK)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
-			if (!lab.used[at + i] || (where != NULL && !keep[i]))
+			if (!lab.used[at + i] || (where != NULL && !keep[i]) ||
+			    (o->keep != NULL && !o->keep[at + i]))
 				continue;
 			r->event[k] = at + i;
 			r->code[k] = blk_code[i];
@@ -632,7 +633,8 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 	r->n = k;
 	if (k == 0) {
 		st = nu_fail(cause, NU_ERR_EMPTY, "no event of the files belongs to task %s%s",
-		    nu_task_name(r->task), where ? " and matches --where" : "");
+		    nu_task_name(r->task), where != NULL || o->keep != NULL ?
+		    " and matches --where" : "");
 		goto out;
 	}
 	r->score = malloc(k * (size_t)K * sizeof(float));

@@ -168,12 +168,18 @@ struct nu_eval_opts {
 	 * NULL = quantiles */
 	const double *enu_edges, *elep_edges;
 	int n_enu, n_elep;      /* numbers of edges */
+	/* NULL, or one byte per event of the dataset: events whose byte is 0
+	 * are left out, as where would leave them (a filter already
+	 * evaluated, such as the TUI holds); borrowed */
+	const uint8_t *keep;
 };
 
 /*
  * Evaluate model m on the events of ds that belong to its task (and that
- * where selects, if given): scores, the task's numbers at the threshold
- * and the slices.  Caller frees with nu_eval_report_free.
+ * where and o->keep select, if given): scores, the task's numbers at the
+ * threshold and the slices.  Caller frees with nu_eval_report_free.  It
+ * may run on a thread of its own, with a dataset handle of its own; m
+ * is only read (o->threshold = NaN reads m->meta.threshold).
  */
 enum nu_status nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
     const struct nu_where *where, const struct nu_eval_opts *o,

@@ -1,42 +1,140 @@
 /*
  * view-eval.c: the Evaluation screen: a trained model judged on the events
- * the framework has loaded (and the filter selects).  For binary tasks the
- * confusion matrix, the ratios with their Wilson intervals and baselines,
- * the ROC curve with the working point, and the slice table, all at a
- * threshold the arrow keys move; for multi-class tasks the K x K matrix;
- * for regressions the resolution numbers.  Every number comes from the
- * core (nu_eval_report_make once, nu_binary_at per threshold); this file
- * only re-slices the report's per-event arrays and draws.
+ * the framework has loaded (and the filter selects), or on test files
+ * picked here.  For binary tasks the confusion matrix, the ratios with
+ * their Wilson intervals and baselines, the ROC curve with the working
+ * point, and the slice table, all at a threshold the arrow keys move; for
+ * multi-class tasks the K x K matrix; for regressions the resolution
+ * numbers.  Every number comes from the core (nu_eval_report_make once,
+ * nu_eval_report_set_threshold per threshold, nu_eval_csv and
+ * nu_eval_plots to export); this file only draws and schedules.
+ *
+ * DESIGN.  Loading a model and evaluating it, and drawing the figures,
+ * run on a worker thread, one job at a time.  A job is filled in on the
+ * UI thread before its thread starts, and the UI reads what the worker
+ * wrote only after pthread_join.  The worker never calls curses and
+ * never touches this file's state: it opens a dataset handle of its own
+ * from the paths the job carries (datasets are not shared across
+ * threads), uses the job's copy of the filter's mask (or, on test files,
+ * a filter compiled for the job), loads its own model or borrows the
+ * screen's (which is only freed after a join, and whose fields the job
+ * reads are never written: a borrowed model always comes with an explicit
+ * threshold), and for figures draws a copy of the report.  While it runs
+ * it publishes one number, the events of the files it opened, through an
+ * atomic.  It signals news with one byte on a pipe (written only when no
+ * byte is pending) whose read end is t->wake_fd[TUI_WAKE_EVAL]; eval_tick,
+ * on the UI thread, drains it, and once the job's `done` flag is set joins
+ * the thread and swaps the new report (and model) in.
+ *
+ * A request made while a job runs (m, f, F, r, a new filter or new files)
+ * waits: the newest replaces any other waiting (keeping the model or the
+ * files it does not change), and starts once the running job has ended
+ * and its result is shown.  The core cannot stop an evaluation midway, so
+ * nothing is thrown away half done.  Quitting joins the running job.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curses.h>
 
 #include "eval.h"
+#include "evalcsv.h"
 #include "evalplot.h"
 #include "labels.h"
 #include "model.h"
+#include "paths.h"
 #include "tui.h"
+#include "where.h"
 
 #define EV_ROC_MAXW 160
 #define EV_ROC_MAXH 60
+#define EV_NBINS 5              /* energy bins per slice family, as eval's */
+
+/* The files an evaluation reads. */
+struct files {
+	bool test;              /* test files, or the Data screen's */
+	char *text;             /* test: what the user typed (owned) */
+	char **args;            /* test: text split at commas and blanks */
+	size_t nargs;
+};
+
+/* An evaluation asked for: a model (a new file, or the screen's) on files. */
+struct request {
+	char *model_path;       /* owned: load this model; NULL: the screen's */
+	struct files files;
+	bool reload;            /* the Data screen's files or filter changed:
+	                         * on failure the old numbers go */
+};
+
+enum job_kind { JOB_EVAL, JOB_PLOTS };
+
+struct job {
+	enum job_kind kind;
+	pthread_t th;
+	int fd[2];              /* the wake pipe: read end, write end */
+	double started;         /* monotonic seconds */
+
+	/* inputs: written before the thread starts, then only read */
+	const char *name;       /* the model's path, for messages */
+	char *load;             /* owned: the model file to load, or NULL */
+	const struct nu_model *use;     /* borrowed when load is NULL */
+	char **paths;           /* owned: what to open */
+	size_t npaths;
+	bool skip_bad;          /* as the Data screen opened them */
+	uint64_t expect;        /* Data screen's files: their events (0: test) */
+	uint8_t *keep;          /* owned copy of the filter's mask, or NULL */
+	struct nu_where *where; /* owned: the filter for test files, or NULL */
+	struct nu_eval_opts o;
+	char *plot_dir;         /* JOB_PLOTS: owned */
+
+	/* UI thread only: the request served, and what it ran with */
+	struct request req;
+	char *filter_text;      /* owned, or NULL */
+	uint64_t nselected;     /* Data screen's files: events the filter selects */
+
+	/* outputs: written by the worker before it sets done */
+	struct nu_model *loaded;
+	struct nu_eval_report rep;      /* JOB_PLOTS: the copy it draws */
+	enum nu_status st;
+	char *cause;
+	size_t nfiles;
+	int written;
+	atomic_uint_least64_t nevents;  /* events of the opened files, 0 before */
+	atomic_bool wake_pending;
+	atomic_bool done;
+};
 
 /* The screen's state; the report owns its arrays (nu_eval_report_free). */
 static struct {
 	char *path;                     /* the model file, or NULL */
-	struct nu_model *model;         /* owned */
+	struct nu_model *model;         /* owned; shared as t->model */
 	struct nu_eval_report rep;      /* numbers kept at the threshold t */
 	bool have;                      /* rep holds a report */
 	double t;                       /* the current threshold */
 	int form;                       /* 0 counts, 1 row %, 2 column % */
 	int family;                     /* first slice family shown */
+
+	struct files files;             /* what the next evaluation reads */
+	/* what the report was made on */
+	struct files rep_files;
+	size_t rep_nfiles;
+	uint64_t rep_nevents;
+	char *rep_filter;               /* owned, or NULL */
+	double rep_seconds;             /* how long it took */
+
+	struct job *job;                /* running, or NULL */
+	struct request *pending;        /* waiting for it, or NULL */
 } ev;
 
 static const char *const form_name[] = {
@@ -49,10 +147,29 @@ is_binary(void)
 	return ev.have && ev.rep.nclasses == 2;
 }
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The last path component (borrowed from p). */
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : p;
+}
+
 /* ---- numbers ------------------------------------------------------------ */
 
 /* Recompute everything that depends on the threshold: the report's
- * numbers at t (so the plots written later are at t too) and its slices. */
+ * numbers at t (so the plots and tables written later are at t too) and
+ * its slices. */
 static void
 retune(void)
 {
@@ -68,105 +185,638 @@ report_drop(void)
 	ev.have = false;
 }
 
-/* Show "evaluating..." before the work starts.  Loading and evaluating run
- * on the UI thread for now, so the screen would otherwise sit still with
- * no word of what it does; this is the one place a view flushes the
- * screen, and it goes when evaluation moves to a worker thread. */
-static void
-say_busy(struct tui *t, const char *what)
+/* A deep copy of report src into dst, for a worker to draw while the UI
+ * keeps moving the threshold of the original.  False when out of memory
+ * (dst is then empty). */
+static bool
+report_copy(struct nu_eval_report *dst, const struct nu_eval_report *src)
 {
-	tui_message(t, false, "evaluating %s...", what);
-	if (stdscr == NULL || LINES < 2)
-		return;
-	move(LINES - 2, 0);
-	clrtoeol();
-	tui_put(LINES - 2, 0, COLS, t->message);
-	wnoutrefresh(stdscr);
-	doupdate();
+	const size_t n = src->n, k = n * (size_t)(src->nout > 0 ? src->nout : 1);
+	bool ok = true;
+
+#define DUP(field, count) do { \
+	dst->field = NULL; \
+	if (src->field != NULL && (count) > 0) { \
+		size_t sz = (count) * sizeof *src->field; \
+		if ((dst->field = malloc(sz)) == NULL) \
+			ok = false; \
+		else \
+			memcpy(dst->field, src->field, sz); \
+	} \
+} while (0)
+	*dst = *src;
+	DUP(slices, (size_t)src->nslices);
+	DUP(event, n);
+	DUP(score, k);
+	DUP(label, n);
+	DUP(code, n);
+	DUP(enu, n);
+	DUP(elep, n);
+	DUP(bin.roc.x, src->bin.roc.n);
+	DUP(bin.roc.y, src->bin.roc.n);
+	DUP(bin.roc.t, src->bin.roc.n);
+	DUP(bin.pr.x, src->bin.pr.n);
+	DUP(bin.pr.y, src->bin.pr.n);
+	DUP(bin.pr.t, src->bin.pr.n);
+#undef DUP
+	if (!ok) {
+		nu_eval_report_free(dst);
+		memset(dst, 0, sizeof *dst);
+	}
+	return ok;
 }
 
-/* Evaluate model m on the loaded, filtered events.  On success the report
- * replaces the old one and true is returned; on failure the cause goes to
- * the message line and the old report stays. */
-static bool
-evaluate(struct tui *t, const struct nu_model *m, const char *path, bool keep_t)
-{
-	struct nu_eval_opts o = { .threshold = NAN, .nbins = 5 };
-	struct nu_eval_report r;
-	enum nu_status st;
-	char *cause = NULL;
+/* ---- files -------------------------------------------------------------- */
 
-	if (t->ds == NULL) {
-		tui_message(t, true, "no events loaded: add files on the Data screen");
+static void
+files_free(struct files *f)
+{
+	for (size_t i = 0; i < f->nargs; i++)
+		free(f->args[i]);
+	free(f->args);
+	free(f->text);
+	memset(f, 0, sizeof *f);
+}
+
+/* A copy of src into dst (false, and dst empty, when out of memory). */
+static bool
+files_copy(struct files *dst, const struct files *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->test = src->test;
+	if (!src->test)
+		return true;
+	if ((dst->text = strdup(src->text)) == NULL ||
+	    (dst->args = calloc(src->nargs, sizeof *dst->args)) == NULL)
+		goto fail;
+	for (; dst->nargs < src->nargs; dst->nargs++)
+		if ((dst->args[dst->nargs] = strdup(src->args[dst->nargs])) == NULL)
+			goto fail;
+	return true;
+fail:
+	files_free(dst);
+	return false;
+}
+
+/* Test files from text: paths, directories or globs separated by commas
+ * or blanks, each checked to exist (nu_paths_expand).  On failure the
+ * cause goes to the message line and false is returned. */
+static bool
+files_parse(struct tui *t, const char *text, struct files *f)
+{
+	struct nu_pathlist pl = { 0 };
+	char *cause = NULL, *copy = NULL, *save = NULL;
+	enum nu_status st;
+
+	memset(f, 0, sizeof *f);
+	f->test = true;
+	if ((f->text = strdup(text)) == NULL || (copy = strdup(text)) == NULL ||
+	    (f->args = calloc(strlen(text) / 2 + 1, sizeof *f->args)) == NULL) {
+		free(copy);
+		files_free(f);
+		tui_message(t, true, "out of memory");
 		return false;
 	}
-	if (keep_t && ev.have && ev.rep.nclasses == 2)
-		o.threshold = ev.t;
-	memset(&r, 0, sizeof r);
-	say_busy(t, path);
-	st = nu_eval_report_make(m, t->ds, t->where, &o, &r, &cause);
+	for (char *p = strtok_r(copy, ", \t", &save); p != NULL;
+	    p = strtok_r(NULL, ", \t", &save))
+		if ((f->args[f->nargs++] = strdup(p)) == NULL) {
+			free(copy);
+			files_free(f);
+			tui_message(t, true, "out of memory");
+			return false;
+		}
+	free(copy);
+	if (f->nargs == 0) {
+		files_free(f);
+		tui_message(t, true, "no test files given");
+		return false;
+	}
+	st = nu_paths_expand((const char *const *)f->args, f->nargs, &pl, &cause);
+	nu_pathlist_free(&pl);
 	if (st != NU_OK) {
-		tui_message(t, true, "%s: %s", path, cause ? cause : nu_strerror(st));
+		tui_message(t, true, "test files: %s", cause != NULL ? cause :
+		    nu_strerror(st));
 		free(cause);
-		nu_eval_report_free(&r);
+		files_free(f);
 		return false;
 	}
-	report_drop();
-	ev.rep = r;
-	ev.have = true;
-	ev.t = r.threshold;
-	retune();
-	tui_message(t, false, "%s: %zu events of task %s", path, r.n,
-	    nu_task_name(r.task));
 	return true;
 }
 
-static void
-model_done(struct tui *t, const char *text)
+/* The names the user gave, without directories: "a.h5, run*.h5" into buf. */
+static const char *
+files_list(const struct files *f, char *buf, size_t len)
 {
-	struct nu_model *m = NULL;
-	char *cause = NULL, *path;
-	enum nu_status st;
+	size_t off = 0;
 
-	if (text[0] == '\0')
-		return;
-	if ((st = nu_model_load(text, &m, &cause)) != NU_OK) {
-		tui_message(t, true, "%s: %s", text, cause ? cause : nu_strerror(st));
-		free(cause);
-		return;
-	}
-	if ((path = strdup(text)) == NULL || !evaluate(t, m, path, false)) {
-		free(path);
-		nu_model_free(m);
-		return;
-	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < f->nargs && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+		    base_name(f->args[i]));
+	return buf;
+}
+
+/* "test files a.h5, b.h5" or "the Data screen's files" into buf. */
+static const char *
+files_name(const struct files *f, char *buf, size_t len)
+{
+	char list[512];
+
+	if (f->test)
+		snprintf(buf, len, "test files %s", files_list(f, list, sizeof list));
+	else
+		snprintf(buf, len, "the Data screen's files");
+	return buf;
+}
+
+/* ---- the shared model --------------------------------------------------- */
+
+/* Make m (owned from now on, may be NULL) the screen's model, and tell
+ * the other screens through t->model and model_gen; the old model is
+ * unpublished before it is freed. */
+static void
+model_replace(struct tui *t, struct nu_model *m, char *path)
+{
+	t->model = NULL;
+	t->model_path = NULL;
+	t->model_gen++;
 	nu_model_free(ev.model);
 	free(ev.path);
 	ev.model = m;
 	ev.path = path;
+	t->model = m;
+	t->model_path = m != NULL ? path : NULL;
+	t->model_gen++;
+}
+
+/* ---- the worker --------------------------------------------------------- */
+
+/* One byte on the wake pipe, unless one is pending (worker thread). */
+static void
+job_wake(struct job *j)
+{
+	if (!atomic_exchange(&j->wake_pending, true))
+		while (write(j->fd[1], "", 1) < 0 && errno == EINTR)
+			;
+}
+
+/* The worker: evaluate, or draw the figures.  Touches only *j. */
+static void *
+job_main(void *arg)
+{
+	struct job *j = arg;
+	struct nu_open_opts oo = { .skip_bad = j->skip_bad };
+	struct nu_dataset *ds = NULL;
+	const struct nu_model *m = j->use;
+	const enum nu_plot_format png = NU_PLOT_PNG;
+
+	if (j->kind == JOB_PLOTS) {
+		j->st = nu_eval_plots(&j->rep, m, j->plot_dir, &png, 1, &j->written,
+		    &j->cause);
+		goto out;
+	}
+	if (j->load != NULL) {
+		if ((j->st = nu_model_load(j->load, &j->loaded, &j->cause)) != NU_OK)
+			goto out;
+		m = j->loaded;
+	}
+	j->st = nu_dataset_open(&ds, (const char *const *)j->paths, j->npaths, &oo,
+	    &j->cause);
+	if (j->st != NU_OK)
+		goto out;
+	j->nfiles = nu_dataset_nfiles(ds);
+	atomic_store(&j->nevents, nu_dataset_nevents(ds));
+	job_wake(j);
+	if (j->nfiles == 0) {
+		j->st = nu_fail(&j->cause, NU_ERR_EMPTY, "no readable files");
+		goto out;
+	}
+	if (j->expect > 0 && nu_dataset_nevents(ds) != j->expect) {
+		j->st = nu_fail(&j->cause, NU_ERR_FORMAT, "the files changed since "
+		    "the Data screen read them (%llu events, now %llu): add them "
+		    "again", (unsigned long long)j->expect,
+		    (unsigned long long)nu_dataset_nevents(ds));
+		goto out;
+	}
+	j->o.keep = j->keep;
+	j->st = nu_eval_report_make(m, ds, j->where, &j->o, &j->rep, &j->cause);
+out:
+	nu_dataset_free(ds);
+	atomic_store(&j->done, true);
+	job_wake(j);
+	return NULL;
+}
+
+static void
+request_free(struct request *rq)
+{
+	if (rq == NULL)
+		return;
+	free(rq->model_path);
+	files_free(&rq->files);
+	free(rq);
+}
+
+/* Free a job whose thread has been joined (or never started). */
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd[0] >= 0)
+		close(j->fd[0]);
+	if (j->fd[1] >= 0)
+		close(j->fd[1]);
+	free(j->load);
+	for (size_t i = 0; i < j->npaths; i++)
+		free(j->paths[i]);
+	free(j->paths);
+	free(j->keep);
+	nu_where_free(j->where);
+	free(j->plot_dir);
+	free(j->req.model_path);
+	files_free(&j->req.files);
+	free(j->filter_text);
+	nu_model_free(j->loaded);
+	nu_eval_report_free(&j->rep);
+	free(j->cause);
+	free(j);
+}
+
+static struct job *
+job_new(enum job_kind kind)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL)
+		return NULL;
+	j->kind = kind;
+	j->fd[0] = j->fd[1] = -1;
+	atomic_init(&j->nevents, 0);
+	atomic_init(&j->wake_pending, false);
+	atomic_init(&j->done, false);
+	return j;
+}
+
+/* Start j's thread; on failure say why and free j. */
+static bool
+job_launch(struct tui *t, struct job *j)
+{
+	int e;
+
+	if (pipe(j->fd) != 0) {
+		tui_message(t, true, "cannot start the evaluation: %s", strerror(errno));
+		job_free(j);
+		return false;
+	}
+	fcntl(j->fd[0], F_SETFL, fcntl(j->fd[0], F_GETFL) | O_NONBLOCK);
+	fcntl(j->fd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(j->fd[1], F_SETFD, FD_CLOEXEC);
+	j->started = now_s();
+	if ((e = pthread_create(&j->th, NULL, job_main, j)) != 0) {
+		tui_message(t, true, "cannot start the evaluation: %s", strerror(e));
+		job_free(j);
+		return false;
+	}
+	ev.job = j;
+	t->wake_fd[TUI_WAKE_EVAL] = j->fd[0];
+	return true;
+}
+
+/* Start evaluating request rq (taken over) now. */
+static void
+eval_start(struct tui *t, struct request *rq)
+{
+	struct job *j;
+	char *cause = NULL, what[600];
+	enum nu_status st;
+
+	if (rq->model_path == NULL && ev.model == NULL) {
+		tui_message(t, true, "no model: press m to load one");
+		request_free(rq);
+		return;
+	}
+	if (!rq->files.test && (t->ds == NULL || t->npaths == 0)) {
+		tui_message(t, true, "no events loaded: add files on the Data screen, "
+		    "or f picks test files");
+		request_free(rq);
+		return;
+	}
+	if ((j = job_new(JOB_EVAL)) == NULL)
+		goto nomem;
+	j->req = *rq;
+	free(rq);
+	rq = &j->req;
+	j->o.nbins = EV_NBINS;
+	if (rq->model_path != NULL) {
+		if ((j->load = strdup(rq->model_path)) == NULL)
+			goto nomem;
+		j->name = rq->model_path;
+		j->o.threshold = NAN;   /* the loaded model's own */
+	} else {
+		/* the threshold goes with the job: the worker never reads the
+		 * model's, which S may change meanwhile */
+		j->use = ev.model;
+		j->name = ev.path;
+		j->o.threshold = is_binary() ? ev.t : ev.model->meta.threshold;
+	}
+	if (t->where_text != NULL && (j->filter_text = strdup(t->where_text)) == NULL)
+		goto nomem;
+	if (rq->files.test) {
+		j->npaths = rq->files.nargs;
+		if ((j->paths = calloc(j->npaths, sizeof *j->paths)) == NULL)
+			goto nomem;
+		for (size_t i = 0; i < j->npaths; i++)
+			if ((j->paths[i] = strdup(rq->files.args[i])) == NULL)
+				goto nomem;
+		/* the filter narrows test files too, compiled for this job */
+		if (t->where_text != NULL &&
+		    (st = nu_where_compile(&j->where, t->where_text, &cause)) != NU_OK) {
+			tui_message(t, true, "filter: %s", cause != NULL ? cause :
+			    nu_strerror(st));
+			free(cause);
+			job_free(j);
+			return;
+		}
+	} else {
+		uint64_t n = nu_dataset_nevents(t->ds);
+
+		j->npaths = t->npaths;
+		j->skip_bad = true;
+		j->expect = n;
+		j->nselected = t->nselected;
+		if ((j->paths = calloc(j->npaths, sizeof *j->paths)) == NULL)
+			goto nomem;
+		for (size_t i = 0; i < j->npaths; i++)
+			if ((j->paths[i] = strdup(t->paths[i])) == NULL)
+				goto nomem;
+		if (t->keep != NULL && n > 0) {
+			if ((j->keep = malloc((size_t)n)) == NULL)
+				goto nomem;
+			memcpy(j->keep, t->keep, (size_t)n);
+		}
+	}
+	if (!job_launch(t, j))
+		return;
+	if (rq->files.test)
+		tui_message(t, false, "evaluating %s on %s...", base_name(j->name),
+		    files_name(&rq->files, what, sizeof what));
+	else
+		tui_message(t, false, "evaluating %s on %llu events...",
+		    base_name(j->name), (unsigned long long)j->nselected);
+	return;
+nomem:
+	tui_message(t, true, "out of memory");
+	if (j != NULL)
+		job_free(j);
+	else
+		request_free(rq);
+}
+
+/* Run rq (taken over) now, or after the running job; a request already
+ * waiting is replaced. */
+static void
+submit(struct tui *t, struct request *rq)
+{
+	if (ev.job == NULL) {
+		eval_start(t, rq);
+		return;
+	}
+	if (ev.pending != NULL) {
+		rq->reload |= ev.pending->reload;
+		request_free(ev.pending);
+	}
+	ev.pending = rq;
+	tui_message(t, false, "queued: starts when the running %s ends",
+	    ev.job->kind == JOB_PLOTS ? "drawing of the figures" : "evaluation");
+}
+
+/* A new request for the model at path (NULL: the screen's) on files
+ * (NULL: those of the waiting request, else the screen's), or NULL when
+ * out of memory.  A waiting request's model carries over when path is
+ * NULL. */
+static struct request *
+request_new(const char *path, const struct files *files)
+{
+	struct request *rq = calloc(1, sizeof *rq);
+
+	if (rq == NULL)
+		return NULL;
+	if (path == NULL && ev.pending != NULL)
+		path = ev.pending->model_path;
+	if (files == NULL)
+		files = ev.pending != NULL ? &ev.pending->files : &ev.files;
+	if ((path != NULL && (rq->model_path = strdup(path)) == NULL) ||
+	    !files_copy(&rq->files, files)) {
+		request_free(rq);
+		return NULL;
+	}
+	return rq;
+}
+
+/* Whether a model is loaded or on its way. */
+static bool
+model_coming(void)
+{
+	return ev.model != NULL || (ev.pending != NULL && ev.pending->model_path != NULL) ||
+	    (ev.job != NULL && ev.job->load != NULL);
+}
+
+/* The running job has ended: join it and take over what it made. */
+static void
+job_finish(struct tui *t)
+{
+	struct job *j = ev.job;
+	double secs = now_s() - j->started;
+	struct request *next;
+
+	pthread_join(j->th, NULL);
+	ev.job = NULL;
+	t->wake_fd[TUI_WAKE_EVAL] = -1;
+	if (j->kind == JOB_PLOTS) {
+		if (j->st != NU_OK)
+			nu_log(NU_LOG_ERROR, "figures: %s", j->cause != NULL ? j->cause :
+			    nu_strerror(j->st));
+		else
+			tui_message(t, false, "%d figures written to %s (at threshold "
+			    "%.2f) in %.1f s", j->written, j->plot_dir, j->rep.threshold,
+			    secs);
+	} else if (j->st != NU_OK) {
+		/* errors go through the log, which the TUI shows on the
+		 * message line */
+		nu_log(NU_LOG_ERROR, "evaluating %s: %s", base_name(j->name),
+		    j->cause != NULL ? j->cause : nu_strerror(j->st));
+		if (j->req.reload)
+			report_drop();
+	} else {
+		/* the same model again: keep a threshold moved meanwhile */
+		bool same = j->load == NULL && is_binary();
+		double keep_t = ev.t;
+
+		report_drop();
+		ev.rep = j->rep;
+		memset(&j->rep, 0, sizeof j->rep);
+		ev.have = true;
+		ev.t = same ? keep_t : ev.rep.threshold;
+		retune();
+		if (j->loaded != NULL) {
+			model_replace(t, j->loaded, j->req.model_path);
+			j->loaded = NULL;
+			j->req.model_path = NULL;
+		}
+		files_free(&ev.files);
+		files_free(&ev.rep_files);
+		if (!files_copy(&ev.files, &j->req.files))
+			memset(&ev.files, 0, sizeof ev.files);  /* the Data screen's */
+		ev.rep_files = j->req.files;
+		memset(&j->req.files, 0, sizeof j->req.files);
+		ev.rep_nfiles = j->nfiles;
+		ev.rep_nevents = atomic_load(&j->nevents);
+		free(ev.rep_filter);
+		ev.rep_filter = j->filter_text;
+		j->filter_text = NULL;
+		ev.rep_seconds = secs;
+		tui_message(t, false, "%s: %zu events of task %s, evaluated in %.1f s",
+		    base_name(ev.path), ev.rep.n, nu_task_name(ev.rep.task), secs);
+	}
+	job_free(j);
+	if ((next = ev.pending) != NULL) {
+		ev.pending = NULL;
+		eval_start(t, next);
+	}
+}
+
+/* Background news (the hook tui.c calls on the UI thread). */
+static void
+eval_tick(struct tui *t)
+{
+	struct job *j = ev.job;
+	char drain[16];
+
+	if (j == NULL)
+		return;
+	atomic_store(&j->wake_pending, false);
+	while (read(j->fd[0], drain, sizeof drain) > 0)
+		;
+	if (atomic_load(&j->done))
+		job_finish(t);
+}
+
+/* The program ends: wait for the job, then free everything. */
+static void
+eval_fini(struct tui *t)
+{
+	if (ev.job != NULL) {
+		pthread_join(ev.job->th, NULL);
+		job_free(ev.job);
+		ev.job = NULL;
+		t->wake_fd[TUI_WAKE_EVAL] = -1;
+	}
+	request_free(ev.pending);
+	ev.pending = NULL;
+	report_drop();
+	model_replace(t, NULL, NULL);
+	files_free(&ev.files);
+	files_free(&ev.rep_files);
+	free(ev.rep_filter);
+	ev.rep_filter = NULL;
+}
+
+/* ---- prompts ------------------------------------------------------------ */
+
+static void
+model_done(struct tui *t, const char *text)
+{
+	struct request *rq;
+
+	if (text[0] == '\0')
+		return;
+	if ((rq = request_new(text, NULL)) == NULL) {
+		tui_message(t, true, "out of memory");
+		return;
+	}
+	submit(t, rq);
+}
+
+/* Evaluate on files (taken over), or keep them for the next model. */
+static void
+use_files(struct tui *t, struct files *f)
+{
+	struct request *rq;
+	char what[600];
+
+	if (!model_coming()) {
+		files_free(&ev.files);
+		ev.files = *f;
+		tui_message(t, false, "%s chosen: m loads a model to evaluate on them",
+		    files_name(&ev.files, what, sizeof what));
+		return;
+	}
+	rq = request_new(NULL, f);
+	files_free(f);
+	if (rq == NULL) {
+		tui_message(t, true, "out of memory");
+		return;
+	}
+	submit(t, rq);
+}
+
+static void
+files_done(struct tui *t, const char *text)
+{
+	struct files f = { 0 };
+
+	while (*text == ' ')
+		text++;
+	if (text[0] != '\0' && !files_parse(t, text, &f))
+		return;
+	use_files(t, &f);
 }
 
 static void
 plots_done(struct tui *t, const char *text)
 {
-	const enum nu_plot_format fmt = NU_PLOT_PNG;
+	struct job *j;
+
+	if (text[0] == '\0' || !ev.have)
+		return;
+	if (ev.job != NULL) {
+		tui_message(t, true, "busy: P again when the %s ends",
+		    ev.job->kind == JOB_PLOTS ? "drawing" : "evaluation");
+		return;
+	}
+	if (mkdir(text, 0777) != 0 && errno != EEXIST) {
+		tui_message(t, true, "%s: %s", text, strerror(errno));
+		return;
+	}
+	if ((j = job_new(JOB_PLOTS)) == NULL || (j->plot_dir = strdup(text)) == NULL ||
+	    !report_copy(&j->rep, &ev.rep)) {
+		tui_message(t, true, "out of memory");
+		job_free(j);
+		return;
+	}
+	j->use = ev.model;
+	j->name = ev.path;
+	if (job_launch(t, j))
+		tui_message(t, false, "drawing the figures into %s...", text);
+}
+
+static void
+csv_done(struct tui *t, const char *text)
+{
 	char *cause = NULL;
 	enum nu_status st;
 	int written = 0;
 
 	if (text[0] == '\0' || !ev.have)
 		return;
-	if (mkdir(text, 0777) != 0 && errno != EEXIST) {
-		tui_message(t, true, "%s: %s", text, strerror(errno));
-		return;
-	}
-	say_busy(t, "the figures");
-	st = nu_eval_plots(&ev.rep, ev.model, text, &fmt, 1, &written, &cause);
-	if (st != NU_OK)
-		tui_message(t, true, "plots: %s", cause ? cause : nu_strerror(st));
+	if ((st = nu_eval_csv(&ev.rep, text, &written, &cause)) != NU_OK)
+		nu_log(NU_LOG_ERROR, "CSV: %s", cause != NULL ? cause : nu_strerror(st));
+	else if (is_binary())
+		tui_message(t, false, "%d CSV files written to %s (at threshold %.2f)",
+		    written, text, ev.t);
 	else
-		tui_message(t, false, "%d figures written to %s%s", written, text,
-		    is_binary() ? " (at the current threshold)" : "");
+		tui_message(t, false, "%d CSV files written to %s", written, text);
 	free(cause);
 }
 
@@ -195,13 +845,64 @@ fmt_num(char *buf, size_t len, int prec, double v)
 	return buf;
 }
 
+/* What the running job does, into buf; false when none runs. */
+static bool
+job_line(char *buf, size_t len)
+{
+	const struct job *j = ev.job;
+	double secs;
+	uint64_t n;
+	char what[600];
+
+	if (j == NULL)
+		return false;
+	secs = now_s() - j->started;
+	if (j->kind == JOB_PLOTS) {
+		snprintf(buf, len, "Drawing the figures into %s... %.0f s", j->plot_dir,
+		    secs);
+		return true;
+	}
+	n = atomic_load(&j->nevents);
+	if (!j->req.files.test)
+		snprintf(buf, len, "Evaluating %s on %llu events... %.0f s",
+		    base_name(j->name), (unsigned long long)j->nselected, secs);
+	else if (n > 0)
+		snprintf(buf, len, "Evaluating %s on %llu events of %s... %.0f s",
+		    base_name(j->name), (unsigned long long)n,
+		    files_name(&j->req.files, what, sizeof what), secs);
+	else
+		snprintf(buf, len, "Evaluating %s: opening %s... %.0f s",
+		    base_name(j->name), files_name(&j->req.files, what, sizeof what),
+		    secs);
+	return true;
+}
+
 static void
 draw_header(struct tui *t, int y, int cols)
 {
 	const struct nu_eval_report *r = &ev.rep;
+	char line[1024], what[600];
 
 	head_on(t);
-	tui_putf(y, 0, cols, "Model: %s", ev.path);
+	if (job_line(line, sizeof line)) {
+		attron(A_REVERSE);
+		tui_put(y, 0, cols, line);
+		attroff(A_REVERSE);
+	} else {
+		char files[700];
+
+		if (ev.rep_files.test)
+			snprintf(files, sizeof files, "%zu test file%s (%s)", ev.rep_nfiles,
+			    ev.rep_nfiles == 1 ? "" : "s",
+			    files_list(&ev.rep_files, what, sizeof what));
+		else
+			snprintf(files, sizeof files, "the Data screen's %zu file%s",
+			    ev.rep_nfiles, ev.rep_nfiles == 1 ? "" : "s");
+		tui_putf(y, 0, cols, "Model: %s  on %s, %llu events%s%s", ev.path,
+		    files, (unsigned long long)ev.rep_nevents,
+		    ev.rep_filter != NULL ? ", filter: " : "",
+		    ev.rep_filter != NULL ? ev.rep_filter : "");
+	}
 	head_off(t);
 	if (r->nclasses == 2)
 		tui_putf(y + 1, 0, cols, "task %s, selected: score > %.2f; %zu events: "
@@ -209,9 +910,8 @@ draw_header(struct tui *t, int y, int cols)
 		    r->bin.npos, nu_task_class_name(r->task, 1), r->bin.nneg,
 		    nu_task_class_name(r->task, 0));
 	else
-		tui_putf(y + 1, 0, cols, "task %s, %zu events%s%s", nu_task_name(r->task),
-		    r->n, t->where_text ? ", filter: " : "",
-		    t->where_text ? t->where_text : "");
+		tui_putf(y + 1, 0, cols, "task %s, %zu events", nu_task_name(r->task),
+		    r->n);
 }
 
 /* The 2 x 2 matrix, signal first as `nuscope eval` prints it. */
@@ -578,7 +1278,7 @@ draw_multi(struct tui *t, int top, int rows, int cols)
 	const struct nu_multi_eval *m = &r->multi;
 	int y = top + 2, bottom = top + rows, k = m->k, lw = 12;
 	int cw = (cols - lw - 20) / (k > 0 ? k : 1);
-	char b[32];
+	char b[32], b2[32];
 
 	if (cw > 10)
 		cw = 10;
@@ -618,8 +1318,9 @@ draw_multi(struct tui *t, int top, int rows, int cols)
 				    fmt_num(b, sizeof b, cw > 6 ? 1 : 0, v));
 			attroff(A_BOLD);
 		}
-		tui_putf(y, lw + k * cw, cols - lw - k * cw, " %7.2f%% %7.2f%%",
-		    100 * m->efficiency[i].value, 100 * m->purity[i].value);
+		tui_putf(y, lw + k * cw, cols - lw - k * cw, " %7s%% %7s%%",
+		    fmt_num(b, sizeof b, 2, 100 * m->efficiency[i].value),
+		    fmt_num(b2, sizeof b2, 2, 100 * m->purity[i].value));
 	}
 	y++;
 	if (y < bottom)
@@ -644,14 +1345,31 @@ draw_regression(struct tui *t, int top, int rows, int cols)
 static void
 eval_draw(struct tui *t, int top, int rows, int cols)
 {
+	char line[1024], what[600];
+
 	if (!ev.have) {
-		tui_put(top + 1, 2, cols - 4, "No model evaluated.");
-		tui_put(top + 3, 2, cols - 4, "Press m to load a model file (nuscope train"
+		int y = top + 1;
+
+		if (job_line(line, sizeof line)) {
+			head_on(t);
+			tui_put(y, 2, cols - 4, line);
+			head_off(t);
+		} else {
+			tui_put(y, 2, cols - 4, "No model evaluated.");
+		}
+		y += 2;
+		tui_put(y++, 2, cols - 4, "Press m to load a model file (nuscope train"
 		    " writes them); it is evaluated");
-		tui_put(top + 4, 2, cols - 4, "on the events loaded on the Data screen that"
-		    " the filter selects.");
-		if (t->ds == NULL)
-			tui_put(top + 6, 2, cols - 4, "No files are loaded yet.");
+		tui_put(y++, 2, cols - 4, "on the events loaded on the Data screen that"
+		    " the filter selects,");
+		tui_put(y++, 2, cols - 4, "or on test files that f picks (F goes back to"
+		    " the Data screen's).");
+		y++;
+		if (ev.files.test)
+			tui_putf(y, 2, cols - 4, "Evaluating on %s.", files_name(&ev.files,
+			    what, sizeof what));
+		else if (t->ds == NULL)
+			tui_put(y, 2, cols - 4, "No files are loaded yet.");
 		return;
 	}
 	draw_header(t, top, cols);
@@ -685,15 +1403,51 @@ move_threshold(struct tui *t, double step)
 	return TUI_REDRAW;
 }
 
-static int
-eval_key(struct tui *t, int ch)
+/* S: write the threshold into the model file, and into the loaded model
+ * (which a running job may borrow: it never reads this field). */
+static void
+store_threshold(struct tui *t)
 {
 	char *cause = NULL;
 	enum nu_status st;
 
+	if (!is_binary()) {
+		tui_message(t, true, "no binary model to store a threshold in");
+		return;
+	}
+	if ((st = nu_model_set_threshold(ev.path, ev.t, &cause)) != NU_OK) {
+		nu_log(NU_LOG_ERROR, "%s: %s", ev.path, cause != NULL ? cause :
+		    nu_strerror(st));
+		free(cause);
+		return;
+	}
+	ev.model->meta.threshold = ev.t;
+	t->model_gen++;
+	tui_message(t, false, "%s: threshold %.2f stored", ev.path, ev.t);
+}
+
+static int
+eval_key(struct tui *t, int ch)
+{
+	const struct files *f = ev.pending != NULL ? &ev.pending->files : &ev.files;
+	struct files loaded = { 0 };
+	struct request *rq;
+
 	switch (ch) {
 	case 'm':
 		tui_prompt(t, "model file (Tab completes)", ev.path, true, model_done);
+		return TUI_REDRAW;
+	case 'f':
+		tui_prompt(t, "test files, directories or globs (commas or blanks "
+		    "between; Tab completes)", f->test ? f->text : NULL, true,
+		    files_done);
+		return TUI_REDRAW;
+	case 'F':
+		if (!f->test) {
+			tui_message(t, false, "already on the Data screen's files");
+			return TUI_REDRAW;
+		}
+		use_files(t, &loaded);
 		return TUI_REDRAW;
 	case KEY_LEFT: return move_threshold(t, -0.01);
 	case KEY_RIGHT: return move_threshold(t, 0.01);
@@ -710,8 +1464,14 @@ eval_key(struct tui *t, int ch)
 		ev.family = (ev.family + 1) % NU_NSLICE_FAMILIES;
 		return TUI_REDRAW;
 	case 'r':
-		if (ev.model != NULL)
-			evaluate(t, ev.model, ev.path, true);
+		if (!model_coming()) {
+			tui_message(t, true, "no model: press m to load one");
+			return TUI_REDRAW;
+		}
+		if ((rq = request_new(NULL, NULL)) == NULL)
+			tui_message(t, true, "out of memory");
+		else
+			submit(t, rq);
 		return TUI_REDRAW;
 	case 'P':
 		if (!ev.have) {
@@ -720,49 +1480,68 @@ eval_key(struct tui *t, int ch)
 		}
 		tui_prompt(t, "write PNG figures into directory", "plots", true, plots_done);
 		return TUI_REDRAW;
-	case 'S':
-		if (!is_binary()) {
-			tui_message(t, true, "no binary model to store a threshold in");
+	case 'C':
+		if (!ev.have) {
+			tui_message(t, true, "no model: press m to load one");
 			return TUI_REDRAW;
 		}
-		if ((st = nu_model_set_threshold(ev.path, ev.t, &cause)) != NU_OK) {
-			tui_message(t, true, "%s: %s", ev.path, cause ? cause : nu_strerror(st));
-			free(cause);
-		} else {
-			ev.model->meta.threshold = ev.t;
-			tui_message(t, false, "%s: threshold %.2f stored", ev.path, ev.t);
-		}
+		tui_prompt(t, "write CSV tables into directory", "csv", true, csv_done);
+		return TUI_REDRAW;
+	case 'S':
+		store_threshold(t);
 		return TUI_REDRAW;
 	default:
 		return TUI_UNHANDLED;
 	}
 }
 
-/* The files or the filter changed: evaluate again at the same threshold. */
+/* The Data screen's files or the filter changed: evaluate again at the
+ * same threshold (in the background).  On test files only a new filter
+ * matters. */
 static void
 eval_reload(struct tui *t)
 {
-	if (ev.model != NULL && !evaluate(t, ev.model, ev.path, true))
-		report_drop();
+	const struct files *f = ev.pending != NULL ? &ev.pending->files : &ev.files;
+	const char *old = ev.rep_filter != NULL ? ev.rep_filter : "";
+	struct request *rq;
+
+	if (!model_coming())
+		return;
+	if (f->test && ev.have && strcmp(old, t->where_text != NULL ?
+	    t->where_text : "") == 0)
+		return;
+	if ((rq = request_new(NULL, NULL)) == NULL) {
+		tui_message(t, true, "out of memory");
+		return;
+	}
+	rq->reload = true;
+	submit(t, rq);
 }
 
 const struct tui_view tui_view_eval = {
 	.name = "Evaluation",
 	.mnemonic = 'v',
-	.keys = "m model  <-/-> threshold  [ ] by 0.1  c counts/%  s slices  P plots  S store",
+	.keys = "m model  f/F files  <-/-> [ ] threshold  c %  s slices  P plots  "
+	    "C csv  S store",
 	.help =
-	    "m                 load a model file and evaluate it on the events\n"
-	    "                    the Data screen loads and its filter selects\n"
-	    "Left, Right       move the threshold by 0.01 (binary tasks)\n"
-	    "Shift+arrows, [ ] move it by 0.1\n"
+	    "m                 load a model file; it is evaluated in the background\n"
+	    "                    on the Data screen's (filtered) events or test files\n"
+	    "f, F              evaluate on test files (files, directories, globs;\n"
+	    "                    commas or blanks between; the filter applies), F\n"
+	    "                    on the Data screen's files again\n"
+	    "Left, Right       move the threshold by 0.01; Shift+arrows, [ ] by 0.1\n"
 	    "b                 go to the threshold of best balanced accuracy\n"
 	    "c                 confusion matrix: counts, row % (efficiencies),\n"
 	    "                    column % (purities)\n"
 	    "s                 show the slice table from the next family\n"
-	    "r                 evaluate again\n"
-	    "P                 write the figures as PNG into a directory\n"
+	    "r                 evaluate again (m f F r during a run wait for it;\n"
+	    "                    the newest request wins)\n"
+	    "P, C              write the figures (PNG), the tables (CSV, as\n"
+	    "                    nuscope eval --csv) into a directory\n"
 	    "S                 store the threshold in the model file",
 	.draw = eval_draw,
 	.key = eval_key,
 	.reload = eval_reload,
+	.tick = eval_tick,
+	.fini = eval_fini,
 };
