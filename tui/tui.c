@@ -645,8 +645,30 @@ draw_status(struct tui *t)
 		return;
 	}
 	curs_set(0);
-	tui_putf(y, 0, COLS, " %s | 1-%d screens  ? help  q quit",
-	    t->views[t->view]->keys, t->nviews);
+	{
+		/* the screen's keys as far as whole entries (separated by two
+		 * blanks) fit, then the global ones */
+		const char *keys = t->views[t->view]->keys;
+		char tail[64];
+		int room, len = (int)strlen(keys);
+
+		snprintf(tail, sizeof tail, " | 1-%d screens  ? help  q quit", t->nviews);
+		room = COLS - 1 - (int)strlen(tail);
+		if (len > room) {
+			snprintf(tail, sizeof tail, " | ? help");
+			room = COLS - 1 - (int)strlen(tail);
+			while (len > room) {
+				const char *cut = keys + len - 1;
+
+				while (cut > keys && !(cut[0] == ' ' && cut[-1] == ' '))
+					cut--;
+				len = cut > keys ? (int)(cut - keys) - 1 : 0;
+				if (len == 0)
+					break;
+			}
+		}
+		tui_putf(y, 0, COLS, " %.*s%s", len, keys, tail);
+	}
 	attrset(A_NORMAL);
 }
 
