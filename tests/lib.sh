@@ -40,6 +40,25 @@ expect_in() {
 	fi
 }
 
+# expect_not_in FILE TEXT DESCRIPTION: FILE does not contain TEXT
+expect_not_in() {
+	if grep -qF -- "$2" "$1"; then
+		ok 1 "$3"
+		echo "#   '$2' found"
+	else
+		ok 0 "$3"
+	fi
+}
+
+# headless KEYS [ARGS...]: run the terminal UI on an off-screen terminal
+# (120x40 unless ARGS say --size), feeding it KEYS; the last screen goes
+# to $TMP/out
+headless() {
+	keys=$1
+	shift
+	LC_ALL=C TERM=xterm-256color run "$NUSCOPE" tui --headless "$keys" "$@"
+}
+
 need_fixtures() {
 	if [ ! -f "$FIXTURES/expected.json" ]; then
 		echo "1..0 # SKIP no fixtures (needs Python with h5py)"

@@ -110,19 +110,72 @@ tui_message(struct tui *t, bool error, const char *fmt, ...)
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
 	t->message_error = error;
+	if (error)
+		tui_log("error: %s", t->message);
 }
 
-/* The UI thread: nu_log may be called from a training run's threads,
- * whose messages reach the screen through the run's snapshot instead. */
+static struct {
+	pthread_mutex_t mu;
+	char line[TUI_LOG_LINES][TUI_LOG_WIDTH];
+	long n;                 /* lines ever logged */
+} tlog = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+void
+tui_log(const char *fmt, ...)
+{
+	char text[TUI_LOG_WIDTH - 10], *slot;
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	for (char *p = text; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	localtime_r(&now, &tm);
+	pthread_mutex_lock(&tlog.mu);
+	slot = tlog.line[tlog.n % TUI_LOG_LINES];
+	snprintf(slot, TUI_LOG_WIDTH, "%02d:%02d:%02d %s", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, text);
+	tlog.n++;
+	pthread_mutex_unlock(&tlog.mu);
+}
+
+int
+tui_log_tail(char (*out)[TUI_LOG_WIDTH], int n)
+{
+	long first;
+	int k = 0;
+
+	pthread_mutex_lock(&tlog.mu);
+	if (n > TUI_LOG_LINES)
+		n = TUI_LOG_LINES;
+	first = tlog.n > n ? tlog.n - n : 0;
+	for (long i = first; i < tlog.n; i++)
+		memcpy(out[k++], tlog.line[i % TUI_LOG_LINES], TUI_LOG_WIDTH);
+	pthread_mutex_unlock(&tlog.mu);
+	return k;
+}
+
+/* nu_log may also be called from background threads (a run being set
+ * up, an evaluation): those messages go to the log only; the UI
+ * thread's also go to the message line. */
 static pthread_t ui_thread;
 
 static void
 log_to_message(enum nu_log_level level, const char *msg, void *ud)
 {
-	if (!pthread_equal(pthread_self(), ui_thread))
-		return;
 	if (level == NU_LOG_DEBUG && getenv("NUSCOPE_DEBUG") == NULL)
 		return;
+	if (!pthread_equal(pthread_self(), ui_thread)) {
+		if (level >= NU_LOG_WARN)
+			tui_log("%s: %s", level >= NU_LOG_ERROR ? "error" : "warning", msg);
+		return;
+	}
+	if (level == NU_LOG_WARN)
+		tui_log("warning: %s", msg);
 	tui_message(ud, level >= NU_LOG_WARN, "%s", msg);
 }
 
@@ -681,6 +734,7 @@ draw_help(struct tui *t)
 		"d e a t v         the same (Data, Events, Architecture, Training,",
 		"                    Evaluation) where the screen has no such key",
 		"?                 this help (any key closes it)",
+		"!                 the log: errors, warnings and runs",
 		"q                 quit",
 		"Esc               cancel a prompt",
 	};
@@ -721,6 +775,34 @@ draw_help(struct tui *t)
 		tui_put(y0 + 2 + i, x0 + 2, w - 4, lines[i]);
 }
 
+/* The log overlay: the last lines that fit, newest at the bottom. */
+static void
+draw_log(void)
+{
+	int h = LINES - 4, w = COLS - 4, y0 = 2, x0 = 2, n;
+	char (*lines)[TUI_LOG_WIDTH] = malloc((size_t)(h > 0 ? h : 1) *
+	    sizeof *lines);
+
+	if (lines == NULL || h < 3)
+		goto out;
+	for (int y = 0; y < h; y++)
+		mvhline(y0 + y, x0, ' ', w);
+	attron(A_BOLD);
+	mvhline(y0, x0, '-', w);
+	mvhline(y0 + h - 1, x0, '-', w);
+	mvvline(y0, x0, '|', h);
+	mvvline(y0, x0 + w - 1, '|', h);
+	tui_put(y0, x0 + 2, w - 4, " Log: errors, warnings and runs (any key closes) ");
+	attroff(A_BOLD);
+	n = tui_log_tail(lines, h - 2);
+	if (n == 0)
+		tui_put(y0 + 1, x0 + 2, w - 4, "nothing yet");
+	for (int i = 0; i < n; i++)
+		tui_put(y0 + 1 + i, x0 + 2, w - 4, lines[i]);
+out:
+	free(lines);
+}
+
 static void
 draw(struct tui *t)
 {
@@ -740,6 +822,8 @@ draw(struct tui *t)
 	attrset(A_NORMAL);
 	if (t->help)
 		draw_help(t);
+	else if (t->log_view)
+		draw_log();
 	draw_status(t);
 	wnoutrefresh(stdscr);
 	doupdate();
@@ -763,8 +847,8 @@ handle_key(struct tui *t, int ch)
 		return TUI_REDRAW;
 	if (t->prompt.active)
 		return prompt_key(t, ch);
-	if (t->help) {
-		t->help = false;
+	if (t->help || t->log_view) {
+		t->help = t->log_view = false;
 		return ch == 'q' ? quit_key(t) : TUI_REDRAW;
 	}
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
@@ -776,6 +860,10 @@ handle_key(struct tui *t, int ch)
 		return quit_key(t);
 	if (ch == '?') {
 		t->help = true;
+		return TUI_REDRAW;
+	}
+	if (ch == '!') {
+		t->log_view = true;
 		return TUI_REDRAW;
 	}
 	for (int i = 0; i < t->nviews; i++)

@@ -116,6 +116,7 @@ struct tui {
 	bool message_error;
 
 	bool help;                      /* the help overlay is up */
+	bool log_view;                  /* the log overlay is up */
 	struct {
 		bool active;
 		const char *label;
@@ -149,7 +150,17 @@ struct tui {
 	unsigned model_gen;
 };
 
-/* Show text on the message line (printf-style); error=true highlights it. */
+/* The program's log: errors (every tui_message with error=true),
+ * warnings of the core, and what background work reports.  Safe from
+ * any thread; lines are stamped with the time. */
+#define TUI_LOG_LINES 256
+#define TUI_LOG_WIDTH 240
+void tui_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Copy the last n lines (oldest first) into out; returns how many. */
+int tui_log_tail(char (*out)[TUI_LOG_WIDTH], int n);
+
+/* Show text on the message line (printf-style); error=true highlights it
+ * and logs it. */
 void tui_message(struct tui *t, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -43,8 +43,6 @@
 #include "train.h"
 #include "tui.h"
 
-#define TRAIN_LOG_LINES 128
-#define TRAIN_LOG_WIDTH 200
 
 static struct {
 	char output[1024];
@@ -91,26 +89,10 @@ static struct {
 		char *cause;
 	} setup;
 
-	char log[TRAIN_LOG_LINES][TRAIN_LOG_WIDTH];
-	int nlog;               /* lines ever logged; the last TRAIN_LOG_LINES kept */
 } tr = { .setup_pipe = { -1, -1 } };
 
 static const double smooth_alpha[] = { 0, 0.9, 0.98 };
 #define NSMOOTH ((int)(sizeof smooth_alpha / sizeof smooth_alpha[0]))
-
-static void
-train_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-train_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tr.log[tr.nlog % TRAIN_LOG_LINES], TRAIN_LOG_WIDTH, fmt, ap);
-	va_end(ap);
-	tr.nlog++;
-}
 
 static bool
 running(void)
@@ -206,15 +188,14 @@ run_join(struct tui *t)
 	if (st != NU_OK) {
 		tui_message(t, true, "training failed: %s",
 		    cause != NULL ? cause : nu_strerror(st));
-		train_log("failed: %s", cause != NULL ? cause : nu_strerror(st));
 	} else if (tr.snap.state == NU_RUN_STOPPED) {
 		tui_message(t, false, "%s", tr.snap.message[0] ? tr.snap.message :
 		    "training stopped");
-		train_log("stopped after %d epoch%s", tr.ne, tr.ne == 1 ? "" : "s");
+		tui_log("stopped after %d epoch%s", tr.ne, tr.ne == 1 ? "" : "s");
 	} else {
 		tui_message(t, false, "training finished: model written to %s",
 		    tr.run_output);
-		train_log("finished: model written to %s", tr.run_output);
+		tui_log("finished: model written to %s", tr.run_output);
 	}
 	free(cause);
 }
@@ -268,18 +249,18 @@ train_tick(struct tui *t)
 			tr.ecap = cap;
 		}
 		for (int i = 0; i < ne; i++) {
-			char line[TRAIN_LOG_WIDTH];
+			char line[TUI_LOG_WIDTH];
 
 			tr.e[tr.ne + i] = er[i];
 			print_epoch(line, sizeof line, &er[i], tr.snap.epochs);
-			train_log("%s", line);
+			tui_log("%s", line);
 		}
 		tr.ne += ne;
 	}
 	if (tr.snap.message[0] != '\0' &&
 	    strcmp(tr.snap.message, tr.last_msg) != 0) {
 		snprintf(tr.last_msg, sizeof tr.last_msg, "%s", tr.snap.message);
-		train_log("%s", tr.snap.message);
+		tui_log("%s", tr.snap.message);
 	}
 	if (tr.snap.state == NU_RUN_FINISHED || tr.snap.state == NU_RUN_STOPPED ||
 	    tr.snap.state == NU_RUN_FAILED)
@@ -355,7 +336,7 @@ setup_join(struct tui *t)
 	nu_train_snapshot(tr.run, &tr.snap);
 	tr.have_snap = true;
 	t->wake_fd[TUI_WAKE_TRAIN] = nu_train_fd(tr.run);
-	train_log("events: %llu training, %llu validation, %llu test%s%s%s",
+	tui_log("events: %llu training, %llu validation, %llu test%s%s%s",
 	    (unsigned long long)tr.snap.train_events,
 	    (unsigned long long)tr.snap.val_events,
 	    (unsigned long long)tr.snap.test_events,
@@ -385,8 +366,8 @@ setup_join(struct tui *t)
 static void
 run_fail(struct tui *t, enum nu_status st, const char *cause)
 {
-	tui_message(t, true, "%s", cause != NULL ? cause : nu_strerror(st));
-	train_log("not started: %s", cause != NULL ? cause : nu_strerror(st));
+	tui_message(t, true, "training not started: %s",
+	    cause != NULL ? cause : nu_strerror(st));
 	t->on_quit = NULL;
 	/* a run made but not started has no thread to join */
 	run_free(t);
@@ -468,7 +449,7 @@ run_start(struct tui *t)
 	tr.preparing = true;
 	t->wake_fd[TUI_WAKE_TRAIN] = tr.setup_pipe[0];
 	t->on_quit = train_on_quit;
-	train_log("training %s: %zu parameters -> %s", tr.run_arch,
+	tui_log("training %s: %zu parameters -> %s", tr.run_arch,
 	    e->net->nparams, tr.run_output);
 	tui_message(t, false, "preparing the run: reading the events...");
 	return;
@@ -1092,16 +1073,15 @@ train_draw(struct tui *t, int top, int rows, int cols)
 	tui_put(y - 1, 0, cols, "Log");
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	{
-		int n = top + rows - y, first;
+		int n = top + rows - y;
+		char (*lines)[TUI_LOG_WIDTH];
 
-		if (n > tr.nlog)
-			n = tr.nlog;
-		if (n > TRAIN_LOG_LINES)
-			n = TRAIN_LOG_LINES;
-		first = tr.nlog - n;
-		for (int i = 0; i < n; i++)
-			tui_putf(y + i, 1, cols - 1, "%s",
-			    tr.log[(first + i) % TRAIN_LOG_LINES]);
+		if (n > 0 && (lines = malloc((size_t)n * sizeof *lines)) != NULL) {
+			n = tui_log_tail(lines, n);
+			for (int i = 0; i < n; i++)
+				tui_put(y + i, 1, cols - 1, lines[i]);
+			free(lines);
+		}
 	}
 }
 
