@@ -629,22 +629,24 @@ job_finish(struct tui *t)
 	struct job *j = ev.job;
 	double secs = now_s() - j->started;
 	struct request *next;
+	char what[600];
 
 	pthread_join(j->th, NULL);
 	ev.job = NULL;
 	t->wake_fd[TUI_WAKE_EVAL] = -1;
 	if (j->kind == JOB_PLOTS) {
 		if (j->st != NU_OK)
-			nu_log(NU_LOG_ERROR, "figures: %s", j->cause != NULL ? j->cause :
+			tui_message(t, true, "figures: %s", j->cause != NULL ? j->cause :
 			    nu_strerror(j->st));
-		else
+		else {
 			tui_message(t, false, "%d figures written to %s (at threshold "
 			    "%.2f) in %.1f s", j->written, j->plot_dir, j->rep.threshold,
 			    secs);
+			tui_log("%s", t->message);
+		}
 	} else if (j->st != NU_OK) {
-		/* errors go through the log, which the TUI shows on the
-		 * message line */
-		nu_log(NU_LOG_ERROR, "evaluating %s: %s", base_name(j->name),
+		/* on the message line and in the program's log */
+		tui_message(t, true, "evaluating %s: %s", base_name(j->name),
 		    j->cause != NULL ? j->cause : nu_strerror(j->st));
 		if (j->req.reload)
 			report_drop();
@@ -678,6 +680,9 @@ job_finish(struct tui *t)
 		ev.rep_seconds = secs;
 		tui_message(t, false, "%s: %zu events of task %s, evaluated in %.1f s",
 		    base_name(ev.path), ev.rep.n, nu_task_name(ev.rep.task), secs);
+		tui_log("evaluated %s on %s: %zu events of task %s in %.1f s",
+		    ev.path, files_name(&ev.rep_files, what, sizeof what), ev.rep.n,
+		    nu_task_name(ev.rep.task), secs);
 	}
 	job_free(j);
 	if ((next = ev.pending) != NULL) {
@@ -811,7 +816,7 @@ csv_done(struct tui *t, const char *text)
 	if (text[0] == '\0' || !ev.have)
 		return;
 	if ((st = nu_eval_csv(&ev.rep, text, &written, &cause)) != NU_OK)
-		nu_log(NU_LOG_ERROR, "CSV: %s", cause != NULL ? cause : nu_strerror(st));
+		tui_message(t, true, "CSV: %s", cause != NULL ? cause : nu_strerror(st));
 	else if (is_binary())
 		tui_message(t, false, "%d CSV files written to %s (at threshold %.2f)",
 		    written, text, ev.t);
@@ -1416,7 +1421,7 @@ store_threshold(struct tui *t)
 		return;
 	}
 	if ((st = nu_model_set_threshold(ev.path, ev.t, &cause)) != NU_OK) {
-		nu_log(NU_LOG_ERROR, "%s: %s", ev.path, cause != NULL ? cause :
+		tui_message(t, true, "%s: %s", ev.path, cause != NULL ? cause :
 		    nu_strerror(st));
 		free(cause);
 		return;
