@@ -537,11 +537,15 @@ prompt_complete(struct tui *t)
 {
 	char pat[sizeof t->prompt.buf + 2];
 	glob_t g;
-	size_t common;
+	size_t common, start = t->prompt.len;
 
-	snprintf(pat, sizeof pat, "%s*", t->prompt.buf);
+	/* the last path of a list ("a.h5, b*"): after the last blank or comma */
+	while (start > 0 && t->prompt.buf[start - 1] != ' ' &&
+	    t->prompt.buf[start - 1] != ',')
+		start--;
+	snprintf(pat, sizeof pat, "%s*", t->prompt.buf + start);
 	if (glob(pat, GLOB_MARK | GLOB_TILDE, NULL, &g) != 0) {
-		tui_message(t, false, "no file matches %s", t->prompt.buf);
+		tui_message(t, false, "no file matches %s", t->prompt.buf + start);
 		return;
 	}
 	common = strlen(g.gl_pathv[0]);
@@ -552,10 +556,11 @@ prompt_complete(struct tui *t)
 			k++;
 		common = k;
 	}
-	if (common >= strlen(t->prompt.buf) && common < sizeof t->prompt.buf) {
-		memcpy(t->prompt.buf, g.gl_pathv[0], common);
-		t->prompt.buf[common] = '\0';
-		t->prompt.len = common;
+	if (common >= t->prompt.len - start &&
+	    start + common < sizeof t->prompt.buf) {
+		memcpy(t->prompt.buf + start, g.gl_pathv[0], common);
+		t->prompt.buf[start + common] = '\0';
+		t->prompt.len = start + common;
 	}
 	if (g.gl_pathc > 1) {
 		char list[sizeof t->message];
