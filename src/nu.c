@@ -29,6 +29,7 @@ nu_strerror(enum nu_status st)
 	case NU_ERR_RANGE:     return "value out of range";
 	case NU_ERR_USAGE:     return "invalid argument";
 	case NU_ERR_EMPTY:     return "nothing to do";
+	case NU_ERR_CANCELLED: return "cancelled";
 	}
 	return "unknown status";
 }

@@ -26,6 +26,7 @@ enum nu_status {
 	NU_ERR_RANGE,       /* an index or value is out of range */
 	NU_ERR_USAGE,       /* the caller passed something invalid */
 	NU_ERR_EMPTY,       /* nothing to work on (no files, no events) */
+	NU_ERR_CANCELLED,   /* stopped when asked to (Ctrl-C, a stop flag) */
 };
 
 /* A static English description of a status; never NULL. */

@@ -18,6 +18,7 @@
 #ifndef NU_SIM_H
 #define NU_SIM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +109,10 @@ struct nu_sim_write_opts {
 	uint64_t nevents;                 /* >= 1 */
 	unsigned nfiles;                  /* 0 = ceil(nevents / 7001); 1 for a .h5 path */
 	int jobs;                         /* worker threads, 1..NU_SIM_JOBS_MAX */
+	/* NULL, or a flag (a signal handler may set it) that, once
+	 * non-zero, ends the run at the next chunk with NU_ERR_CANCELLED:
+	 * complete files stay, the one being written is removed. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* True when path names a single output file (ends in ".h5"). */

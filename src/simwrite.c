@@ -730,6 +730,14 @@ nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
 		struct slot *s = &w.slots[u % (uint64_t)w.nslots];
 		hsize_t off[2] = { un->row, 0 };
 
+		if (o->stop != NULL && *o->stop) {
+			st = nu_fail(cause, NU_ERR_CANCELLED, "interrupted after %llu of "
+			    "%llu events: %u complete file%s kept%s", (unsigned long long)
+			    written, (unsigned long long)o->nevents, un->file,
+			    un->file == 1 ? "" : "s", of.tmp != NULL ?
+			    ", the one being written removed" : "");
+			goto out;
+		}
 		if (un->row == 0) {
 			free(of.path);
 			free(of.tmp);

@@ -4,6 +4,7 @@
 #ifndef NU_CLI_H
 #define NU_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -38,6 +39,15 @@ void json_num(FILE *f, double x);
 /* The log callback of the line-oriented program: "nuscope: warning: ..."
  * on stderr (debug messages only with NUSCOPE_DEBUG set). */
 void cli_log_stderr(enum nu_log_level level, const char *msg, void *ud);
+
+/* Ctrl-C and SIGTERM (interrupt.c): between cli_interrupt_catch and
+ * cli_interrupt_restore they set cli_interrupted instead of ending the
+ * program, so a long command can stop cleanly (train saves its run, sim
+ * removes its partial file).  Exit status 130 says a command stopped so. */
+#define EXIT_INTERRUPTED 130
+extern volatile sig_atomic_t cli_interrupted;
+void cli_interrupt_catch(void);
+void cli_interrupt_restore(void);
 
 /* Print "nuscope CMD: message" to stderr with the status text appended
  * when msg is NULL. */

@@ -298,9 +298,14 @@ cmd_sim(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((st = nu_sim_write(sim, &wo, &cause)) != NU_OK) {
+	wo.stop = &cli_interrupted;
+	cli_interrupt_catch();
+	st = nu_sim_write(sim, &wo, &cause);
+	cli_interrupt_restore();
+	if (st != NU_OK) {
 		cli_error("sim", st, cause);
-		rc = st == NU_ERR_USAGE ? EXIT_USAGE : 1;
+		rc = st == NU_ERR_USAGE ? EXIT_USAGE : st == NU_ERR_CANCELLED ?
+		    EXIT_INTERRUPTED : 1;
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

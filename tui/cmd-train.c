@@ -41,15 +41,6 @@ static const char train_help[] =
     "  -q, --quiet         no progress, only the epoch lines and the result\n"
     "  -h, --help          this text\n";
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
 static long
 parse_num(const char *opt, const char *s, long lo, long hi)
 {
@@ -133,7 +124,7 @@ cmd_train(int argc, char **argv)
 	int seen_e = 0, opt, rc = 1;
 	long v;
 	enum nu_status st;
-	struct sigaction sa, old;
+	bool stopping = false;
 
 	optind = 1;
 	opterr = 0;
@@ -232,13 +223,10 @@ cmd_train(int argc, char **argv)
 	    (unsigned long long)snap.train_events, (unsigned long long)snap.val_events,
 	    (unsigned long long)snap.test_events, snap.epochs, output);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	cli_interrupt_catch();
 	if ((st = nu_train_start(t, &cause)) != NU_OK) {
 		cli_error("train", st, cause);
-		sigaction(SIGINT, &old, NULL);
+		cli_interrupt_restore();
 		goto out;
 	}
 	for (;;) {
@@ -250,8 +238,8 @@ cmd_train(int argc, char **argv)
 		bool classify = nu_task_nclasses(nu_train_net(t)->task) > 0;
 
 		poll(&p, 1, 250);
-		if (interrupted == 1) {
-			interrupted = 2;
+		if (cli_interrupted && !stopping) {
+			stopping = true;
 			fprintf(stderr, "\nstopping at the next batch (Ctrl-C)...\n");
 			nu_train_stop(t);
 		}
@@ -299,7 +287,7 @@ cmd_train(int argc, char **argv)
 		    snap.state == NU_RUN_FAILED)
 			break;
 	}
-	sigaction(SIGINT, &old, NULL);
+	cli_interrupt_restore();
 	if (tty && !quiet)
 		fprintf(stderr, "\r\033[K");
 	st = nu_train_join(t, &cause);
@@ -320,7 +308,7 @@ cmd_train(int argc, char **argv)
 			    nu_task_nclasses(nu_train_net(t)->task) > 0);
 		}
 	}
-	rc = snap.state == NU_RUN_STOPPED ? 130 : 0;
+	rc = snap.state == NU_RUN_STOPPED ? EXIT_INTERRUPTED : 0;
 	if (snap.state != NU_RUN_STOPPED)
 		printf("model written to %s\n", output);
 out:
