@@ -643,7 +643,8 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((st = nu_score(m, ds, r->event, k, &lab, 64, r->score, cause)) != NU_OK)
+	if ((st = nu_score(m, ds, r->event, k, &lab, 64, r->score, o->stop,
+	    cause)) != NU_OK)
 		goto out;
 	for (size_t i = 0; i < k; i++)
 		r->label[i] = lab.label[r->event[i]];

@@ -11,6 +11,7 @@
 #ifndef NU_EVAL_H
 #define NU_EVAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -172,6 +173,9 @@ struct nu_eval_opts {
 	 * are left out, as where would leave them (a filter already
 	 * evaluated, such as the TUI holds); borrowed */
 	const uint8_t *keep;
+	/* NULL, or a flag another thread may set to end the evaluation
+	 * early with NU_ERR_CANCELLED (the report is then empty); borrowed */
+	const atomic_bool *stop;
 };
 
 /*

@@ -31,7 +31,8 @@ half_main(void *arg)
 
 enum nu_status
 nu_score(const struct nu_model *m, const struct nu_dataset *ds, const uint64_t *events,
-    size_t n, const struct nu_labels *lab, size_t batch, float *out, char **cause)
+    size_t n, const struct nu_labels *lab, size_t batch, float *out,
+    const atomic_bool *stop, char **cause)
 {
 	struct nu_loader_opts lo = { 0 };
 	struct nu_loader *ld = NULL;
@@ -72,6 +73,11 @@ nu_score(const struct nu_model *m, const struct nu_dataset *ds, const uint64_t *
 		if (threaded)
 			pthread_join(th, NULL);
 		at += b->n;
+		if (stop != NULL && atomic_load(stop) && at < n) {
+			st = nu_fail(cause, NU_ERR_CANCELLED, "stopped after %zu of %zu "
+			    "events", at, n);
+			break;
+		}
 	}
 out:
 	nu_net_ws_free(ws2);

@@ -4,6 +4,7 @@
 #ifndef NU_SCORE_H
 #define NU_SCORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,9 +19,11 @@
  * events are streamed in order, `batch` at a time (0 = 64), each batch
  * split over two threads.  lab gives the
  * loader its labels (any task's labels will do; they are not used).
+ * stop: NULL, or a flag another thread may set; once set, scoring ends
+ * after the batch in hand with NU_ERR_CANCELLED.
  */
 enum nu_status nu_score(const struct nu_model *m, const struct nu_dataset *ds,
     const uint64_t *events, size_t n, const struct nu_labels *lab, size_t batch,
-    float *out, char **cause);
+    float *out, const atomic_bool *stop, char **cause);
 
 #endif

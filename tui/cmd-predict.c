@@ -119,7 +119,7 @@ cmd_predict(int argc, char **argv)
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
-	if ((st = nu_score(m, ds, all, n, &lab, (size_t)batch, scores, &cause)) != NU_OK) {
+	if ((st = nu_score(m, ds, all, n, &lab, (size_t)batch, scores, NULL, &cause)) != NU_OK) {
 		cli_error("predict", st, cause);
 		goto out;
 	}

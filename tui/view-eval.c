@@ -29,8 +29,9 @@
  * A request made while a job runs (m, f, F, r, a new filter or new files)
  * waits: the newest replaces any other waiting (keeping the model or the
  * files it does not change), and starts once the running job has ended
- * and its result is shown.  The core cannot stop an evaluation midway, so
- * nothing is thrown away half done.  Quitting joins the running job.
+ * and its result is shown, so nothing is thrown away half done.
+ * Quitting sets the job's stop flag, which ends the scoring after the
+ * batch in hand (nu_eval_opts.stop), and joins it.
  */
 #include "config.h"
 
@@ -113,6 +114,7 @@ struct job {
 	atomic_uint_least64_t nevents;  /* events of the opened files, 0 before */
 	atomic_bool wake_pending;
 	atomic_bool done;
+	atomic_bool stop;               /* set when the program ends */
 };
 
 /* The screen's state; the report owns its arrays (nu_eval_report_free). */
@@ -399,6 +401,7 @@ job_main(void *arg)
 		goto out;
 	}
 	j->o.keep = j->keep;
+	j->o.stop = &j->stop;
 	j->st = nu_eval_report_make(m, ds, j->where, &j->o, &j->rep, &j->cause);
 out:
 	nu_dataset_free(ds);
@@ -455,6 +458,7 @@ job_new(enum job_kind kind)
 	atomic_init(&j->nevents, 0);
 	atomic_init(&j->wake_pending, false);
 	atomic_init(&j->done, false);
+	atomic_init(&j->stop, false);
 	return j;
 }
 
@@ -707,11 +711,13 @@ eval_tick(struct tui *t)
 		job_finish(t);
 }
 
-/* The program ends: wait for the job, then free everything. */
+/* The program ends: stop the job (scoring ends after its batch in hand;
+ * figures are finished), wait for it, then free everything. */
 static void
 eval_fini(struct tui *t)
 {
 	if (ev.job != NULL) {
+		atomic_store(&ev.job->stop, true);
 		pthread_join(ev.job->th, NULL);
 		job_free(ev.job);
 		ev.job = NULL;

@@ -291,7 +291,7 @@ score_update(struct tui *t)
 		sc.have_lab = true;
 	}
 	t0 = now_ms();
-	st = nu_score(m, t->ds, &ev, 1, &sc.lab, 1, sc.out, &cause);
+	st = nu_score(m, t->ds, &ev, 1, &sc.lab, 1, sc.out, NULL, &cause);
 	sc.ms = now_ms() - t0;
 	if (st != NU_OK) {
 		snprintf(sc.err, sizeof sc.err, "%s",
