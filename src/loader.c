@@ -18,6 +18,8 @@ enum { STREAM_ORDER = 0x10, STREAM_AUG = 0x20 };
 #define RUN_EVENTS 256                  /* events per read of a run */
 #define DEFAULT_LIMIT ((size_t)4 << 30)
 #define MAX_WINDOW 8192
+#define STOP_EVENTS 4096                /* events read between looks at a
+                                         * stop flag */
 
 struct slot {
 	float *x, *y, *w;
@@ -415,8 +417,20 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory holding %zu events", n);
 			goto fail;
 		}
-		if ((st = read_positions(ld, 0, n, ld->store, cause)) != NU_OK)
-			goto fail;
+		/* in pieces, so that a stop flag is seen within a fraction
+		 * of a second */
+		for (size_t p = 0; p < n; p += STOP_EVENTS) {
+			size_t q = n - p < STOP_EVENTS ? n : p + STOP_EVENTS;
+
+			if (opts->stop != NULL && atomic_load(opts->stop)) {
+				st = nu_fail(cause, NU_ERR_CANCELLED, "stopped after "
+				    "reading %zu of %zu events", p, n);
+				goto fail;
+			}
+			if ((st = read_positions(ld, p, q, ld->store + p * ld->evbytes,
+			    cause)) != NU_OK)
+				goto fail;
+		}
 	} else {
 		size_t w = opts->window ? opts->window : 64 * opts->batch;
 

@@ -19,6 +19,7 @@
 #ifndef NU_LOADER_H
 #define NU_LOADER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,9 @@ struct nu_loader_opts {
 	size_t window;          /* streaming: events per shuffle window;
 	                         * 0 = 64 batches */
 	int prefetch;           /* batches prepared ahead; 0 = 3 */
+	/* NULL, or a flag another thread may set while nu_loader_new reads
+	 * the events into memory: it then ends with NU_ERR_CANCELLED */
+	const atomic_bool *stop;
 };
 
 struct nu_batch {

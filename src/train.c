@@ -1000,6 +1000,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	lo.norm = (enum nu_norm)enum_index("255|max|log1p", t->normalise);
 	lo.seed = t->seed;
 	lo.memory_limit = opts->memory_limit;
+	lo.stop = opts->stop;
 	if ((st = nu_loader_new(&t->train_ld, ds, t->split.ev[0], t->split.n[0], &t->lab,
 	    t->split.weight, &lo, cause)) != NU_OK)
 		goto fail;

@@ -23,6 +23,7 @@
 #ifndef NU_TRAIN_H
 #define NU_TRAIN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +64,10 @@ struct nu_train_opts {
 	const char *output;     /* model written after every epoch and at the
 	                         * end (NULL: none) */
 	const char *resume;     /* continue the run saved in this model file */
+	/* NULL, or a flag another thread may set while nu_train_new reads
+	 * the events into memory: it then ends with NU_ERR_CANCELLED (a
+	 * started run is stopped with nu_train_stop instead) */
+	const atomic_bool *stop;
 	const char *where;      /* train on the events this expression selects
 	                         * (nuscope(1), SELECTING EVENTS; where.h);
 	                         * NULL or "" = every event.  Resuming, NULL or

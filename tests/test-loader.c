@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "dataset.h"
@@ -264,6 +265,22 @@ test_loader(void)
 	CHECK(epoch(mem, 0, o1, &n1, 1, 0), "in order: labels and pixels right");
 	CHECK(n1 == s.n[0] && memcmp(o1, s.ev[0], n1 * 8) == 0, "in order: the split's order");
 	nu_loader_free(mem);
+
+	/* a stop flag set while the events are read into memory */
+	{
+		atomic_bool stop;
+
+		atomic_init(&stop, true);
+		lo.stop = &stop;
+		mem = NULL;
+		CHECK(nu_loader_new(&mem, ds, s.ev[0], s.n[0], &lab, s.weight, &lo,
+		    &cause) == NU_ERR_CANCELLED && mem == NULL && cause != NULL &&
+		    strstr(cause, "stopped after reading 0 of") != NULL,
+		    "a set stop flag ends the reading: %s", cause ? cause : "");
+		free(cause);
+		cause = NULL;
+		lo.stop = NULL;
+	}
 
 	/* shuffled in memory vs streamed: each epoch covers every event once */
 	lo.shuffle = true;

@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,7 @@ static struct {
 		struct nu_train *run;
 		enum nu_status st;
 		char *cause;
+		atomic_bool stop;       /* x or quit: stop reading events */
 	} setup;
 
 } tr = { .setup_pipe = { -1, -1 } };
@@ -324,7 +326,15 @@ setup_join(struct tui *t)
 		nu_dataset_free(tr.setup.ds);
 		tr.setup.run = NULL;
 		tr.setup.ds = NULL;
-		run_fail(t, tr.setup.st, tr.setup.cause);
+		if (tr.setup.st == NU_ERR_CANCELLED) {
+			tui_message(t, false, "cancelled while reading the events: "
+			    "no run, nothing written");
+			tui_log("cancelled while reading the events");
+			t->on_quit = NULL;
+			run_free(t);
+		} else {
+			run_fail(t, tr.setup.st, tr.setup.cause);
+		}
 		setup_free();
 		return;
 	}
@@ -434,6 +444,8 @@ run_start(struct tui *t)
 	tr.setup.opts.output = tr.run_output;
 	tr.setup.opts.threads = tr.threads;
 	tr.setup.opts.where = tr.setup.where;
+	atomic_init(&tr.setup.stop, false);
+	tr.setup.opts.stop = &tr.setup.stop;
 	if (pipe(tr.setup_pipe) != 0) {
 		run_fail(t, NU_ERR_IO, strerror(errno));
 		setup_free();
@@ -464,7 +476,8 @@ run_stop_join(struct tui *t)
 {
 	if (tr.preparing) {
 		tr.cancel = true;
-		setup_join(t);  /* waits for the events to be read */
+		atomic_store(&tr.setup.stop, true);
+		setup_join(t);  /* soon: reading stops at the flag */
 	}
 	if (!running())
 		return;
@@ -1181,7 +1194,8 @@ train_key(struct tui *t, int ch)
 	case 'x':
 		if (tr.preparing) {
 			tr.cancel = true;
-			tui_message(t, false, "the run stops as soon as its events are read");
+			atomic_store(&tr.setup.stop, true);
+			tui_message(t, false, "cancelling: reading the events stops");
 			return TUI_REDRAW;
 		}
 		if (!running()) {
