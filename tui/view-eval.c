@@ -28,8 +28,10 @@
  *
  * A request made while a job runs (m, f, F, r, a new filter or new files)
  * waits: the newest replaces any other waiting (keeping the model or the
- * files it does not change), and starts once the running job has ended
- * and its result is shown, so nothing is thrown away half done.
+ * files it does not change).  A running evaluation is superseded by it:
+ * its stop flag ends the scoring after the batch in hand (a model it was
+ * loading carries over into the request), and the request starts as soon
+ * as it has.  Drawing figures is finished first.
  * Quitting sets the job's stop flag, which ends the scoring after the
  * batch in hand (nu_eval_opts.stop), and joins it.
  */
@@ -591,6 +593,21 @@ submit(struct tui *t, struct request *rq)
 		request_free(ev.pending);
 	}
 	ev.pending = rq;
+	if (ev.job->kind == JOB_EVAL && !atomic_load(&ev.job->stop)) {
+		/* the running evaluation is superseded: stop it after its
+		 * batch in hand; a model it was loading carries over */
+		if (rq->model_path == NULL && ev.job->req.model_path != NULL &&
+		    (rq->model_path = strdup(ev.job->req.model_path)) == NULL) {
+			tui_message(t, false, "queued: starts when the running "
+			    "evaluation ends");
+			return;
+		}
+		rq->reload |= ev.job->req.reload;
+		atomic_store(&ev.job->stop, true);
+		tui_message(t, false, "the running evaluation stops; this one "
+		    "starts next");
+		return;
+	}
 	tui_message(t, false, "queued: starts when the running %s ends",
 	    ev.job->kind == JOB_PLOTS ? "drawing of the figures" : "evaluation");
 }
@@ -648,6 +665,10 @@ job_finish(struct tui *t)
 			    secs);
 			tui_log("%s", t->message);
 		}
+	} else if (j->st == NU_ERR_CANCELLED && ev.pending != NULL) {
+		/* superseded by the waiting request, which starts below */
+		tui_log("evaluation of %s stopped for a newer request",
+		    base_name(j->name));
 	} else if (j->st != NU_OK) {
 		/* on the message line and in the program's log */
 		tui_message(t, true, "evaluating %s: %s", base_name(j->name),
@@ -1545,8 +1566,8 @@ const struct tui_view tui_view_eval = {
 	    "c                 confusion matrix: counts, row % (efficiencies),\n"
 	    "                    column % (purities)\n"
 	    "s                 show the slice table from the next family\n"
-	    "r                 evaluate again (m f F r during a run wait for it;\n"
-	    "                    the newest request wins)\n"
+	    "r                 evaluate again (m f F r during an evaluation\n"
+	    "                    stop it and start next; the newest wins)\n"
 	    "P, C              write the figures (PNG), the tables (CSV, as\n"
 	    "                    nuscope eval --csv) into a directory\n"
 	    "S                 store the threshold in the model file",
