@@ -72,6 +72,18 @@ ratio_text(FILE *f, const char *name, const struct nu_ratio *r, double baseline)
 	fputc('\n', f);
 }
 
+/* v as a percentage with two decimals, or "-" when it is not a number (a
+ * ratio of an empty row or column). */
+static const char *
+pct(char *buf, size_t len, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, len, "%.2f%%", 100 * v);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static void
 binary_text(FILE *f, const struct nu_eval_report *r, const struct term_style *ts)
 {
@@ -80,17 +92,19 @@ binary_text(FILE *f, const struct nu_eval_report *r, const struct term_style *ts
 	const struct nu_confusion *c = &a->c;
 	const struct nu_binary_at *bb = &e->scan[e->best_balanced], *bf = &e->scan[e->best_fom];
 	const char *sig = nu_task_class_name(r->task, 1), *bkg = nu_task_class_name(r->task, 0);
+	char p1[32], p2[32];
 
 	fprintf(f, "%s%zu events: %.0f %s (signal), %.0f %s; threshold: score > %.2f%s\n",
 	    ts->bold, r->n, e->npos, sig, e->nneg, bkg, r->threshold, ts->reset);
 	fprintf(f, "\n%sConfusion matrix%s (rows: true, columns: selected as)\n", ts->head, ts->reset);
 	fprintf(f, "  %-16s %12s %12s %12s %12s\n", "", sig, bkg, "efficiency", "");
-	fprintf(f, "  %-16s %12.0f %12.0f %11.2f%%\n", sig, c->tp, c->fn,
-	    100 * a->efficiency.value);
-	fprintf(f, "  %-16s %12.0f %12.0f %11.2f%%  (rejection %.2f%%)\n", bkg, c->fp, c->tn,
-	    100 * (1 - a->rejection.value), 100 * a->rejection.value);
-	fprintf(f, "  %-16s %11.2f%% %11.2f%%\n", "purity", 100 * a->purity.value,
-	    c->tn + c->fn > 0 ? 100 * c->tn / (c->tn + c->fn) : NAN);
+	fprintf(f, "  %-16s %12.0f %12.0f %12s\n", sig, c->tp, c->fn,
+	    pct(p1, sizeof p1, a->efficiency.value));
+	fprintf(f, "  %-16s %12.0f %12.0f %12s  (rejection %s)\n", bkg, c->fp, c->tn,
+	    pct(p1, sizeof p1, 1 - a->rejection.value),
+	    pct(p2, sizeof p2, a->rejection.value));
+	fprintf(f, "  %-16s %12s %12s\n", "purity", pct(p1, sizeof p1, a->purity.value),
+	    pct(p2, sizeof p2, c->tn + c->fn > 0 ? c->tn / (c->tn + c->fn) : NAN));
 	fprintf(f, "\n%sAt the threshold%s (68%% Wilson intervals)\n", ts->head, ts->reset);
 	ratio_text(f, "accuracy", &a->accuracy, e->baseline);
 	fprintf(f, "  %-22s %.4f  +- %.4f   baseline 0.5000\n", "balanced accuracy",
@@ -118,6 +132,7 @@ static void
 multi_text(FILE *f, const struct nu_eval_report *r, const struct term_style *ts)
 {
 	const struct nu_multi_eval *m = &r->multi;
+	char p1[32], p2[32];
 
 	fprintf(f, "%s%zu events, %d classes%s\n", ts->bold, r->n, m->k, ts->reset);
 	fprintf(f, "\n%sConfusion matrix%s (rows: true, columns: predicted)\n  %-12s", ts->head,
@@ -129,8 +144,8 @@ multi_text(FILE *f, const struct nu_eval_report *r, const struct term_style *ts)
 		fprintf(f, "  %-12.12s", nu_task_class_name(r->task, i));
 		for (int j = 0; j < m->k; j++)
 			fprintf(f, " %10.0f", m->count[i][j]);
-		fprintf(f, " %9.2f%% %9.2f%%\n", 100 * m->efficiency[i].value,
-		    100 * m->purity[i].value);
+		fprintf(f, " %10s %10s\n", pct(p1, sizeof p1, m->efficiency[i].value),
+		    pct(p2, sizeof p2, m->purity[i].value));
 	}
 	fputc('\n', f);
 	ratio_text(f, "accuracy", &m->accuracy, m->baseline);
