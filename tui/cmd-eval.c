@@ -230,7 +230,8 @@ jat(FILE *f, const struct nu_binary_at *a)
 }
 
 static int
-write_json(const char *path, const struct nu_eval_report *r, const char *model)
+write_json(const char *path, const struct nu_eval_report *r, const char *model,
+    const char *where, const char *trained_where)
 {
 	char *tmp = nu_asprintf("%s.tmp-%ld", path, (long)getpid());
 	FILE *f;
@@ -243,6 +244,10 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model)
 	}
 	fputs("{\"model\": ", f);
 	json_str(f, model);
+	fputs(", \"where\": ", f);
+	json_str(f, where != NULL ? where : "");
+	fputs(", \"trained_where\": ", f);
+	json_str(f, trained_where);
 	fprintf(f, ", \"task\": \"%s\", \"events\": %zu", nu_task_name(r->task), r->n);
 	if (r->nclasses == 2) {
 		const struct nu_binary_eval *e = &r->bin;
@@ -517,6 +522,11 @@ cmd_eval(int argc, char **argv)
 	term_style_init(&ts, term_use_color(stdout, color));
 	printf("%s on %s%s%s\n", argv[optind], argc - optind - 1 == 1 ? argv[optind + 1] :
 	    "the files", where_text ? " where " : "", where_text ? where_text : "");
+	if (m->meta.where[0] != '\0' &&
+	    (where_text == NULL || strcmp(where_text, m->meta.where) != 0))
+		printf("note: the model was trained on the events where %s; "
+		    "--where '%s' evaluates on the same kind\n", m->meta.where,
+		    m->meta.where);
 	if (r.nclasses == 2)
 		binary_text(stdout, &r, &ts);
 	else if (r.nclasses > 2)
@@ -529,7 +539,7 @@ cmd_eval(int argc, char **argv)
 		cli_error("eval", st, cause);
 		goto out;
 	}
-	if (json != NULL && !write_json(json, &r, argv[optind]))
+	if (json != NULL && !write_json(json, &r, argv[optind], where_text, m->meta.where))
 		goto out;
 	if (nfmt > 0) {
 		int written = 0;
