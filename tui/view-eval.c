@@ -922,6 +922,9 @@ draw_header(struct tui *t, int y, int cols)
 		attroff(A_REVERSE);
 	} else {
 		char files[700];
+		/* a model trained on a selection says which */
+		bool trained = ev.model != NULL && ev.model->meta.where != NULL &&
+		    ev.model->meta.where[0] != '\0';
 
 		if (ev.rep_files.test)
 			snprintf(files, sizeof files, "%zu test file%s (%s)", ev.rep_nfiles,
@@ -930,8 +933,9 @@ draw_header(struct tui *t, int y, int cols)
 		else
 			snprintf(files, sizeof files, "the Data screen's %zu file%s",
 			    ev.rep_nfiles, ev.rep_nfiles == 1 ? "" : "s");
-		tui_putf(y, 0, cols, "Model: %s  on %s, %llu events%s%s", ev.path,
-		    files, (unsigned long long)ev.rep_nevents,
+		tui_putf(y, 0, cols, "Model: %s%s%s%s  on %s, %llu events%s%s", ev.path,
+		    trained ? " (trained where " : "", trained ? ev.model->meta.where : "",
+		    trained ? ")" : "", files, (unsigned long long)ev.rep_nevents,
 		    ev.rep_filter != NULL ? ", filter: " : "",
 		    ev.rep_filter != NULL ? ev.rep_filter : "");
 	}
