@@ -213,6 +213,24 @@ tui_putf(int y, int x, int n, const char *fmt, ...)
 	tui_put(y, x, n, buf);
 }
 
+/* 60121 -> "60,121" */
+const char *
+tui_grouped(size_t v, char *buf, size_t len)
+{
+	char raw[32];
+	size_t n, o = 0;
+
+	snprintf(raw, sizeof raw, "%zu", v);
+	n = strlen(raw);
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 const char *
 tui_size(uint64_t bytes, char *buf, size_t len)
 {

@@ -211,6 +211,9 @@ void tui_putf(int y, int x, int n, const char *fmt, ...)
 /* Human size "12.3 MB" into buf. */
 const char *tui_size(uint64_t bytes, char *buf, size_t len);
 
+/* A count with its digits grouped, 60121 -> "60,121", into buf. */
+const char *tui_grouped(size_t v, char *buf, size_t len);
+
 /* Pseudo-random 64-bit number (not for science: for the `r` key). */
 uint64_t tui_random(struct tui *t);
 

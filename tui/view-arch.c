@@ -488,24 +488,6 @@ shape_text(struct layer_shape s, char *buf, size_t len)
 	return buf;
 }
 
-/* 60121 -> "60,121" */
-static const char *
-grouped(size_t v, char *buf, size_t len)
-{
-	char raw[32];
-	size_t n, o = 0;
-
-	snprintf(raw, sizeof raw, "%zu", v);
-	n = strlen(raw);
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = raw[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* "filters=8 kernel=2x2 ..." of the keys a section sets. */
 static void
 settings(int sec, char *buf, size_t len)
@@ -611,7 +593,7 @@ draw_list(struct tui *t, int y, int rows, int cols)
 		if (in != NULL && in->built && ar.e->sec[s].kind->role != ARCH_ROLE_TRAIN) {
 			shape_text(in->out, sh, sizeof sh);
 			tui_putf(y, 14 + sw, cols - 14 - sw, " %10s %9s %8.2f", sh,
-			    grouped(in->params, pa, sizeof pa), in->flops / 1e6);
+			    tui_grouped(in->params, pa, sizeof pa), in->flops / 1e6);
 		} else if (ar.e->sec[s].kind->role != ARCH_ROLE_TRAIN) {
 			tui_put(y, 14 + sw, cols - 14 - sw, "          -         -        -");
 		}
@@ -696,7 +678,7 @@ arch_draw(struct tui *t, int top, int rows, int cols)
 		tui_putf(y, 13, cols - 13, "%s%s  %s  %s parameters  %.1f MFLOPs",
 		    tui_arch_label(nm, sizeof nm), ar.e->dirty ? " (modified)" : "",
 		    nu_task_name(ar.e->net->task),
-		    grouped(ar.e->net->nparams, pa, sizeof pa), ar.e->net->flops / 1e6);
+		    tui_grouped(ar.e->net->nparams, pa, sizeof pa), ar.e->net->flops / 1e6);
 	else
 		tui_putf(y, 13, cols - 13, "%s%s  not a valid network",
 		    tui_arch_label(nm, sizeof nm), ar.e->dirty ? " (modified)" : "");

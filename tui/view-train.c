@@ -980,16 +980,17 @@ train_draw(struct tui *t, int top, int rows, int cols)
 	y++;
 	{
 		const struct arched *e = tui_arch(t);
-		char nm[1200];
+		char nm[1200], pa[32];
 
 		if (e != NULL)
 			tui_arch_label(nm, sizeof nm);
 		if (e == NULL)
 			tui_put(y, 0, cols, " architecture  (out of memory)");
 		else if (e->net != NULL)
-			tui_putf(y, 0, cols, " architecture  %s%s, %zu parameters "
+			tui_putf(y, 0, cols, " architecture  %s%s, %s parameters "
 			    "(3 edits it, A opens a file)", nm,
-			    e->dirty ? " (modified)" : "", e->net->nparams);
+			    e->dirty ? " (modified)" : "",
+			    tui_grouped(e->net->nparams, pa, sizeof pa));
 		else {
 			attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
 			tui_putf(y, 0, cols, " architecture  %s: not valid: %s", nm,
