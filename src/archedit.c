@@ -6,12 +6,9 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "archedit.h"
 
@@ -51,6 +48,7 @@ drop_validation(struct arched *e)
 	e->arch = NULL;
 	e->net = NULL;
 	e->error = NULL;
+	e->error_what = NULL;
 	e->info = NULL;
 	e->error_sec = -1;
 }
@@ -296,15 +294,28 @@ arched_text(const struct arched *e, int *sec_line)
 	return b.p;
 }
 
-/* The line a "name:LINE: ..." message names, or 0. */
+/* Split a "name:LINE: what" (or "name: what") message: returns LINE (0
+ * when there is none) and points *what past the prefix. */
 static int
-error_line(const char *name, const char *cause)
+split_error(const char *name, const char *cause, const char **what)
 {
 	size_t n = strlen(name);
+	const char *p;
+	int line;
 
+	*what = cause;
 	if (strncmp(cause, name, n) != 0 || cause[n] != ':')
 		return 0;
-	return atoi(cause + n + 1);
+	p = cause + n + 1;
+	line = atoi(p);
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == ':')
+		p++;
+	while (*p == ' ')
+		p++;
+	*what = p;
+	return line;
 }
 
 static int
@@ -332,6 +343,7 @@ arched_validate(struct arched *e)
 	    (e->info = calloc((size_t)e->nsec + 1, sizeof *e->info)) == NULL ||
 	    (text = arched_text(e, sec_line)) == NULL) {
 		e->error = strdup("out of memory");
+		e->error_what = e->error;
 		goto out;
 	}
 	st = arch_parse(&e->arch, e->name, text, strlen(text), &cause);
@@ -342,7 +354,7 @@ arched_validate(struct arched *e)
 		cause = NULL;
 		if (e->error != NULL)
 			e->error_sec = section_at_line(sec_line, e->nsec,
-			    error_line(e->name, e->error));
+			    split_error(e->name, e->error, &e->error_what));
 		goto out;
 	}
 
@@ -577,67 +589,25 @@ arched_value(const struct arched *e, int i, int k)
 
 /* ---- saving ----------------------------------------------------------------- */
 
-/* mkstemp makes 0600; a saved file gets what the umask allows. */
-static int
-fchmod_tmp(const char *tmp)
-{
-	mode_t um = umask(0);
-
-	umask(um);
-	return chmod(tmp, 0666 & ~um);
-}
-
 enum nu_status
 arched_save(struct arched *e, const char *path, char **cause)
 {
-	char *text = arched_text(e, NULL), *tmp = NULL, *name;
-	size_t len;
-	FILE *f = NULL;
-	int fd = -1;
+	char *text = arched_text(e, NULL), *name;
+	enum nu_status st;
 
-	if (text == NULL)
-		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-	len = strlen(path) + 16;
-	if ((tmp = malloc(len)) == NULL || (name = strdup(path)) == NULL) {
-		free(tmp);
+	if (text == NULL || (name = strdup(path)) == NULL) {
 		free(text);
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
-	snprintf(tmp, len, "%s.tmpXXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0 || (f = fdopen(fd, "w")) == NULL) {
-		nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		nu_fail(cause, NU_ERR_IO, "%s: write error: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		nu_fail(cause, NU_ERR_IO, "%s: write error: %s", path, strerror(errno));
-		goto fail;
-	}
-	f = NULL;
-	if (fchmod_tmp(tmp) != 0 || rename(tmp, path) != 0) {
-		nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
+	st = nu_write_atomic(path, text, strlen(text), cause);
 	free(text);
+	if (st != NU_OK) {
+		free(name);
+		return st;
+	}
 	free(e->name);
 	e->name = name;
 	e->dirty = false;
 	arched_validate(e);     /* messages now name the saved file */
 	return NU_OK;
-fail:
-	if (f != NULL)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	free(name);
-	free(text);
-	return NU_ERR_IO;
 }

@@ -50,6 +50,8 @@ struct arched {
 	struct arch *arch;      /* the parsed text, or NULL */
 	struct nu_net *net;     /* the network, or NULL */
 	char *error;            /* why not, or NULL */
+	const char *error_what; /* the same without its "file:line: " (the
+	                         * section error_sec names says where) */
 	int error_sec;          /* the section the error names, or -1 */
 	struct arched_info *info;       /* [nsec] */
 };

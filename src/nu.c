@@ -1,10 +1,16 @@
 /*
- * nu.c: status strings, the log callback and cause strings (see nu.h).
+ * nu.c: status strings, the log callback, cause strings and writing a
+ * file through a temporary name (see nu.h).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
@@ -121,4 +127,52 @@ nu_init(void)
 	 * the number of files read; bound them */
 	H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10,
 	    2 << 20, 1 << 20);
+}
+
+enum nu_status
+nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
+{
+	const unsigned char *d = data;
+	static atomic_uint seq;
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	char *tmp = NULL;
+	int fd = -1, e = 0;
+	size_t off = 0;
+
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		free(tmp);
+		tmp = nu_asprintf("%.*s.%s.tmp-%ld-%u", dirlen, path, path + dirlen,
+		    (long)getpid(), atomic_fetch_add(&seq, 1));
+		if (tmp == NULL)
+			return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+	}
+	while (off < n && e == 0) {
+		ssize_t w = write(fd, d + off, n - off);
+
+		if (w < 0 && errno != EINTR)
+			e = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	if (e == 0 && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tmp, path) != 0)
+		e = errno;
+	if (e != 0)
+		unlink(tmp);
+	free(tmp);
+	if (e != 0)
+		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+	return NU_OK;
 }

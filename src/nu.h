@@ -56,6 +56,15 @@ enum nu_status nu_fail(char **cause, enum nu_status st, const char *fmt, ...)
 char *nu_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *nu_vasprintf(const char *fmt, va_list ap);
 
+/*
+ * Write n bytes to path through ".NAME.tmp-PID-K" beside it (created with
+ * the permissions the umask gives), synced and renamed into place; on
+ * failure nothing is left under either name and *cause reads
+ * "path: cannot write: ...".
+ */
+enum nu_status nu_write_atomic(const char *path, const void *data, size_t n,
+    char **cause);
+
 /* One-time library set-up: silences HDF5's own error printing.  Idempotent. */
 void nu_init(void);
 

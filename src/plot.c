@@ -2685,57 +2685,6 @@ render_to(const struct nu_plot *p, enum nu_plot_format fmt, struct membuf *b,
 	return NU_OK;
 }
 
-/*
- * Write n bytes to path through ".NAME.tmp-PID-K" beside it, renamed into
- * place; on failure nothing is left under either name.
- */
-static enum nu_status
-write_atomic(const char *path, const unsigned char *d, size_t n, char **cause)
-{
-	static atomic_uint seq;
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	char *tmp = NULL;
-	int fd = -1, e = 0;
-	size_t off = 0;
-
-	for (int tries = 0; fd < 0 && tries < 100; tries++) {
-		free(tmp);
-		tmp = nu_asprintf("%.*s.%s.tmp-%ld-%u", dirlen, path, path + dirlen,
-		    (long)getpid(), atomic_fetch_add(&seq, 1));
-		if (tmp == NULL)
-			return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-	}
-	while (off < n && e == 0) {
-		ssize_t w = write(fd, d + off, n - off);
-
-		if (w < 0 && errno != EINTR)
-			e = errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
-	if (e == 0 && fsync(fd) != 0)
-		e = errno;
-	if (close(fd) != 0 && e == 0)
-		e = errno;
-	if (e == 0 && rename(tmp, path) != 0)
-		e = errno;
-	if (e != 0)
-		unlink(tmp);
-	free(tmp);
-	if (e != 0)
-		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-	return NU_OK;
-}
-
 static enum nu_plot_format
 format_from_ext(const char *path)
 {
@@ -2770,7 +2719,7 @@ nu_plot_save(struct nu_plot *p, const char *path, enum nu_plot_format fmt, char 
 		return nu_fail(cause, NU_ERR_USAGE, "%s: %s", path, bad);
 	st = render_to(p, fmt, &b, path, cause);
 	if (st == NU_OK)
-		st = write_atomic(path, b.d, b.n, cause);
+		st = nu_write_atomic(path, b.d, b.n, cause);
 	free(b.d);
 	return st;
 }

@@ -59,6 +59,16 @@ headless() {
 	LC_ALL=C TERM=xterm-256color run "$NUSCOPE" tui --headless "$keys" "$@"
 }
 
+# wait_in FILE REGEX: wait (60 s at most) until a background command's
+# output FILE has a line matching REGEX
+wait_in() {
+	wait_i=0
+	while ! grep -q -- "$2" "$1" 2>/dev/null && [ $wait_i -lt 600 ]; do
+		sleep 0.1
+		wait_i=$((wait_i + 1))
+	done
+}
+
 need_fixtures() {
 	if [ ! -f "$FIXTURES/expected.json" ]; then
 		echo "1..0 # SKIP no fixtures (needs Python with h5py)"

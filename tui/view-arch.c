@@ -173,27 +173,11 @@ replace(struct arched *e)
 	clamp_sel();
 }
 
-/* The error without the "file:line: " the parser puts first: on this
- * screen the marked section says where. */
+/* What is wrong, without the "file:line: " the marked section gives. */
 static const char *
 error_text(void)
 {
-	const char *e = ar.e->error, *p;
-	size_t n = strlen(ar.e->name);
-
-	if (e == NULL)
-		return "?";
-	if (strncmp(e, ar.e->name, n) == 0 && e[n] == ':') {
-		p = e + n + 1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (*p == ':')
-			p++;
-		while (*p == ' ')
-			p++;
-		return p;
-	}
-	return e;
+	return ar.e->error_what != NULL ? ar.e->error_what : "?";
 }
 
 /* Tell the user how the network stands after an edit. */

@@ -554,13 +554,15 @@ field_key(struct tui *t, const struct field *f, int *sec, int *key)
 	return true;
 }
 
+/* Whether the architecture splits by files (split = files). */
 static bool
 split_files(struct tui *t)
 {
-	int sec, key;
+	const struct arched *e = tui_arch(t);
+	int sec = e != NULL ? arched_find(e, ARCH_ROLE_TRAIN) : -1;
 
-	return field_key(t, &fields[7], &sec, &key) &&
-	    strcmp(arched_value(tui_arch(t), sec, key), "files") == 0;
+	return sec >= 0 && strcmp(arched_value(e, sec,
+	    arch_key_index(e->sec[sec].kind, "split")), "files") == 0;
 }
 
 /* The fields shown now (fractions or the file lists, by the split). */
