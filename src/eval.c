@@ -578,7 +578,7 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 {
 	struct nu_labels lab = { 0 };
 	uint64_t total = nu_dataset_nevents(ds);
-	uint8_t *keep = NULL;
+	uint8_t *keep = NULL, *seen = NULL;
 	uint32_t *blk_code = NULL;
 	float *blk_enu = NULL, *blk_elep = NULL;
 	enum nu_status st;
@@ -606,6 +606,19 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* the events the model has seen, by file fingerprint */
+	r->seen.known = m->trainset != NULL;
+	r->seen.include = o->include_training;
+	if (m->trainset != NULL) {
+		struct nu_trainset_match match;
+
+		if ((seen = malloc(total ? total : 1)) == NULL) {
+			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((st = nu_trainset_mark(m->trainset, ds, seen, &match, cause)) != NU_OK)
+			goto out;
+	}
 	/* the task's events that the expression selects, with the columns
 	 * the slices need, read a block at a time */
 	for (uint64_t at = 0; at < total; at += EVAL_BLOCK) {
@@ -623,6 +636,16 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 			if (!lab.used[at + i] || (where != NULL && !keep[i]) ||
 			    (o->keep != NULL && !o->keep[at + i]))
 				continue;
+			if (seen != NULL && (seen[at + i] == NU_SEEN_TRAIN ||
+			    seen[at + i] == NU_SEEN_VAL)) {
+				bool tr = seen[at + i] == NU_SEEN_TRAIN;
+
+				if (!o->include_training) {
+					*(tr ? &r->seen.excluded_train : &r->seen.excluded_val) += 1;
+					continue;
+				}
+				*(tr ? &r->seen.included_train : &r->seen.included_val) += 1;
+			}
 			r->event[k] = at + i;
 			r->code[k] = blk_code[i];
 			r->enu[k] = blk_enu[i];
@@ -631,6 +654,16 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 		}
 	}
 	r->n = k;
+	if (k == 0 && r->seen.excluded_train + r->seen.excluded_val > 0) {
+		st = nu_fail(cause, NU_ERR_EMPTY, "every event of the task%s in the files "
+		    "was used to train (%llu) or validate (%llu) the model; evaluate it "
+		    "on other events (--include-training scores them anyway, with "
+		    "biased numbers)", where != NULL || o->keep != NULL ?
+		    " that matches --where" : "",
+		    (unsigned long long)r->seen.excluded_train,
+		    (unsigned long long)r->seen.excluded_val);
+		goto out;
+	}
 	if (k == 0) {
 		st = nu_fail(cause, NU_ERR_EMPTY, "no event of the files belongs to task %s%s",
 		    nu_task_name(r->task), where != NULL || o->keep != NULL ?
@@ -661,6 +694,7 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 	nu_eval_report_set_threshold(r, r->threshold);
 out:
 	free(keep);
+	free(seen);
 	free(blk_code);
 	free(blk_enu);
 	free(blk_elep);

@@ -19,6 +19,7 @@
 #include "labels.h"
 #include "metrics.h"
 #include "nu.h"
+#include "trainset.h"
 
 #define NU_EVAL_NSCAN 101       /* thresholds 0.00, 0.01, ... 1.00 */
 #define NU_EVAL_MAXBINS 20
@@ -153,6 +154,9 @@ struct nu_eval_report {
 	struct nu_reg_stats reg;
 	struct nu_slice *slices;
 	int nslices;
+	/* the events of the files that the model was trained or validated
+	 * on: left out, or scored with nu_eval_opts.include_training */
+	struct nu_seen_counts seen;
 	/* per event, in dataset order (kept for plots and exports) */
 	uint64_t *event;
 	float *score;           /* [n * nout] */
@@ -176,11 +180,15 @@ struct nu_eval_opts {
 	/* NULL, or a flag another thread may set to end the evaluation
 	 * early with NU_ERR_CANCELLED (the report is then empty); borrowed */
 	const atomic_bool *stop;
+	/* score the events the model was trained and validated on too
+	 * (counted in seen_*); by default they are left out (excluded_*) */
+	bool include_training;
 };
 
 /*
  * Evaluate model m on the events of ds that belong to its task (and that
- * where and o->keep select, if given): scores, the task's numbers at the
+ * where and o->keep select, if given), leaving out those it was trained
+ * or validated on (trainset.h) unless o->include_training: scores, the task's numbers at the
  * threshold and the slices.  Caller frees with nu_eval_report_free.  It
  * may run on a thread of its own, with a dataset handle of its own; m
  * is only read (o->threshold = NaN reads m->meta.threshold).

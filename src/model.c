@@ -18,6 +18,9 @@
 
 /* ---- writing helpers (each returns 0 on failure) ------------------------------- */
 
+static int dset_write(hid_t file, const char *path, hid_t memtype, hid_t filetype,
+    int rank, const hsize_t *dims, const void *data);
+
 static int
 attr_write(hid_t loc, const char *name, hid_t type, const void *v)
 {
@@ -135,6 +138,63 @@ tensors_write(hid_t f, const struct nu_net *net, bool state)
 	return 1;
 }
 
+/* /trainset: the run's choices as attributes, then one group per file with
+ * its name, size, fingerprint and the part of each event (compressed: the
+ * codes repeat in long runs). */
+static int
+trainset_write(hid_t f, const struct nu_trainset *ts)
+{
+	hid_t g = H5Gcreate2(f, "/trainset", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	hsize_t three = 3;
+	hid_t sp3 = H5Screate_simple(1, &three, NULL), a;
+	int ok = g >= 0;
+
+	ok = ok && attr_str(g, "split", ts->split) &&
+	    attr_str(g, "balance", ts->balance) && attr_u64(g, "seed", ts->seed) &&
+	    attr_str(g, "where", ts->where) && attr_u64(g, "nfiles", ts->nfiles);
+	if (ok) {
+		a = H5Acreate2(g, "fractions", H5T_IEEE_F64LE, sp3, H5P_DEFAULT, H5P_DEFAULT);
+		ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, ts->fractions) >= 0;
+		if (a >= 0)
+			H5Aclose(a);
+	}
+	H5Sclose(sp3);
+	for (size_t i = 0; i < ts->nfiles && ok; i++) {
+		const struct nu_trainset_file *tf = &ts->file[i];
+		char p[64];
+		hsize_t dims[1] = { tf->nevents }, chunk[1];
+		hid_t fg, sp, dcpl, d;
+
+		snprintf(p, sizeof p, "/trainset/file%05zu", i);
+		fg = H5Gcreate2(f, p, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+		ok = fg >= 0 && attr_str(fg, "path", tf->path) &&
+		    attr_u64(fg, "nevents", tf->nevents) &&
+		    attr_u64(fg, "fingerprint", tf->fingerprint);
+		if (fg >= 0)
+			H5Gclose(fg);
+		if (!ok)
+			break;
+		snprintf(p, sizeof p, "/trainset/file%05zu/part", i);
+		sp = H5Screate_simple(1, dims, NULL);
+		dcpl = H5Pcreate(H5P_DATASET_CREATE);
+		if (tf->nevents > 0) {
+			chunk[0] = tf->nevents < 65536 ? tf->nevents : 65536;
+			H5Pset_chunk(dcpl, 1, chunk);
+			H5Pset_deflate(dcpl, 6);
+		}
+		d = H5Dcreate2(f, p, H5T_STD_U8LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+		ok = d >= 0 && (tf->nevents == 0 ||
+		    H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, tf->part) >= 0);
+		if (d >= 0)
+			H5Dclose(d);
+		H5Pclose(dcpl);
+		H5Sclose(sp);
+	}
+	if (g >= 0)
+		H5Gclose(g);
+	return ok;
+}
+
 static const char *const hist_names[] = {
 	"train_loss", "train_metric", "val_loss", "val_metric", "val_accuracy",
 	"val_balanced_accuracy", "val_auc", "lr", "seconds",
@@ -211,6 +271,7 @@ nu_model_save(const char *path, const struct nu_net *net, const char *arch_text,
 	    attr_u64(f, "partial_events", meta->partial_events) &&
 	    attr_str(f, "where", meta->where != NULL ? meta->where : "");
 	ok = ok && text_write(f, "/arch", arch_text);
+	ok = ok && (meta->trainset == NULL || trainset_write(f, meta->trainset));
 	ok = ok && tensors_write(f, net, false) && tensors_write(f, net, true);
 	if (ok && opt != NULL) {
 		static const char *const kinds[] = { "adam", "sgd", "rmsprop" };
@@ -258,18 +319,37 @@ nu_model_save(const char *path, const struct nu_net *net, const char *arch_text,
 
 /* ---- reading ------------------------------------------------------------------ */
 
+/* Whether attribute a holds exactly one element (a scalar, or an array of
+ * one): reading anything larger into one variable would overrun it. */
+static int
+attr_is_single(hid_t a)
+{
+	hid_t sp = H5Aget_space(a);
+	hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+
+	if (sp >= 0)
+		H5Sclose(sp);
+	return n == 1;
+}
+
+/* A numeric attribute of one element into *v (converted to type); 0 when
+ * absent or of another shape or class. */
 static int
 attr_read(hid_t loc, const char *name, hid_t type, void *v)
 {
-	hid_t a;
+	hid_t a, t;
 	int ok;
 
 	if (H5Aexists(loc, name) <= 0)
 		return 0;
-	a = H5Aopen(loc, name, H5P_DEFAULT);
-	ok = a >= 0 && H5Aread(a, type, v) >= 0;
-	if (a >= 0)
-		H5Aclose(a);
+	if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
+		return 0;
+	t = H5Aget_type(a);
+	ok = t >= 0 && (H5Tget_class(t) == H5T_INTEGER || H5Tget_class(t) == H5T_FLOAT) &&
+	    attr_is_single(a) && H5Aread(a, type, v) >= 0;
+	if (t >= 0)
+		H5Tclose(t);
+	H5Aclose(a);
 	return ok;
 }
 
@@ -284,10 +364,13 @@ attr_str_dup(hid_t loc, const char *name)
 
 	if (H5Aexists(loc, name) <= 0)
 		return NULL;
-	a = H5Aopen(loc, name, H5P_DEFAULT);
+	if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
+		return NULL;
 	t = H5Aget_type(a);
-	if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
-		H5Tclose(t);
+	if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0 ||
+	    !attr_is_single(a)) {
+		if (t >= 0)
+			H5Tclose(t);
 		H5Aclose(a);
 		return NULL;
 	}
@@ -324,7 +407,7 @@ attr_read_str(hid_t loc, const char *name, char *buf, size_t len)
 static char *
 text_read(hid_t f, const char *path)
 {
-	hid_t d, t, mt;
+	hid_t d, t, mt, sp;
 	size_t sz;
 	char *s;
 
@@ -332,7 +415,12 @@ text_read(hid_t f, const char *path)
 	    (d = H5Dopen2(f, path, H5P_DEFAULT)) < 0)
 		return NULL;
 	t = H5Dget_type(d);
-	sz = H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) <= 0 ? H5Tget_size(t) : 0;
+	sp = H5Dget_space(d);
+	/* one fixed-length string: an array of them would overrun the buffer */
+	sz = H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) <= 0 &&
+	    sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1 ? H5Tget_size(t) : 0;
+	if (sp >= 0)
+		H5Sclose(sp);
 	s = sz ? calloc(1, sz + 2) : NULL;
 	mt = H5Tcopy(H5T_C_S1);
 	H5Tset_size(mt, sz + 1);
@@ -387,6 +475,111 @@ path_exists(hid_t f, const char *path)
 	return H5Lexists(f, buf, H5P_DEFAULT) > 0;
 }
 
+/*
+ * Read /trainset (nuscope-model(5)) into *out; NULL and NU_OK when the file
+ * has none.  Every declared size is checked against its limit and against
+ * the stored dataset before anything is allocated for it.
+ */
+static enum nu_status
+trainset_read(hid_t f, const char *path, struct nu_trainset **out, char **cause)
+{
+	struct nu_trainset *ts;
+	hid_t g, a;
+	uint64_t nfiles = 0;
+	enum nu_status st = NU_OK;
+	char *s;
+
+	*out = NULL;
+	if (!path_exists(f, "/trainset"))
+		return NU_OK;
+	if ((g = H5Gopen2(f, "/trainset", H5P_DEFAULT)) < 0)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: /trainset is not a group", path);
+	if ((ts = nu_trainset_new()) == NULL) {
+		H5Gclose(g);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	}
+	if (!attr_read(g, "nfiles", H5T_NATIVE_UINT64, &nfiles) ||
+	    nfiles > NU_TRAINSET_MAXFILES) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /trainset: attribute nfiles "
+		    "missing or above %d", path, NU_TRAINSET_MAXFILES);
+		goto out;
+	}
+	attr_read_str(g, "split", ts->split, sizeof ts->split);
+	attr_read_str(g, "balance", ts->balance, sizeof ts->balance);
+	attr_read(g, "seed", H5T_NATIVE_UINT64, &ts->seed);
+	if ((s = attr_str_dup(g, "where")) != NULL) {
+		free(ts->where);
+		ts->where = s;
+	}
+	if (H5Aexists(g, "fractions") > 0 && (a = H5Aopen(g, "fractions", H5P_DEFAULT)) >= 0) {
+		hid_t sp = H5Aget_space(a);
+
+		if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == 3)
+			H5Aread(a, H5T_NATIVE_DOUBLE, ts->fractions);
+		if (sp >= 0)
+			H5Sclose(sp);
+		H5Aclose(a);
+	}
+	if ((ts->file = calloc(nfiles ? nfiles : 1, sizeof(*ts->file))) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nfiles && st == NU_OK; i++) {
+		struct nu_trainset_file *tf = &ts->file[i];
+		char p[64];
+		hid_t fg, d, sp;
+		hssize_t np;
+
+		ts->nfiles = i + 1;
+		snprintf(p, sizeof p, "/trainset/file%05zu", i);
+		if (!path_exists(f, p) || (fg = H5Gopen2(f, p, H5P_DEFAULT)) < 0) {
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s is missing", path, p);
+			break;
+		}
+		tf->path = attr_str_dup(fg, "path");
+		if (!attr_read(fg, "nevents", H5T_NATIVE_UINT64, &tf->nevents) ||
+		    !attr_read(fg, "fingerprint", H5T_NATIVE_UINT64, &tf->fingerprint) ||
+		    tf->path == NULL || tf->nevents > NU_TRAINSET_MAXEVENTS)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s needs the attributes path, "
+			    "nevents (at most %llu) and fingerprint", path, p,
+			    (unsigned long long)NU_TRAINSET_MAXEVENTS);
+		H5Gclose(fg);
+		if (st != NU_OK)
+			break;
+		snprintf(p, sizeof p, "/trainset/file%05zu/part", i);
+		if (!path_exists(f, p) || (d = H5Dopen2(f, p, H5P_DEFAULT)) < 0) {
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s is missing", path, p);
+			break;
+		}
+		sp = H5Dget_space(d);
+		np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+		if (sp >= 0)
+			H5Sclose(sp);
+		if (np < 0 || (uint64_t)np != tf->nevents)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s holds %lld values; its "
+			    "file has %llu events", path, p, (long long)np,
+			    (unsigned long long)tf->nevents);
+		else if ((tf->part = malloc(tf->nevents ? tf->nevents : 1)) == NULL)
+			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		else if (tf->nevents > 0 && H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL,
+		    H5P_DEFAULT, tf->part) < 0)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: cannot read %s", path, p);
+		H5Dclose(d);
+		for (uint64_t e = 0; st == NU_OK && e < tf->nevents; e++)
+			if (tf->part[e] > NU_SEEN_TEST)
+				st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s: value %u at %llu "
+				    "(expected 0 to 3)", path, p, tf->part[e], (unsigned long long)e);
+	}
+out:
+	H5Gclose(g);
+	if (st != NU_OK) {
+		nu_trainset_free(ts);
+		return st;
+	}
+	*out = ts;
+	return NU_OK;
+}
+
 void
 nu_model_free(struct nu_model *m)
 {
@@ -400,6 +593,7 @@ nu_model_free(struct nu_model *m)
 	free(m->best_params);
 	free(m->best_state);
 	free(m->where);
+	nu_trainset_free(m->trainset);
 	free(m);
 }
 
@@ -464,7 +658,7 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		for (int k = 0; k < nd->l->ntensors; k++) {
 			const struct layer_tensor *t = &nd->l->tensors[k];
 			char p[160];
-			size_t found;
+			size_t found = 0;
 			float *dst = t->state ? m->net->state + nd->soff + t->off :
 			    m->net->params + nd->poff + t->off;
 
@@ -507,6 +701,9 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		goto out;
 	}
 	m->meta.where = m->where;
+	if ((st = trainset_read(f, path, &m->trainset, cause)) != NU_OK)
+		goto out;
+	m->meta.trainset = m->trainset;
 
 	if (path_exists(f, "/optimizer")) {
 		hid_t g = H5Gopen2(f, "/optimizer", H5P_DEFAULT);

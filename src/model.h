@@ -10,6 +10,7 @@
 #include "net.h"
 #include "opt.h"
 #include "train.h"
+#include "trainset.h"
 
 #define NU_MODEL_VERSION 1
 
@@ -33,6 +34,11 @@ struct nu_model_meta {
 	 * Borrowed by nu_model_save; in a loaded model it points to
 	 * nu_model.where, never NULL. */
 	const char *where;
+	/* which events the run trained and validated on (trainset.h), or
+	 * NULL when not recorded (files written before /trainset existed).
+	 * Borrowed by nu_model_save; in a loaded model it points to
+	 * nu_model.trainset. */
+	const struct nu_trainset *trainset;
 };
 
 struct nu_model {
@@ -47,6 +53,7 @@ struct nu_model {
 	float *best_params;     /* [net->nparams] or NULL */
 	float *best_state;      /* [net->nstate] or NULL */
 	char *where;            /* meta.where's text (owned) */
+	struct nu_trainset *trainset;   /* meta.trainset (owned), or NULL */
 };
 
 /*

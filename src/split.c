@@ -80,6 +80,8 @@ nu_split_free(struct nu_split *s)
 		s->ev[p] = NULL;
 		s->n[p] = 0;
 	}
+	free(s->part);
+	s->part = NULL;
 }
 
 static int
@@ -339,6 +341,14 @@ nu_split_make(struct nu_dataset *ds, const struct nu_labels *l,
 	}
 	for (int p = 0; p < NU_NPARTS; p++)
 		sort_events(out->ev[p], out->n[p]);
+	/* the parts as cut, before balancing changes the training part */
+	if ((out->part = calloc(l->n ? l->n : 1, 1)) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory splitting events");
+		goto out;
+	}
+	for (int p = 0; p < NU_NPARTS; p++)
+		for (size_t i = 0; i < out->n[p]; i++)
+			out->part[out->ev[p][i]] = (uint8_t)(NU_SEEN_TRAIN + p);
 	if ((st = balance_train(out, l, o, cause)) != NU_OK)
 		goto out;
 	if (o->class_weights != NULL)

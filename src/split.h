@@ -18,6 +18,10 @@ enum { NU_PART_TRAIN, NU_PART_VAL, NU_PART_TEST, NU_NPARTS };
 
 #define NU_MAXCLASSES 16
 
+/* Which part of a split an event went to (nu_split.part, and the part
+ * arrays of model files: nuscope-model(5)). */
+enum nu_seen { NU_SEEN_NONE = 0, NU_SEEN_TRAIN = 1, NU_SEEN_VAL = 2, NU_SEEN_TEST = 3 };
+
 struct nu_split_opts {
 	enum nu_task task;
 	enum nu_split_kind kind;
@@ -47,6 +51,10 @@ struct nu_split {
 	uint64_t count[NU_NPARTS][NU_MAXCLASSES];  /* events per class */
 	double weight[NU_MAXCLASSES];   /* loss weight per class (1 unless
 	                                 * balance = weights) */
+	uint8_t *part;             /* [events in the dataset]: NU_SEEN_* code of
+	                            * each event's part as the split cut it,
+	                            * before balancing (an event undersampling
+	                            * leaves out is still a training event) */
 };
 
 /* Read the columns a task needs and label every event (caller frees

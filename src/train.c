@@ -56,6 +56,7 @@ struct nu_train {
 	bool use_class_w;
 	char *output;
 	char *where;            /* the selection's text, "" for every event */
+	struct nu_trainset *trainset;   /* the split, recorded in the model */
 	char normalise[8];
 	int normalise_max;
 	/* [train] choices */
@@ -322,6 +323,7 @@ save_model(struct nu_train *t, const char *path, int epoch, int batch,
 	meta.partial_metric = t->part_metric;
 	meta.partial_events = t->part_events;
 	meta.where = t->where;
+	meta.trainset = t->trainset;
 	pthread_mutex_lock(&t->mu);
 	meta.best_epoch = t->snap.best_epoch;
 	meta.best_value = t->snap.best_value;
@@ -982,6 +984,11 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		if (t->split.count[0][c] == 0)
 			nu_log(NU_LOG_WARN, "where: %s leaves no training event of class %s",
 			    t->where, nu_task_class_name(t->net->task, c));
+	/* which events of which files the model will have seen, by file
+	 * fingerprint, so that evaluation can leave them out */
+	if ((st = nu_trainset_make(ds, t->split.part, arch_enum(tr, "split"), so.fractions,
+	    arch_enum(tr, "balance"), t->seed, t->where, &t->trainset, cause)) != NU_OK)
+		goto fail;
 	t->snap.train_events = t->split.n[0];
 	t->snap.val_events = t->split.n[1];
 	t->snap.test_events = t->split.n[2];
@@ -1337,6 +1344,7 @@ nu_train_free(struct nu_train *t)
 	free(t->arch_text);
 	free(t->output);
 	free(t->where);
+	nu_trainset_free(t->trainset);
 	free(t->gsum);
 	free(t->best_params);
 	free(t->best_state);

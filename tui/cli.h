@@ -53,4 +53,10 @@ void cli_interrupt_restore(void);
  * when msg is NULL. */
 void cli_error(const char *cmd, enum nu_status st, const char *msg);
 
+struct nu_seen_counts;
+/* End the first line of a report on stdout with what was done with the
+ * model's training and validation events ("; left out the 6,205 events
+ * ..."), and warn on stderr when they were scored. */
+void cli_seen_note(const char *cmd, const struct nu_seen_counts *c);
+
 #endif

@@ -43,6 +43,9 @@ static const char eval_help[] =
     "                    write a threshold into the model file: a number,\n"
     "                    or balanced, fom or youden for the best one found\n"
     "  --where EXPR      only the events EXPR selects (see nuscope(1))\n"
+    "  --include-training  score the events the model was trained and\n"
+    "                    validated on too (left out by default: the model\n"
+    "                    file records them; the numbers are then biased)\n"
     "  --bins N          energy bins per slice family (1-20, default 5),\n"
     "                    at quantiles of the events\n"
     "  --enu-edges LIST  E_nu bin edges in GeV instead, e.g. 0,2,5,10,100\n"
@@ -249,6 +252,14 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model,
 	fputs(", \"trained_where\": ", f);
 	json_str(f, trained_where);
 	fprintf(f, ", \"task\": \"%s\", \"events\": %zu", nu_task_name(r->task), r->n);
+	fprintf(f, ",\n \"training_recorded\": %s, \"include_training\": %s, "
+	    "\"excluded_training\": %llu, \"excluded_validation\": %llu, "
+	    "\"included_training\": %llu, \"included_validation\": %llu",
+	    r->seen.known ? "true" : "false", r->seen.include ? "true" : "false",
+	    (unsigned long long)r->seen.excluded_train,
+	    (unsigned long long)r->seen.excluded_val,
+	    (unsigned long long)r->seen.included_train,
+	    (unsigned long long)r->seen.included_val);
 	if (r->nclasses == 2) {
 		const struct nu_binary_eval *e = &r->bin;
 
@@ -384,6 +395,7 @@ cmd_eval(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 't' },
 		{ "store-threshold", required_argument, NULL, 'S' },
 		{ "where", required_argument, NULL, 'w' },
+		{ "include-training", no_argument, NULL, 'I' },
 		{ "bins", required_argument, NULL, 'b' },
 		{ "enu-edges", required_argument, NULL, 'E' },
 		{ "elep-edges", required_argument, NULL, 'L' },
@@ -410,6 +422,7 @@ cmd_eval(int argc, char **argv)
 	enum nu_plot_format fmts[3];
 	int nfmt = 0;
 	double threshold = NAN;
+	bool include = false;
 	long nbins = 5;
 	int opt, rc = 1, color = TERM_COLOR_AUTO;
 	char *cause = NULL, *end;
@@ -449,6 +462,7 @@ cmd_eval(int argc, char **argv)
 			break;
 		case 'S': store = optarg; break;
 		case 'w': where_text = optarg; break;
+		case 'I': include = true; break;
 		case 'b':
 			nbins = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || nbins < 1 || nbins > NU_EVAL_MAXBINS) {
@@ -507,7 +521,8 @@ cmd_eval(int argc, char **argv)
 	}
 	eo = (struct nu_eval_opts){ .threshold = threshold, .nbins = (int)nbins,
 	    .enu_edges = n_enu ? enu_edges : NULL, .n_enu = n_enu,
-	    .elep_edges = n_elep ? elep_edges : NULL, .n_elep = n_elep };
+	    .elep_edges = n_elep ? elep_edges : NULL, .n_elep = n_elep,
+	    .include_training = include };
 	if ((st = nu_model_load(argv[optind], &m, &cause)) != NU_OK ||
 	    (st = nu_dataset_open(&ds, (const char *const *)argv + optind + 1,
 	    (size_t)(argc - optind - 1), &oo, &cause)) != NU_OK ||
@@ -520,8 +535,9 @@ cmd_eval(int argc, char **argv)
 		goto out;
 	}
 	term_style_init(&ts, term_use_color(stdout, color));
-	printf("%s on %s%s%s\n", argv[optind], argc - optind - 1 == 1 ? argv[optind + 1] :
+	printf("%s on %s%s%s", argv[optind], argc - optind - 1 == 1 ? argv[optind + 1] :
 	    "the files", where_text ? " where " : "", where_text ? where_text : "");
+	cli_seen_note("eval", &r.seen);
 	if (m->meta.where[0] != '\0' &&
 	    (where_text == NULL || strcmp(where_text, m->meta.where) != 0))
 		printf("note: the model was trained on the events where %s; "

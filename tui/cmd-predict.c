@@ -14,6 +14,7 @@
 #include "model.h"
 #include "score.h"
 #include "split.h"
+#include "trainset.h"
 
 static const char predict_help[] =
     "usage: nuscope predict [OPTIONS] MODEL FILE|DIR|GLOB...\n"
@@ -22,11 +23,15 @@ static const char predict_help[] =
     "write one CSV row per event: file, index in the file, global index, the\n"
     "scores (score for binary tasks, p_<class> for multi-class tasks,\n"
     "prediction for regressions), the task's label where the event has one,\n"
-    "and the metadata columns.\n"
+    "and the metadata columns.  Events the model was trained or validated on\n"
+    "are left out (standard error says how many).\n"
     "\n"
     "options:\n"
     "  -o, --output FILE   write the CSV there (default: standard output)\n"
     "  --batch N           events per forward pass (default 64)\n"
+    "  --include-training  score the events the model was trained and\n"
+    "                      validated on too (left out by default: the model\n"
+    "                      file records them)\n"
     "  --skip-bad          leave out unreadable files\n"
     "  -h, --help          this text\n";
 
@@ -43,6 +48,7 @@ cmd_predict(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "skip-bad", no_argument, NULL, 's' },
+		{ "include-training", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -53,7 +59,9 @@ cmd_predict(int argc, char **argv)
 	float *scores = NULL;
 	const char *outpath = NULL;
 	char *cause = NULL, *tmp = NULL, *end;
-	uint64_t *all = NULL;
+	uint64_t *all = NULL, nkept = 0, pos = 0;
+	uint8_t *seen = NULL;
+	struct nu_seen_counts sc = { 0 };
 	double *meta = NULL;
 	FILE *out = stdout;
 	long batch = 64;
@@ -67,6 +75,7 @@ cmd_predict(int argc, char **argv)
 		switch (opt) {
 		case 'o': outpath = optarg; break;
 		case 's': oo.skip_bad = true; break;
+		case 'I': sc.include = true; break;
 		case 'b':
 			batch = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > 4096) {
@@ -113,13 +122,52 @@ cmd_predict(int argc, char **argv)
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
+	/* leave out what the model has seen, unless asked not to */
+	sc.known = m->trainset != NULL;
+	if (sc.known) {
+		struct nu_trainset_match match;
+
+		if ((seen = malloc(n)) == NULL) {
+			cli_error("predict", NU_ERR_NOMEM, NULL);
+			goto out;
+		}
+		if ((st = nu_trainset_mark(m->trainset, ds, seen, &match, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
+			goto out;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			if (seen[i] != NU_SEEN_TRAIN && seen[i] != NU_SEEN_VAL)
+				seen[i] = 0;
+			else if (sc.include)
+				*(seen[i] == NU_SEEN_TRAIN ? &sc.included_train : &sc.included_val) += 1;
+			else
+				*(seen[i] == NU_SEEN_TRAIN ? &sc.excluded_train : &sc.excluded_val) += 1;
+			if (sc.include)
+				seen[i] = 0;
+		}
+	}
 	for (uint64_t i = 0; i < n; i++)
-		all[i] = i;
-	if ((scores = malloc(n * (size_t)m->net->nout * sizeof(float))) == NULL) {
+		if (seen == NULL || !seen[i])
+			all[nkept++] = i;
+	{
+		char what[256];
+
+		nu_seen_describe(&sc, what, sizeof what);
+		if (what[0] != '\0')
+			fprintf(stderr, "nuscope predict: %s%s\n", sc.include &&
+			    sc.included_train + sc.included_val > 0 ? "warning: " : "", what);
+	}
+	if (nkept == 0) {
+		fprintf(stderr, "nuscope predict: every event of the files was used to "
+		    "train or validate the model; --include-training scores them anyway\n");
+		goto out;
+	}
+	if ((scores = malloc(nkept * (size_t)m->net->nout * sizeof(float))) == NULL) {
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
-	if ((st = nu_score(m, ds, all, n, &lab, (size_t)batch, scores, NULL, &cause)) != NU_OK) {
+	if ((st = nu_score(m, ds, all, nkept, &lab, (size_t)batch, scores, NULL,
+	    &cause)) != NU_OK) {
 		cli_error("predict", st, cause);
 		goto out;
 	}
@@ -161,13 +209,17 @@ cmd_predict(int argc, char **argv)
 			size_t file;
 			uint64_t local;
 
+			if (seen != NULL && seen[ev])
+				continue;
 			nu_dataset_locate(ds, ev, &file, &local, NULL);
 			fprintf(out, "%s,%llu,%llu", nu_dataset_file(ds, file)->path,
 			    (unsigned long long)local, (unsigned long long)ev);
+			/* %.9g: every float32 score written back exactly */
 			for (int k = 0; k < m->net->nout; k++)
-				fprintf(out, ",%.7g", scores[ev * (size_t)m->net->nout + (size_t)k]);
+				fprintf(out, ",%.9g", scores[pos * (size_t)m->net->nout + (size_t)k]);
+			pos++;
 			if (lab.used[ev])
-				fprintf(out, ",%.7g", lab.label[ev]);
+				fprintf(out, ",%.9g", lab.label[ev]);
 			else
 				fputc(',', out);
 			for (size_t c = 0; c < NMETA; c++) {
@@ -199,6 +251,7 @@ out:
 		unlink(tmp);
 	free(tmp);
 	free(all);
+	free(seen);
 	free(meta);
 	free(scores);
 	nu_labels_free(&lab);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "trainset.h"
 
 static const struct command commands[] = {
 	{ "tui", "the interactive program: explore data, look at events", cmd_tui },
@@ -59,6 +60,17 @@ void
 cli_error(const char *cmd, enum nu_status st, const char *msg)
 {
 	fprintf(stderr, "nuscope %s: %s\n", cmd, msg != NULL ? msg : nu_strerror(st));
+}
+
+void
+cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
+{
+	char what[256];
+
+	nu_seen_describe(c, what, sizeof what);
+	printf("%s%s\n", what[0] ? "; " : "", what);
+	if (c->include && c->included_train + c->included_val > 0)
+		fprintf(stderr, "nuscope %s: warning: --include-training: %s\n", cmd, what);
 }
 
 int
