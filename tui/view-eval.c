@@ -650,7 +650,7 @@ job_finish(struct tui *t)
 	struct job *j = ev.job;
 	double secs = now_s() - j->started;
 	struct request *next;
-	char what[600];
+	char what[600], seen[256];
 
 	pthread_join(j->th, NULL);
 	ev.job = NULL;
@@ -703,11 +703,13 @@ job_finish(struct tui *t)
 		ev.rep_filter = j->filter_text;
 		j->filter_text = NULL;
 		ev.rep_seconds = secs;
-		tui_message(t, false, "%s: %zu events of task %s, evaluated in %.1f s",
-		    base_name(ev.path), ev.rep.n, nu_task_name(ev.rep.task), secs);
-		tui_log("evaluated %s on %s: %zu events of task %s in %.1f s",
+		nu_seen_describe(&ev.rep.seen, seen, sizeof seen);
+		tui_message(t, false, "%s: %zu events of task %s, evaluated in %.1f s%s%s",
+		    base_name(ev.path), ev.rep.n, nu_task_name(ev.rep.task), secs,
+		    seen[0] ? "; " : "", seen);
+		tui_log("evaluated %s on %s: %zu events of task %s in %.1f s%s%s",
 		    ev.path, files_name(&ev.rep_files, what, sizeof what), ev.rep.n,
-		    nu_task_name(ev.rep.task), secs);
+		    nu_task_name(ev.rep.task), secs, seen[0] ? "; " : "", seen);
 	}
 	job_free(j);
 	if ((next = ev.pending) != NULL) {
@@ -933,9 +935,22 @@ draw_header(struct tui *t, int y, int cols)
 		else
 			snprintf(files, sizeof files, "the Data screen's %zu file%s",
 			    ev.rep_nfiles, ev.rep_nfiles == 1 ? "" : "s");
-		tui_putf(y, 0, cols, "Model: %s%s%s%s  on %s, %llu events%s%s", ev.path,
+		char seen[96] = "";
+		const struct nu_seen_counts *sc = &r->seen;
+
+		/* the events left out because the model has seen them */
+		if (!sc->known)
+			snprintf(seen, sizeof seen, "; the model does not record its "
+			    "training events");
+		else if (sc->excluded_train + sc->excluded_val > 0)
+			snprintf(seen, sizeof seen, "; %llu left out (trained %llu, "
+			    "validated %llu on them)", (unsigned long long)
+			    (sc->excluded_train + sc->excluded_val),
+			    (unsigned long long)sc->excluded_train,
+			    (unsigned long long)sc->excluded_val);
+		tui_putf(y, 0, cols, "Model: %s%s%s%s  on %s, %llu events%s%s%s", ev.path,
 		    trained ? " (trained where " : "", trained ? ev.model->meta.where : "",
-		    trained ? ")" : "", files, (unsigned long long)ev.rep_nevents,
+		    trained ? ")" : "", files, (unsigned long long)ev.rep_nevents, seen,
 		    ev.rep_filter != NULL ? ", filter: " : "",
 		    ev.rep_filter != NULL ? ev.rep_filter : "");
 	}
