@@ -142,7 +142,7 @@ static const struct arch_key train_keys[] = {
 	{ "val_files", ARCH_STRING, 0, 0, NULL, "", "split = files: validation files" },
 	{ "test_files", ARCH_STRING, 0, 0, NULL, "", "split = files: test files" },
 	{ "normalise", ARCH_ENUM, 0, 0, "255|max|log1p", "255",
-	  "pixel scaling: divide by 255, divide by the training set's maximum, or log(1 + value)" },
+	  "pixel scaling: divide by 255, divide by the training set's maximum, or log(1 + value) / log(256)" },
 	{ "mirror", ARCH_BOOL, 0, 0, NULL, "no", "augment by mirroring events in the cell direction" },
 	{ "noise", ARCH_FLOAT, 0, 10, NULL, "0", "augment with Gaussian noise of this sigma (after scaling)" },
 	{ "loss", ARCH_ENUM, 0, 0, "auto|bce|cce|mse", "auto",

@@ -319,9 +319,10 @@ save_model(struct nu_train *t, const char *path, int epoch, int batch,
 	snprintf(meta.normalise, sizeof meta.normalise, "%s", t->normalise);
 	meta.normalise_max = t->normalise_max;
 	meta.threshold = 0.5;
-	meta.partial_loss = t->part_loss;
-	meta.partial_metric = t->part_metric;
-	meta.partial_events = t->part_events;
+	/* sums of an epoch in progress; at an epoch's boundary there is none */
+	meta.partial_loss = batch > 0 ? t->part_loss : 0;
+	meta.partial_metric = batch > 0 ? t->part_metric : 0;
+	meta.partial_events = batch > 0 ? t->part_events : 0;
 	meta.where = t->where;
 	meta.trainset = t->trainset;
 	pthread_mutex_lock(&t->mu);
