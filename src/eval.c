@@ -107,11 +107,13 @@ walk(const struct scored *v, size_t n, group_fn fn, void *ud)
 	for (size_t i = 0; i < n; ) {
 		size_t j = i;
 
-		while (j < n && v[j].s == v[i].s) {
+		/* at least one event per group, whatever the scores (a NaN
+		 * equals nothing, itself included) */
+		do {
 			tp += v[j].y;
 			fp += 1.0 - v[j].y;
 			j++;
-		}
+		} while (j < n && v[j].s == v[i].s);
 		fn(tp, fp, v[i].s, ud);
 		i = j;
 	}
@@ -681,6 +683,25 @@ nu_eval_report_make(const struct nu_model *m, struct nu_dataset *ds,
 		goto out;
 	for (size_t i = 0; i < k; i++)
 		r->label[i] = lab.label[r->event[i]];
+	{
+		/* a network whose weights are not finite answers NaN: no number
+		 * below would mean anything */
+		size_t bad = 0;
+
+		for (size_t i = 0; i < k; i++) {
+			bool finite = true;
+
+			for (int c = 0; c < K; c++)
+				finite = finite && isfinite(r->score[i * (size_t)K + (size_t)c]);
+			bad += !finite;
+		}
+		if (bad > 0) {
+			st = nu_fail(cause, NU_ERR_RANGE, "the model's output is not a number "
+			    "(NaN or infinite) for %zu of %zu events: its weights are not "
+			    "finite (a training run that diverged?)", bad, k);
+			goto out;
+		}
+	}
 	if (r->nclasses == 2) {
 		if ((st = nu_binary_eval(r->score, r->label, k, r->threshold, &r->bin, cause)) != NU_OK)
 			goto out;

@@ -30,6 +30,12 @@ nu_auc(const float *score, const float *label, size_t n)
 	if (v == NULL)
 		return NAN;
 	for (size_t i = 0; i < n; i++) {
+		if (isnan(score[i])) {
+			/* no order, no area (and NaN == NaN would never end a
+			 * group of ties below) */
+			free(v);
+			return NAN;
+		}
 		v[i].s = score[i];
 		v[i].y = label[i];
 		if (label[i] > 0.5f)

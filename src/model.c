@@ -628,8 +628,12 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		    "\"nuscope-model\" attribute)", path);
 		goto out;
 	}
-	if (!attr_read(f, "version", H5T_NATIVE_INT64, &i64) || i64 < 1 ||
-	    i64 > NU_MODEL_VERSION) {
+	if (!attr_read(f, "version", H5T_NATIVE_INT64, &i64)) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no model format version (an "
+		    "attribute 'version' of one integer)", path);
+		goto out;
+	}
+	if (i64 < 1 || i64 > NU_MODEL_VERSION) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: model format version %lld; this "
 		    "nuscope reads version %d", path, (long long)i64, NU_MODEL_VERSION);
 		goto out;

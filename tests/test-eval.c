@@ -36,6 +36,16 @@ main(void)
 	nu_ratio_wilson(0, 0, &r);
 	CHECK(isnan(r.value), "0 of 0: NaN");
 
+	{
+		/* NaN scores equal nothing, themselves included: each is a
+		 * group of its own and the walk ends */
+		const float sn[4] = { NAN, 0.4f, NAN, 0.9f }, yn[4] = { 1, 0, 0, 1 };
+		struct nu_curve cn = { 0 };
+
+		CHECK_EQ_INT(nu_roc(sn, yn, 4, &cn, NULL), NU_OK, "ROC of NaN scores returns");
+		CHECK(cn.n >= 2 && cn.n <= 5, "with at most one point per event");
+		nu_curve_free(&cn);
+	}
 	CHECK_EQ_INT(nu_roc(s, y, 4, &c, NULL), NU_OK, "ROC");
 	CHECK_EQ_INT(c.n, 5, "five points");
 	{

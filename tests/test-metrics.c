@@ -24,6 +24,12 @@ main(void)
 	CHECK_NEAR(nu_auc(s3, y1, 4), 0.5, 1e-12, "all tied: AUC 0.5");
 	CHECK_NEAR(nu_auc(s4, y4, 5), 0.5, 1e-12, "ties count a half: 3/6");
 	CHECK(isnan(nu_auc(s1, y1, 2)), "one class only: NaN");
+	{
+		/* a NaN score has no rank: no area, and no endless loop */
+		const float sn[4] = { 0.1f, NAN, 0.8f, NAN };
+
+		CHECK(isnan(nu_auc(sn, y1, 4)), "NaN scores: AUC NaN (and it returns)");
+	}
 
 	nu_confusion_at(s1, y1, NULL, 4, 0.5, &c);
 	CHECK(c.tp == 2 && c.tn == 2 && c.fp == 0 && c.fn == 0, "confusion at 0.5");
