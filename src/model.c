@@ -212,30 +212,59 @@ hist_field(struct nu_epoch_rec *r, int k)
 }
 
 /*
- * A temporary name beside path (caller frees); the file exists, empty, with
- * the permissions the umask gives new files (mkstemp would make it 0600).
+ * Model files are built in memory (HDF5's core driver, no backing store)
+ * and written out in one piece by nu_write_atomic: a full disk or a
+ * failing write then ends in a clean error with the previous model intact,
+ * while a file HDF5 itself failed to flush stays open inside the library
+ * and crashed it at exit.
  */
-static char *
-temp_beside(const char *path)
+static hid_t
+image_fapl(const void *image, size_t len)
+{
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+
+	if (fapl < 0)
+		return -1;
+	if (H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ||
+	    (image != NULL && H5Pset_file_image(fapl, (void *)image, len) < 0)) {
+		H5Pclose(fapl);
+		return -1;
+	}
+	return fapl;
+}
+
+/* A name no other in-memory file of this process has (HDF5 refuses to
+ * create a file it holds open under the same name). */
+static void
+image_name(char *buf, size_t len)
 {
 	static atomic_uint counter;
 
-	for (int tries = 0; tries < 100; tries++) {
-		char *t = nu_asprintf("%s.tmp-%ld-%u", path, (long)getpid(),
-		    atomic_fetch_add(&counter, 1));
-		int fd;
+	snprintf(buf, len, "nuscope-model-image-%ld-%u", (long)getpid(),
+	    atomic_fetch_add(&counter, 1));
+}
 
-		if (t == NULL)
-			return NULL;
-		if ((fd = open(t, O_CREAT | O_EXCL | O_WRONLY, 0666)) >= 0) {
-			close(fd);
-			return t;
-		}
-		free(t);
-		if (errno != EEXIST)
-			return NULL;
-	}
-	return NULL;
+/* Flush f, close it and write its image to path through nu_write_atomic;
+ * f is closed in every case. */
+static enum nu_status
+image_commit(hid_t f, const char *path, char **cause)
+{
+	ssize_t n = 0;
+	void *buf = NULL;
+	enum nu_status st = NU_OK;
+
+	if (H5Fflush(f, H5F_SCOPE_LOCAL) < 0 ||
+	    (n = H5Fget_file_image(f, NULL, 0)) <= 0 ||
+	    (buf = malloc((size_t)n)) == NULL ||
+	    H5Fget_file_image(f, buf, (size_t)n) != n)
+		st = nu_fail(cause, NU_ERR_HDF5, "%s: could not assemble the model file", path);
+	if (H5Fclose(f) < 0 && st == NU_OK)
+		st = nu_fail(cause, NU_ERR_HDF5, "%s: could not assemble the model file", path);
+	if (st == NU_OK)
+		st = nu_write_atomic(path, buf, (size_t)n, cause);
+	free(buf);
+	H5Eclear2(H5E_DEFAULT);
+	return st;
 }
 
 enum nu_status
@@ -244,16 +273,17 @@ nu_model_save(const char *path, const struct nu_net *net, const char *arch_text,
     const float *best_params, const float *best_state,
     const struct nu_model_meta *meta, char **cause)
 {
-	char *tmp;
-	hid_t f, g;
+	char name[64];
+	hid_t f, g, fapl;
 	int ok;
 
 	nu_init();
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	if ((tmp = temp_beside(path)) == NULL)
-		return nu_fail(cause, NU_ERR_IO, "%s: cannot create a file beside it: %s",
-		    path, strerror(errno));
-	f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	image_name(name, sizeof name);
+	if ((fapl = image_fapl(NULL, 0)) < 0)
+		return nu_fail(cause, NU_ERR_HDF5, "%s: could not start a model file", path);
+	f = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	H5Pclose(fapl);
 	ok = f >= 0;
 	ok = ok && attr_str(f, "format", "nuscope-model") &&
 	    attr_i64(f, "version", NU_MODEL_VERSION) &&
@@ -302,19 +332,13 @@ nu_model_save(const char *path, const struct nu_net *net, const char *arch_text,
 		}
 		free(col);
 	}
-	if (f >= 0 && H5Fclose(f) < 0)
-		ok = 0;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-
-		unlink(tmp);
-		free(tmp);
+	if (!ok) {
+		if (f >= 0)
+			H5Fclose(f);
 		H5Eclear2(H5E_DEFAULT);
-		return nu_fail(cause, NU_ERR_IO, "%s: could not write the model%s%s", path,
-		    ok ? ": " : "", ok ? strerror(e) : "");
+		return nu_fail(cause, NU_ERR_HDF5, "%s: could not write the model", path);
 	}
-	free(tmp);
-	return NU_OK;
+	return image_commit(f, path, cause);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -792,39 +816,60 @@ out:
 enum nu_status
 nu_model_set_threshold(const char *path, double threshold, char **cause)
 {
-	char *tmp = temp_beside(path), buf[65536];
-	FILE *in = NULL, *outf = NULL;
-	size_t n;
-	hid_t f, a;
-	int ok = 1;
+	char name[64];
+	void *image = NULL;
+	size_t len = 0, cap = 0;
+	FILE *in;
+	hid_t f, a, fapl;
+	int ok;
 
 	nu_init();
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	if (tmp == NULL)
-		return nu_fail(cause, NU_ERR_IO, "%s: cannot create a file beside it", path);
-	/* copy, change the copy, rename it over the original */
-	if ((in = fopen(path, "rb")) == NULL || (outf = fopen(tmp, "wb")) == NULL)
-		ok = 0;
-	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-		ok = fwrite(buf, 1, n, outf) == n;
-	if (in != NULL)
-		fclose(in);
-	if (outf != NULL && fclose(outf) != 0)
-		ok = 0;
-	if (ok && (f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT)) >= 0) {
-		a = H5Aopen(f, "threshold", H5P_DEFAULT);
-		ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &threshold) >= 0;
-		if (a >= 0)
-			H5Aclose(a);
-		ok = H5Fclose(f) >= 0 && ok;
-	} else
-		ok = 0;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		free(tmp);
-		H5Eclear2(H5E_DEFAULT);
-		return nu_fail(cause, NU_ERR_IO, "%s: could not store the threshold", path);
+	/* the whole file into memory, changed there, written back whole */
+	if ((in = fopen(path, "rb")) == NULL)
+		return nu_fail(cause, NU_ERR_IO, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			void *p = realloc(image, cap = cap ? 2 * cap : 1 << 20);
+
+			if (p == NULL) {
+				free(image);
+				fclose(in);
+				return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
+			}
+			image = p;
+		}
+		size_t r = fread((char *)image + len, 1, cap - len, in);
+
+		len += r;
+		if (r == 0)
+			break;
 	}
-	free(tmp);
-	return NU_OK;
+	ok = !ferror(in);
+	fclose(in);
+	if (!ok) {
+		free(image);
+		return nu_fail(cause, NU_ERR_IO, "%s: cannot read it", path);
+	}
+	image_name(name, sizeof name);
+	fapl = image_fapl(image, len);
+	free(image);            /* the property list holds its own copy */
+	f = fapl >= 0 ? H5Fopen(name, H5F_ACC_RDWR, fapl) : -1;
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	if (f < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: cannot open as HDF5", path);
+	}
+	a = H5Aexists(f, "threshold") > 0 ? H5Aopen(f, "threshold", H5P_DEFAULT) : -1;
+	ok = a >= 0 && attr_is_single(a) && H5Awrite(a, H5T_NATIVE_DOUBLE, &threshold) >= 0;
+	if (a >= 0)
+		H5Aclose(a);
+	if (!ok) {
+		H5Fclose(f);
+		H5Eclear2(H5E_DEFAULT);
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: no threshold attribute of one "
+		    "number to store the threshold in", path);
+	}
+	return image_commit(f, path, cause);
 }

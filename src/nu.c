@@ -172,6 +172,19 @@ nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
 	if (e != 0)
 		unlink(tmp);
 	free(tmp);
+	if (e == 0) {
+		/* the rename itself survives a power cut only once the
+		 * directory is synced too (best effort: some file systems
+		 * refuse to sync a directory) */
+		char *dir = nu_asprintf("%.*s", dirlen ? dirlen : 1, dirlen ? path : ".");
+		int dfd = dir != NULL ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
 	if (e != 0)
 		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
 	return NU_OK;

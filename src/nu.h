@@ -58,7 +58,8 @@ char *nu_vasprintf(const char *fmt, va_list ap);
 
 /*
  * Write n bytes to path through ".NAME.tmp-PID-K" beside it (created with
- * the permissions the umask gives), synced and renamed into place; on
+ * the permissions the umask gives), synced, renamed into place and the
+ * directory synced; on
  * failure nothing is left under either name and *cause reads
  * "path: cannot write: ...".
  */
