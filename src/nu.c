@@ -4,8 +4,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +131,42 @@ nu_init(void)
 	    2 << 20, 1 << 20);
 }
 
+/*
+ * Remove the temporaries of earlier writes of path whose process is gone
+ * (killed with -9 mid-write): ".NAME.tmp-PID-K" beside it.  Another live
+ * process's temporary is left alone.
+ */
+static void
+remove_stale(const char *path, int dirlen)
+{
+	char *dir = nu_asprintf("%.*s", dirlen ? dirlen : 1, dirlen ? path : ".");
+	char *prefix = nu_asprintf(".%s.tmp-", path + dirlen);
+	size_t plen = prefix != NULL ? strlen(prefix) : 0;
+	DIR *d = dir != NULL && prefix != NULL ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (end == de->d_name + plen || *end != '-' || pid <= 0 ||
+		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *stale = nu_asprintf("%.*s%s", dirlen, path, de->d_name);
+
+		if (stale != NULL)
+			unlink(stale);
+		free(stale);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	free(prefix);
+}
+
 enum nu_status
 nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
 {
@@ -140,6 +178,7 @@ nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
 	int fd = -1, e = 0;
 	size_t off = 0;
 
+	remove_stale(path, dirlen);
 	for (int tries = 0; fd < 0 && tries < 100; tries++) {
 		free(tmp);
 		tmp = nu_asprintf("%.*s.%s.tmp-%ld-%u", dirlen, path, path + dirlen,

@@ -61,7 +61,8 @@ char *nu_vasprintf(const char *fmt, va_list ap);
  * the permissions the umask gives), synced, renamed into place and the
  * directory synced; on
  * failure nothing is left under either name and *cause reads
- * "path: cannot write: ...".
+ * "path: cannot write: ...".  Temporaries of earlier writes of path whose
+ * process no longer runs (killed mid-write) are removed first.
  */
 enum nu_status nu_write_atomic(const char *path, const void *data, size_t n,
     char **cause);
