@@ -474,6 +474,9 @@ section_begin(struct arch *a, const struct arch_kind *k, int line, char **cause)
 	struct arch_section *s, *sec;
 	char why[256];
 
+	if (a->nsec == NU_ARCH_MAXSECTIONS)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s:%d: more than %d sections; a "
+		    "network has at most 160 layers", a->path, line, NU_ARCH_MAXSECTIONS);
 	sec = realloc(a->sec, (size_t)(a->nsec + 1) * sizeof(*sec));
 	if (sec == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");

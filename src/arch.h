@@ -20,6 +20,10 @@
 
 #define NU_ARCH_VERSION 1
 #define NU_ARCH_MAXKEYS 40
+/* Sections in one file: [net], [merge], [train] and at most 160 layers
+ * (NU_NET_MAXNODES), checked while parsing so a file of a million
+ * headers costs nothing before the error. */
+#define NU_ARCH_MAXSECTIONS 163
 #define NU_ARCH_MAXLIST 16
 
 enum arch_type {

@@ -329,8 +329,11 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 		goto fail;
 
 	/* parameters: one flat block per node, shared branches once */
+	size_t act = (size_t)net->in.c * (size_t)net->in.h * (size_t)net->in.w;
+
 	for (int i = 0; i < net->nnodes; i++) {
 		struct nu_net_node *nd = &net->node[i];
+		const struct layer_shape *o = &nd->l->out;
 
 		nd->poff = net->nparams;
 		nd->soff = net->nstate;
@@ -338,6 +341,22 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 		net->nstate += nd->l->nstate;
 		net->flops += layer_flops(nd->l) *
 		    (net->mode == NU_NET_SHARED && i < net->tfirst ? 2 : 1);
+		act += (size_t)o->c * (size_t)o->h * (size_t)o->w +
+		    layer_ws_bytes(nd->l, 1) / sizeof(float);
+	}
+	/* sizes are known from the shapes alone: refuse a network too big
+	 * for any machine before allocating for it */
+	if (net->nparams > NU_NET_MAXPARAMS) {
+		st = nu_fail(cause, NU_ERR_RANGE, "%s: the network has %zu parameters "
+		    "(%.1f GB to train with Adam); nuscope's limit is %zu", a->path,
+		    net->nparams, (double)net->nparams * 4 * 6 / 1e9, NU_NET_MAXPARAMS);
+		goto fail;
+	}
+	if (act > NU_NET_MAXACT) {
+		st = nu_fail(cause, NU_ERR_RANGE, "%s: the network needs %zu floats of "
+		    "activations per event (%.1f GB for a batch of 32); nuscope's limit "
+		    "is %zu", a->path, act, (double)act * 4 * 32 / 1e9, NU_NET_MAXACT);
+		goto fail;
 	}
 	net->params = alloc64((net->nparams + 1) * sizeof(float));
 	net->state = calloc(net->nstate + 1, sizeof(float));

@@ -29,6 +29,11 @@
 #include "layer.h"
 
 #define NU_NET_MAXNODES 160
+/* Limits checked before anything is allocated for a network (nuscope-arch(5),
+ * LIMITS): trainable parameters, and activations and scratch per event in
+ * floats (training holds a few copies of each). */
+#define NU_NET_MAXPARAMS ((size_t)100000000)
+#define NU_NET_MAXACT ((size_t)16000000)
 
 enum nu_net_mode { NU_NET_SINGLE, NU_NET_STACKED, NU_NET_SEPARATE, NU_NET_SHARED };
 enum nu_net_merge { NU_MERGE_NONE, NU_MERGE_FEATURES, NU_MERGE_PLANES };
