@@ -160,15 +160,25 @@ type_name(hid_t type, char *buf, size_t len)
 	return buf;
 }
 
-/* Kind of object at `name` under loc: H5O_TYPE_*, or -1 if absent. */
+/* Kind of object at `name` under loc: H5O_TYPE_*, -1 if absent, or
+ * KIND_FOREIGN for a link that is not a plain (hard) link: an external
+ * link is followed into another file, which may be a FIFO that blocks
+ * forever or a device that never ends, so it is refused before it is
+ * followed. */
+#define KIND_FOREIGN (-2)
 static int
 object_kind(hid_t loc, const char *name)
 {
 	H5O_info_t info;
+	H5L_info_t li;
 
 	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
 		H5Eclear2(H5E_DEFAULT);
 		return -1;
+	}
+	if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD) {
+		H5Eclear2(H5E_DEFAULT);
+		return KIND_FOREIGN;
 	}
 	if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0) {
 		H5Eclear2(H5E_DEFAULT);
@@ -216,6 +226,93 @@ storage_info(hid_t did, struct nu_storage *s)
 		}
 	}
 	H5Pclose(dcpl);
+}
+
+/*
+ * Check how dataset `what` of path is stored before anything trusts its
+ * declared shape (rows x rowbytes bytes as stored): only contiguous,
+ * chunked or compact storage inside the file itself (virtual datasets can
+ * refer to themselves or to other files, external raw storage to any file
+ * such as /etc/passwd or /dev/zero), only the filters real files use, and
+ * the bytes the shape declares must be stored: a small file declaring 2^40
+ * events is refused here rather than by an allocation in proportion to it.
+ */
+static enum nu_status
+storage_checked(hid_t did, const char *path, const char *what, uint64_t rows,
+    uint64_t rowbytes, uint64_t file_size, char **cause)
+{
+	hid_t dcpl = H5Dget_create_plist(did);
+	H5D_layout_t layout;
+	enum nu_status st = NU_OK;
+	uint64_t need = rows * rowbytes, stored = H5Dget_storage_size(did);
+
+	if (dcpl < 0)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: %s: cannot read how it is stored",
+		    path, what);
+	layout = H5Pget_layout(dcpl);
+	if (rowbytes > 0 && rows > UINT64_MAX / rowbytes)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s declares %llu rows, more than "
+		    "any file can hold", path, what, (unsigned long long)rows);
+	else if (layout == H5D_VIRTUAL)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s is a virtual dataset (made of "
+		    "other datasets or files); nuscope reads only data stored in the file: "
+		    "contiguous, chunked or compact", path, what);
+	else if (layout == H5D_CONTIGUOUS && H5Pget_external_count(dcpl) > 0)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s keeps its data in external "
+		    "files; nuscope reads only data stored in the file itself", path, what);
+	else if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s has a storage layout nuscope "
+		    "does not read (contiguous, chunked or compact)", path, what);
+	for (int i = 0, n = H5Pget_nfilters(dcpl); st == NU_OK && i < n; i++) {
+		unsigned flags, cd[8];
+		size_t ncd = 8;
+		char name[64] = "";
+		H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd,
+		    sizeof name, name, NULL);
+
+		if (f != H5Z_FILTER_DEFLATE && f != H5Z_FILTER_SHUFFLE &&
+		    f != H5Z_FILTER_FLETCHER32)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s is written with filter %d "
+			    "(%s); nuscope reads deflate (gzip), shuffle and fletcher32", path,
+			    what, (int)f, name[0] ? name : "unnamed");
+	}
+	if (st == NU_OK && need > 0 && layout == H5D_CHUNKED) {
+		hsize_t chunk[2] = { 0, 0 }, nchunks = 0, want;
+		hsize_t dims[2] = { 0, 0 };
+		hid_t sp = H5Dget_space(did);
+		int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+		int crank = H5Pget_chunk(dcpl, 2, chunk);
+		/* (H5S_ALL is refused here: it takes a real dataspace) */
+		herr_t got = sp >= 0 ? H5Dget_num_chunks(did, sp, &nchunks) : -1;
+
+		if (sp >= 0)
+			H5Sclose(sp);
+		want = 1;
+		for (int r = 0; r < rank && r < 2 && crank == rank; r++)
+			want *= chunk[r] > 0 ? (dims[r] + chunk[r] - 1) / chunk[r] : 0;
+		if (rank < 1 || crank != rank || got < 0)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s: cannot read its chunks",
+			    path, what);
+		else if (nchunks < want)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s declares %llu rows but "
+			    "stores only %llu of the %llu chunks they need: the file is "
+			    "incomplete or not what it claims", path, what,
+			    (unsigned long long)rows, (unsigned long long)nchunks,
+			    (unsigned long long)want);
+	} else if (st == NU_OK && need > 0) {
+		haddr_t at = layout == H5D_CONTIGUOUS ? H5Dget_offset(did) : 0;
+
+		if (stored < need || (layout == H5D_CONTIGUOUS &&
+		    (at == HADDR_UNDEF || at > file_size || need > file_size - at)))
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s declares %llu rows (%llu "
+			    "bytes) but the file stores %llu of them: it is incomplete or "
+			    "not what it claims", path, what, (unsigned long long)rows,
+			    (unsigned long long)need, (unsigned long long)
+			    (stored < need ? stored : file_size > at ? file_size - at : 0));
+	}
+	H5Pclose(dcpl);
+	H5Eclear2(H5E_DEFAULT);
+	return st;
 }
 
 /*
@@ -295,6 +392,12 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 
 	/* /cvnmap: (N, 16000) integers */
 	kind = object_kind(h->file, "cvnmap");
+	if (kind == KIND_FOREIGN) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /cvnmap is a link to another "
+		    "file or object (external or soft link); nuscope reads only data "
+		    "stored in the file", path);
+		goto fail;
+	}
 	if (kind != H5O_TYPE_DATASET) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s /cvnmap, the pixel maps",
 		    path, kind < 0 ? "no dataset" : "expected a dataset at");
@@ -328,6 +431,9 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 		    path, type_name(type, tn, sizeof tn));
 		goto fail;
 	}
+	if ((st = storage_checked(h->cvnmap, path, "/cvnmap", dims[0],
+	    (uint64_t)dims[1] * H5Tget_size(type), (uint64_t)sb.st_size, cause)) != NU_OK)
+		goto fail;
 	close_id(&type, H5Tclose);
 	close_id(&space, H5Sclose);
 	if (fill) {
@@ -339,6 +445,12 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 
 	/* /neutrino: a group of (N,1) or (N,) numeric columns */
 	kind = object_kind(h->file, "neutrino");
+	if (kind == KIND_FOREIGN) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /neutrino is a link to another "
+		    "file or object (external or soft link); nuscope reads only data "
+		    "stored in the file", path);
+		goto fail;
+	}
 	if (kind != H5O_TYPE_GROUP) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s", path, kind < 0 ?
 		    "no group /neutrino (the metadata columns)" :
@@ -353,6 +465,12 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 		H5T_class_t cls;
 
 		kind = object_kind(grp, name);
+		if (kind == KIND_FOREIGN) {
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /neutrino/%s is a link to "
+			    "another file or object (external or soft link); nuscope reads "
+			    "only data stored in the file", path, name);
+			goto fail;
+		}
 		if (kind < 0) {
 			if (nu_column_required((enum nu_column)c)) {
 				st = nu_fail(cause, NU_ERR_FORMAT,
@@ -402,6 +520,9 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 			    (unsigned long long)dims[0]);
 			goto fail;
 		}
+		if ((st = storage_checked(h->col[c], path, name, cd[0],
+		    H5Tget_size(type), (uint64_t)sb.st_size, cause)) != NU_OK)
+			goto fail;
 		if (fill) {
 			fi->columns |= 1u << c;
 			type_name(type, fi->column_types[c], sizeof fi->column_types[c]);
