@@ -228,3 +228,20 @@ nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
 		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
 	return NU_OK;
 }
+
+const char *
+nu_grouped(uint64_t v, char *buf, size_t len)
+{
+	char raw[32];
+	size_t n, o = 0;
+
+	snprintf(raw, sizeof raw, "%llu", (unsigned long long)v);
+	n = strlen(raw);
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}

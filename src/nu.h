@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define NU_VERSION_STRING PACKAGE_VERSION
 
@@ -66,6 +67,10 @@ char *nu_vasprintf(const char *fmt, va_list ap);
  */
 enum nu_status nu_write_atomic(const char *path, const void *data, size_t n,
     char **cause);
+
+/* A count with its digits grouped by commas, 60121 -> "60,121", into buf
+ * (returned). */
+const char *nu_grouped(uint64_t v, char *buf, size_t len);
 
 /* One-time library set-up: silences HDF5's own error printing.  Idempotent. */
 void nu_init(void);

@@ -201,24 +201,6 @@ nu_trainset_mark(const struct nu_trainset *ts, struct nu_dataset *ds, uint8_t *s
 	return st;
 }
 
-/* v with its digits grouped by commas */
-static const char *
-grouped(uint64_t v, char *buf, size_t len)
-{
-	char raw[32];
-	size_t n, w = 0;
-
-	snprintf(raw, sizeof raw, "%llu", (unsigned long long)v);
-	n = strlen(raw);
-	for (size_t i = 0; i < n && w + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[w++] = ',';
-		buf[w++] = raw[i];
-	}
-	buf[w] = '\0';
-	return buf;
-}
-
 const char *
 nu_seen_describe(const struct nu_seen_counts *c, char *buf, size_t len)
 {
@@ -233,11 +215,12 @@ nu_seen_describe(const struct nu_seen_counts *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 	else if (c->include)
 		snprintf(buf, len, "including %s events the model was trained (%s) or "
-		    "validated (%s) on: the numbers are biased", grouped(tr + va, t, sizeof t),
-		    grouped(tr, a, sizeof a), grouped(va, b, sizeof b));
+		    "validated (%s) on: the numbers are biased",
+		    nu_grouped(tr + va, t, sizeof t), nu_grouped(tr, a, sizeof a),
+		    nu_grouped(va, b, sizeof b));
 	else
 		snprintf(buf, len, "left out the %s events the model was trained (%s) or "
-		    "validated (%s) on", grouped(tr + va, t, sizeof t),
-		    grouped(tr, a, sizeof a), grouped(va, b, sizeof b));
+		    "validated (%s) on", nu_grouped(tr + va, t, sizeof t),
+		    nu_grouped(tr, a, sizeof a), nu_grouped(va, b, sizeof b));
 	return buf;
 }

@@ -135,16 +135,16 @@ cmd_predict(int argc, char **argv)
 			cli_error("predict", st, cause);
 			goto out;
 		}
-		for (uint64_t i = 0; i < n; i++) {
-			if (seen[i] != NU_SEEN_TRAIN && seen[i] != NU_SEEN_VAL)
-				seen[i] = 0;
-			else if (sc.include)
-				*(seen[i] == NU_SEEN_TRAIN ? &sc.included_train : &sc.included_val) += 1;
-			else
-				*(seen[i] == NU_SEEN_TRAIN ? &sc.excluded_train : &sc.excluded_val) += 1;
-			if (sc.include)
-				seen[i] = 0;
+		/* counted, then kept as "leave out" only without --include-training */
+		sc.excluded_train = match.train;
+		sc.excluded_val = match.val;
+		if (sc.include) {
+			sc.included_train = match.train;
+			sc.included_val = match.val;
+			sc.excluded_train = sc.excluded_val = 0;
 		}
+		for (uint64_t i = 0; i < n; i++)
+			seen[i] = !sc.include && (seen[i] == NU_SEEN_TRAIN || seen[i] == NU_SEEN_VAL);
 	}
 	for (uint64_t i = 0; i < n; i++)
 		if (seen == NULL || !seen[i])

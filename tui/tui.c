@@ -217,18 +217,7 @@ tui_putf(int y, int x, int n, const char *fmt, ...)
 const char *
 tui_grouped(size_t v, char *buf, size_t len)
 {
-	char raw[32];
-	size_t n, o = 0;
-
-	snprintf(raw, sizeof raw, "%zu", v);
-	n = strlen(raw);
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = raw[i];
-	}
-	buf[o] = '\0';
-	return buf;
+	return nu_grouped(v, buf, len);
 }
 
 const char *
