@@ -181,6 +181,17 @@ log_to_message(enum nu_log_level level, const char *msg, void *ud)
 
 /* ---- small helpers the views share ----------------------------------- */
 
+const char *
+tui_cause_after(const char *cause, const char *path)
+{
+	size_t n = path != NULL ? strlen(path) : 0;
+
+	if (cause != NULL && n > 0 && strncmp(cause, path, n) == 0 &&
+	    cause[n] == ':' && cause[n + 1] == ' ')
+		return cause + n + 2;
+	return cause;
+}
+
 void
 tui_put(int y, int x, int n, const char *s)
 {
@@ -458,7 +469,7 @@ load(struct tui *t, char **paths, size_t npaths)
 
 		tui_message(t, true, "skipped %zu bad file%s: %s: %s",
 		    nu_dataset_nskipped(ds), nu_dataset_nskipped(ds) == 1 ? "" : "s",
-		    p, why);
+		    p, tui_cause_after(why, p));
 	}
 	return true;
 }

@@ -159,6 +159,11 @@ void tui_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy the last n lines (oldest first) into out; returns how many. */
 int tui_log_tail(char (*out)[TUI_LOG_WIDTH], int n);
 
+/* The core's causes name their file ("x.h5: not an HDF5 file"): a
+ * message that names the file itself shows cause past its "path: ", so
+ * the name is said once.  Returns cause, or a pointer into it. */
+const char *tui_cause_after(const char *cause, const char *path);
+
 /* Show text on the message line (printf-style); error=true highlights it
  * and logs it. */
 void tui_message(struct tui *t, bool error, const char *fmt, ...)

@@ -383,7 +383,7 @@ save_done(struct tui *t, const char *text)
 		    "FILES trains it", text, ar.e->net->nparams, text);
 	else
 		tui_message(t, true, "saved %s, but the network is not valid yet: %s",
-		    text, ar.e->error != NULL ? ar.e->error : "?");
+		    text, error_text());
 }
 
 /* Where s saves by default: the file it came from, unless that is a
