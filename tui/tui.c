@@ -806,7 +806,8 @@ draw_help(struct tui *t)
 		"                    Evaluation) where the screen has no such key",
 		"?                 this help (any key closes it)",
 		"!                 the log: errors, warnings and runs",
-		"q                 quit",
+		"q, Ctrl-C         quit (asking first when a run or unsaved edits",
+		"                    would be lost)",
 		"Esc               cancel a prompt",
 	};
 	const char *lines[48];
