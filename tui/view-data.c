@@ -141,7 +141,9 @@ data_draw(struct tui *t, int top, int rows, int cols)
 	const char *labels[NU_NCODES + 1];
 	char lbuf[NU_NCODES][48], size[32];
 	uint64_t nfiles = t->ds ? nu_dataset_nfiles(t->ds) : 0, bytes = 0;
-	int y = top, maxf, lw, left_w, mid_h;
+	uint64_t counts[NU_NCODES];
+	int y = top, maxf, lw, left_w, mid_h, ncodes = 0;
+	bool hide0;
 
 	if (t->ds == NULL) {
 		tui_put(y + 1, 2, cols - 4, "No files loaded.");
@@ -205,14 +207,23 @@ data_draw(struct tui *t, int top, int rows, int cols)
 		mid_h = 14;
 	left_w = cols / 2;
 	lw = 22;
+	/* when not every code has a row, the codes with no events give
+	 * theirs up (the ντ codes, absent from the real files, at 80x24) */
+	hide0 = mid_h - 1 < NU_NCODES && t->total.events > 0;
 	for (int c = 0; c < NU_NCODES; c++) {
-		snprintf(lbuf[c], sizeof lbuf[c], "%2d %s", c,
+		if (hide0 && t->total.codes[c] == 0)
+			continue;
+		snprintf(lbuf[ncodes], sizeof lbuf[ncodes], "%2d %s", c,
 		    t->utf8 ? nu_code_name_utf8((uint32_t)c) : nu_code_name((uint32_t)c));
-		labels[c] = lbuf[c];
+		labels[ncodes] = lbuf[ncodes];
+		counts[ncodes++] = t->total.codes[c];
 	}
+	hide0 = ncodes < NU_NCODES;
 	draw_bars(t, y, 0, left_w - 1, mid_h,
-	    data_state.percent ? "By interaction code (%)" : "By interaction code",
-	    labels, t->total.codes, NU_NCODES, lw);
+	    data_state.percent ? (hide0 ? "By interaction code (%, 0s left out)" :
+	    "By interaction code (%)") : hide0 ?
+	    "By interaction code (0s left out)" : "By interaction code",
+	    labels, counts, ncodes, lw);
 	{
 		const char *gl[NU_NGROUPS], *ml[NU_NMODES + 1];
 		uint64_t mc[NU_NMODES + 1];
