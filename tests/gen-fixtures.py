@@ -236,7 +236,8 @@ def summarize(cols):
     code = np.asarray(cols["interaction"]).reshape(-1).astype(np.int64)
     n = int(code.size)
     count = lambda *cs: int(np.isin(code, cs).sum())
-    f = count(0, 1, 2, 3) / n if n else 0.0
+    # no events: no fraction and no baseline (nuscope info says null)
+    f = count(0, 1, 2, 3) / n if n else None
     fs = {}
     if "finalstate" in cols:
         u, c = np.unique(np.asarray(cols["finalstate"]).reshape(-1), return_counts=True)
@@ -256,7 +257,7 @@ def summarize(cols):
                   "none": int(((code == 14) | (code >= 15)).sum())},
         "finalstate": fs,
         "numu_cc_fraction": f,
-        "baseline": max(f, 1.0 - f) if n else 0.0,
+        "baseline": max(f, 1.0 - f) if n else None,
         "nuenergy": stats(nu), "lepenergy": stats(lep), "y": stats(lep[pos] / nu[pos], y=True),
     }
 

@@ -28,7 +28,7 @@ static const char eval_help[] =
     "Evaluate a trained model on the events of the files that belong to its\n"
     "task: for binary tasks the confusion matrix at the threshold (counts,\n"
     "efficiencies, purities), accuracy, balanced accuracy, efficiency,\n"
-    "purity, background rejection, F1 with 68%% Wilson intervals, AUC,\n"
+    "purity, background rejection, F1 with 68% Wilson intervals, AUC,\n"
     "average precision, the figure of merit s/sqrt(s+b), the best\n"
     "thresholds (balanced accuracy and figure of merit over t = 0.00 ..\n"
     "1.00 with 'score > t', Youden's J on the ROC curve) and the trivial\n"

@@ -1,5 +1,10 @@
 /*
  * cmd-info.c: `nuscope info`: what a set of files holds.
+ *
+ * A set with no events (a --where that selects none, an empty file) has
+ * counts (all 0) but no fractions, medians or baseline: those print as
+ * '-' in text, as empty fields in CSV and as null in JSON, never as a 0
+ * that reads like a measurement.
  */
 #include "config.h"
 
@@ -38,10 +43,18 @@ enum { OUT_TEXT, OUT_JSON, OUT_CSV };
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/* k of n as a fraction; NaN (no fraction: null, empty, '-') when n = 0 */
 static double
 frac(uint64_t k, uint64_t n)
 {
-	return n > 0 ? (double)k / (double)n : 0.0;
+	return n > 0 ? (double)k / (double)n : NAN;
+}
+
+/* A statistic of the events of s, or NaN when s has none. */
+static double
+of_events(const struct nu_summary *s, double v)
+{
+	return s->events > 0 ? v : NAN;
 }
 
 static void
@@ -126,9 +139,9 @@ json_summary(FILE *f, const struct nu_summary *s, const char *ind)
 	    "%s  \"finalstate_missing\": %llu,\n%s  \"numu_cc_fraction\": ",
 	    ind, (unsigned long long)s->finalstate_unknown,
 	    ind, (unsigned long long)s->finalstate_missing, ind);
-	json_num(f, s->numu_cc_fraction);
+	json_num(f, of_events(s, s->numu_cc_fraction));
 	fprintf(f, ",\n%s  \"baseline\": ", ind);
-	json_num(f, s->baseline);
+	json_num(f, of_events(s, s->baseline));
 	fprintf(f, ",\n%s  \"nuenergy\": ", ind);
 	json_stats(f, &s->nuenergy);
 	fprintf(f, ",\n%s  \"lepenergy\": ", ind);
@@ -245,10 +258,10 @@ csv_row(FILE *f, const char *scope, const char *section, const char *key,
 	if (events != NULL)
 		fprintf(f, "%llu", (unsigned long long)*events);
 	fputc(',', f);
-	if (fraction != NULL)
+	if (fraction != NULL && isfinite(*fraction))
 		fprintf(f, "%.9g", *fraction);
 	fputc(',', f);
-	if (value != NULL)
+	if (value != NULL && isfinite(*value))
 		fprintf(f, "%.9g", *value);
 	fputc('\n', f);
 }
@@ -290,7 +303,8 @@ static void
 csv_summary(FILE *f, const char *scope, const struct nu_summary *s)
 {
 	char key[16], name[64];
-	double v;
+	double v, numu = of_events(s, s->numu_cc_fraction),
+	    base = of_events(s, s->baseline);
 
 	v = (double)s->events;
 	csv_row(f, scope, "events", "events", "", NULL, NULL, &v);
@@ -315,8 +329,8 @@ csv_summary(FILE *f, const char *scope, const struct nu_summary *s)
 	}
 	csv_count(f, scope, "finalstate", "unknown", "", s->finalstate_unknown, s->events);
 	csv_count(f, scope, "finalstate", "missing", "", s->finalstate_missing, s->events);
-	csv_row(f, scope, "numu_cc", "fraction", "", NULL, NULL, &s->numu_cc_fraction);
-	csv_row(f, scope, "numu_cc", "baseline", "", NULL, NULL, &s->baseline);
+	csv_row(f, scope, "numu_cc", "fraction", "", NULL, NULL, &numu);
+	csv_row(f, scope, "numu_cc", "baseline", "", NULL, NULL, &base);
 	csv_stats(f, scope, "nuenergy", &s->nuenergy);
 	csv_stats(f, scope, "lepenergy", &s->lepenergy);
 	csv_stats(f, scope, "y", &s->y);
@@ -407,8 +421,11 @@ static void
 bar(const struct textctx *t, double x, int width)
 {
 	static const char *const eighths[] = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
-	int units = (int)lround(x * width * (t->utf8 ? 8 : 1));
+	int units;
 
+	if (!isfinite(x))
+		return;
+	units = (int)lround(x * width * (t->utf8 ? 8 : 1));
 	fputs(t->st.bar, t->f);
 	if (t->utf8) {
 		for (int i = 0; i < units / 8; i++)
@@ -427,7 +444,10 @@ count_line(const struct textctx *t, const char *code, const char *name,
 {
 	fprintf(t->f, "  %4s  ", code);
 	term_put_padded(t->f, name, 30);
-	fprintf(t->f, " %9llu %6.2f%%  ", (unsigned long long)k, 100.0 * frac(k, n));
+	if (n > 0)
+		fprintf(t->f, " %9llu %6.2f%%  ", (unsigned long long)k, 100.0 * frac(k, n));
+	else
+		fprintf(t->f, " %9llu %7s  ", (unsigned long long)k, "-");
 	bar(t, frac(k, n), 30);
 	fputc('\n', t->f);
 }
@@ -514,11 +534,16 @@ print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
 	fprintf(f, "  cvnmap storage%s\n", t.st.reset);
 	for (size_t i = 0; i < nf; i++) {
 		const struct nu_fileinfo *fi = nu_dataset_file(ds, i);
+		char numu[16] = "-", med[16] = "-";
 
-		fprintf(f, "  %-*s %9llu %10s %6.1f%% %9.3f  %s\n", (int)wname,
+		if (per[i].events > 0)
+			snprintf(numu, sizeof numu, "%.1f%%",
+			    100.0 * per[i].numu_cc_fraction);
+		if (per[i].nuenergy.n > 0)
+			snprintf(med, sizeof med, "%.3f", per[i].nuenergy.median);
+		fprintf(f, "  %-*s %9llu %10s %7s %9s  %s\n", (int)wname,
 		    basename_of(fi->path), (unsigned long long)per[i].events,
-		    human_size(fi->size, sz, sizeof sz),
-		    100.0 * per[i].numu_cc_fraction, per[i].nuenergy.median,
+		    human_size(fi->size, sz, sizeof sz), numu, med,
 		    storage_text(&fi->cvnmap, fi->nevents, buf, sizeof buf));
 		for (int c = 0; c < NU_NCOLUMNS; c++)
 			if (!(fi->columns & (1u << c)))

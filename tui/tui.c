@@ -12,6 +12,14 @@
  * writing to /dev/null at a fixed size, feeds KEYS instead of the
  * keyboard, and prints the final screen as text, so tests and sanitizer
  * builds drive the real UI.
+ *
+ * The message line says what the last action did: a key that changes
+ * something and says nothing clears it, so no old message lingers.  Only
+ * errors are highlighted and logged; hints, questions and "nothing to
+ * do" are not errors.  Leaving asks first when something would be lost:
+ * a training run (the on_quit hook) or unsaved architecture edits; q and
+ * Ctrl-C (SIGINT, turned into a key by a flag and a byte on the wake
+ * pipe) both go that way.
  */
 #include "config.h"
 
@@ -21,7 +29,9 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +65,8 @@
  * TUI_WAITRUN_MS): a test's way to wait for background work to reach a
  * state without guessing how long it takes. */
 #define TUI_KEY_WAITFOR (KEY_MAX + 4)
+/* Ctrl-C: SIGINT in a terminal, <C-c> in a headless script. */
+#define TUI_KEY_INTERRUPT 3
 #define TUI_WAITRUN_MS 300000
 /* Draw at most this often when only background news arrives, so a
  * chatty worker cannot take the UI thread's core (keys still draw at
@@ -90,12 +102,41 @@ static const char tui_help_text[] =
     "\n"
     "KEYS is one key per character, with \\n (Enter), \\t (Tab), \\e (Esc),\n"
     "\\\\ and the tokens <UP> <DOWN> <LEFT> <RIGHT> <ENTER> <ESC> <TAB> <BS>\n"
-    "<PGUP> <PGDN> <HOME> <END> <LT> ('<') and <RESIZE=COLSxROWS>;\n"
+    "<PGUP> <PGDN> <HOME> <END> <C-c> (Ctrl-C) <LT> ('<') and\n"
+    "<RESIZE=COLSxROWS>;\n"
     "<WAIT=MS> waits MS milliseconds, <WAITRUN> until background work (a\n"
     "training run, an evaluation) has ended, and <WAITFOR=TEXT> until the\n"
     "screen shows TEXT (all at most 300 s).\n";
 
 /* ---- messages and logging -------------------------------------------- */
+
+/* Set the message line; highlight it when asked, and log it as log_as
+ * ("error", "warning") when that is not NULL. */
+static void
+message_vset(struct tui *t, bool highlight, const char *log_as,
+    const char *fmt, va_list ap)
+{
+	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	/* one line: newlines from causes would break the layout */
+	for (char *p = t->message; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	t->message_error = highlight;
+	t->message_gen++;
+	if (log_as != NULL)
+		tui_log("%s: %s", log_as, t->message);
+}
+
+static void __attribute__((format(printf, 4, 5)))
+message_set(struct tui *t, bool highlight, const char *log_as,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	message_vset(t, highlight, log_as, fmt, ap);
+	va_end(ap);
+}
 
 void
 tui_message(struct tui *t, bool error, const char *fmt, ...)
@@ -103,15 +144,8 @@ tui_message(struct tui *t, bool error, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	message_vset(t, error, error ? "error" : NULL, fmt, ap);
 	va_end(ap);
-	/* one line: newlines from causes would break the layout */
-	for (char *p = t->message; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	t->message_error = error;
-	if (error)
-		tui_log("error: %s", t->message);
 }
 
 static struct {
@@ -174,12 +208,23 @@ log_to_message(enum nu_log_level level, const char *msg, void *ud)
 			tui_log("%s: %s", level >= NU_LOG_ERROR ? "error" : "warning", msg);
 		return;
 	}
-	if (level == NU_LOG_WARN)
-		tui_log("warning: %s", msg);
-	tui_message(ud, level >= NU_LOG_WARN, "%s", msg);
+	/* a warning is highlighted, and logged once, as a warning */
+	message_set(ud, level >= NU_LOG_WARN, level >= NU_LOG_ERROR ? "error" :
+	    level == NU_LOG_WARN ? "warning" : NULL, "%s", msg);
 }
 
 /* ---- small helpers the views share ----------------------------------- */
+
+const char *
+tui_cause_after(const char *cause, const char *path)
+{
+	size_t n = path != NULL ? strlen(path) : 0;
+
+	if (cause != NULL && n > 0 && strncmp(cause, path, n) == 0 &&
+	    cause[n] == ':' && cause[n + 1] == ' ')
+		return cause + n + 2;
+	return cause;
+}
 
 void
 tui_put(int y, int x, int n, const char *s)
@@ -447,7 +492,7 @@ load(struct tui *t, char **paths, size_t npaths)
 
 		tui_message(t, true, "skipped %zu bad file%s: %s: %s",
 		    nu_dataset_nskipped(ds), nu_dataset_nskipped(ds) == 1 ? "" : "s",
-		    p, why);
+		    p, tui_cause_after(why, p));
 	}
 	return true;
 }
@@ -598,8 +643,10 @@ prompt_key(struct tui *t, int ch)
 		if (t->prompt.check != NULL) {
 			char why[256];
 
+			/* refused: the message line already says why (a
+			 * hint, not an error: nothing is logged) */
 			if (!t->prompt.check(t, t->prompt.buf, why, sizeof why)) {
-				tui_message(t, true, "%s", why);
+				beep();
 				return TUI_REDRAW;
 			}
 		}
@@ -669,27 +716,28 @@ draw_status(struct tui *t)
 {
 	int y = LINES - 1;
 
-	/* the message line; under a checked prompt, what its text lacks */
+	/* the message line; under a checked prompt, what its text lacks: a
+	 * hint while typing, drawn plain and kept out of t->message and
+	 * the log */
 	move(LINES - 2, 0);
 	clrtoeol();
 	if (t->prompt.active && t->prompt.check != NULL) {
-		char why[256];
-		bool fine = t->prompt.check(t, t->prompt.buf, why, sizeof why);
+		char why[256], hint[sizeof why + 64];
 
-		if (fine)
-			snprintf(t->message, sizeof t->message, "ok%s%s",
+		if (t->prompt.check(t, t->prompt.buf, why, sizeof why))
+			snprintf(hint, sizeof hint, "ok%s%s%s",
 			    t->prompt.choices ? "  (Tab: " : "",
-			    t->prompt.choices ? t->prompt.choices : "");
+			    t->prompt.choices ? t->prompt.choices : "",
+			    t->prompt.choices ? ")" : "");
 		else
-			snprintf(t->message, sizeof t->message, "%s", why);
-		if (fine && t->prompt.choices)
-			strncat(t->message, ")", sizeof t->message - strlen(t->message) - 1);
-		t->message_error = !fine;
+			snprintf(hint, sizeof hint, "%s", why);
+		tui_put(LINES - 2, 0, COLS, hint);
+	} else {
+		if (t->message_error)
+			attrset(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
+		tui_put(LINES - 2, 0, COLS, t->message);
+		attrset(A_NORMAL);
 	}
-	if (t->message_error)
-		attrset(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
-	tui_put(LINES - 2, 0, COLS, t->message);
-	attrset(A_NORMAL);
 
 	attrset(A_REVERSE | COLOR_PAIR(t->colors ? TUI_PAIR_BAR : 0));
 	mvhline(y, 0, ' ', COLS);
@@ -747,7 +795,8 @@ draw_help(struct tui *t)
 		"                    Evaluation) where the screen has no such key",
 		"?                 this help (any key closes it)",
 		"!                 the log: errors, warnings and runs",
-		"q                 quit",
+		"q, Ctrl-C         quit (asking first when a run or unsaved edits",
+		"                    would be lost)",
 		"Esc               cancel a prompt",
 	};
 	const char *lines[48];
@@ -825,6 +874,8 @@ draw(struct tui *t)
 		    TUI_MIN_COLS, TUI_MIN_ROWS);
 		tui_putf(1, 0, COLS, "this one is %dx%d.", COLS, LINES);
 		tui_put(2, 0, COLS, "Enlarge the window, or press q to quit.");
+		if (t->quit_asked)
+			tui_put(4, 0, COLS, t->message);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
@@ -850,13 +901,31 @@ quit_key(struct tui *t)
 	return t->on_quit != NULL ? t->on_quit(t) : TUI_QUIT;
 }
 
+/* The answer to "quit anyway? y/n". */
 static int
-handle_key(struct tui *t, int ch)
+quit_answer(struct tui *t, int ch)
+{
+	switch (ch) {
+	case 'y': case 'Y':
+		t->quit_asked = false;
+		return TUI_QUIT;
+	case 'n': case 'N': case 27:
+		t->quit_asked = false;
+		t->interrupted = false;
+		tui_message(t, false, "not quitting (s on the Architecture screen "
+		    "saves the edits)");
+		return TUI_REDRAW;
+	default:
+		return TUI_NONE;        /* the question stays */
+	}
+}
+
+/* A key as the screens see it (no question pending). */
+static int
+dispatch_key(struct tui *t, int ch)
 {
 	int r;
 
-	if (ch == KEY_RESIZE)
-		return TUI_REDRAW;
 	if (t->prompt.active)
 		return prompt_key(t, ch);
 	if (t->help || t->log_view) {
@@ -886,6 +955,49 @@ handle_key(struct tui *t, int ch)
 	return TUI_NONE;
 }
 
+static int
+handle_key(struct tui *t, int ch)
+{
+	unsigned gen = t->message_gen;
+	bool prompt = t->prompt.active, overlay = t->help || t->log_view;
+	int r;
+
+	if (ch == KEY_RESIZE)
+		return TUI_REDRAW;
+	if (t->quit_asked)
+		return quit_answer(t, ch);
+	if (ch == TUI_KEY_INTERRUPT) {
+		/* Ctrl-C is q from anywhere: a prompt or an overlay closes */
+		t->prompt.active = false;
+		t->help = t->log_view = false;
+		t->interrupted = true;
+		r = quit_key(t);
+	} else {
+		r = dispatch_key(t, ch);
+		/* a key that was no answer to a question Ctrl-C raised */
+		if ((r & TUI_REDRAW) && !(r & TUI_QUIT))
+			t->interrupted = false;
+	}
+	/* leaving (now, or once a run has stopped and saved) would lose the
+	 * architecture's edits: ask */
+	if ((r & TUI_QUIT) && tui_arch_unsaved()) {
+		t->quit_asked = true;
+		tui_message(t, false, "architecture has unsaved edits: quit anyway? "
+		    "y/n");
+		return TUI_REDRAW;
+	}
+	/* a key that changed something and said nothing: the message line
+	 * no longer speaks of the present (keys typed into a prompt and the
+	 * help and log overlays leave it) */
+	if ((r & TUI_REDRAW) && !(r & TUI_QUIT) && t->message_gen == gen &&
+	    !(prompt && t->prompt.active) && !overlay && !t->help &&
+	    !t->log_view) {
+		t->message[0] = '\0';
+		t->message_error = false;
+	}
+	return r;
+}
+
 /* ---- headless key scripts -------------------------------------------- */
 
 static const struct {
@@ -896,7 +1008,7 @@ static const struct {
 	{ "RIGHT", KEY_RIGHT }, { "ENTER", '\n' }, { "ESC", 27 },
 	{ "TAB", '\t' }, { "BS", KEY_BACKSPACE }, { "PGUP", KEY_PPAGE },
 	{ "PGDN", KEY_NPAGE }, { "HOME", KEY_HOME }, { "END", KEY_END },
-	{ "LT", '<' },
+	{ "LT", '<' }, { "C-c", TUI_KEY_INTERRUPT },
 };
 
 /* Free a parsed script of at most n entries (script_parse allocates one
@@ -1192,6 +1304,53 @@ colors_init(struct tui *t, bool ascii)
 		t->map_style = TUI_MAP_ASCII;
 }
 
+/* Ctrl-C in a terminal: SIGINT sets a flag and writes one byte to the
+ * wake pipe, so the main loop's poll() returns whichever thread the
+ * signal landed on; the loop then handles TUI_KEY_INTERRUPT.  Atomics:
+ * the handler may run on a worker thread. */
+static atomic_int sigint_pending;
+static atomic_int sigint_fd = -1;
+
+static void
+on_sigint(int sig)
+{
+	int fd = atomic_load(&sigint_fd), saved = errno;
+
+	(void)sig;
+	atomic_store(&sigint_pending, 1);
+	if (fd >= 0) {
+		char c = 0;
+
+		if (write(fd, &c, 1) < 0) {
+			/* a full pipe is already a wake-up */
+		}
+	}
+	errno = saved;
+}
+
+/* The terminal, or NULL with a message that names $TERM when curses has
+ * no entry for it (initscr would print a terse line and exit). */
+static SCREEN *
+terminal_screen(void)
+{
+	const char *term = getenv("TERM");
+	SCREEN *s;
+
+	if (term == NULL || term[0] == '\0') {
+		fprintf(stderr, "nuscope tui: TERM is not set, so the terminal "
+		    "type is unknown; set it, e.g. TERM=xterm-256color\n");
+		return NULL;
+	}
+	if ((s = newterm(NULL, stdout, stdin)) == NULL)
+		fprintf(stderr, "nuscope tui: the terminal type '%s' (TERM) is "
+		    "not known to curses (no terminfo entry for it).\n"
+		    "On Debian and Ubuntu the package ncurses-term has the "
+		    "entries of most terminals (sudo apt-get install "
+		    "ncurses-term);\nor use a type this system knows, e.g. "
+		    "TERM=xterm-256color.\n", term);
+	return s;
+}
+
 static SCREEN *
 headless_screen(FILE *out, FILE *in)
 {
@@ -1240,7 +1399,8 @@ cmd_tui(int argc, char **argv)
 	int opt, nkeys = 0, rc = 0, hcols = TUI_HEADLESS_COLS,
 	    hrows = TUI_HEADLESS_ROWS, wake[2] = { -1, -1 };
 	long frames = -1, drawn = 0;
-	bool ascii = false;
+	bool ascii = false, caught = false, quit = false;
+	struct sigaction old_int;
 	FILE *hout = NULL, *hin = NULL;
 	SCREEN *scr = NULL;
 	char *end;
@@ -1313,13 +1473,21 @@ cmd_tui(int argc, char **argv)
 		}
 		resize_term(hrows, hcols);
 	} else {
-		if (initscr() == NULL) {
-			fprintf(stderr, "nuscope tui: cannot initialise the terminal\n");
+		struct sigaction sa;
+
+		if ((scr = terminal_screen()) == NULL) {
 			rc = 1;
 			goto out;
 		}
 		if (pipe(wake) != 0)
 			wake[0] = wake[1] = -1;
+		/* no SA_RESTART: the main loop's poll() returns at once */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		atomic_store(&sigint_pending, 0);
+		atomic_store(&sigint_fd, wake[1]);
+		caught = sigaction(SIGINT, &sa, &old_int) == 0;
 	}
 	cbreak();
 	noecho();
@@ -1376,8 +1544,10 @@ cmd_tui(int argc, char **argv)
 			}
 			views_tick(&t);
 			k++;
-			if (r & TUI_QUIT)
+			if (r & TUI_QUIT) {
+				quit = true;
 				break;
+			}
 		}
 		/* idle frames, as a terminal would draw on its refresh timer */
 		while (drawn < frames && k >= nkeys) {
@@ -1386,7 +1556,6 @@ cmd_tui(int argc, char **argv)
 		}
 		print_screen(stdout);
 	} else {
-		bool quit = false;
 		long last_draw;
 
 		draw(&t);
@@ -1417,6 +1586,13 @@ cmd_tui(int argc, char **argv)
 					flags |= TUI_REDRAW;
 			}
 			views_tick(&t);
+			if (atomic_exchange(&sigint_pending, 0)) {
+				flags |= handle_key(&t, TUI_KEY_INTERRUPT);
+				if (flags & TUI_QUIT) {
+					quit = true;
+					break;
+				}
+			}
 			/* EINTR from SIGWINCH lands here too: getch() then
 			 * returns KEY_RESIZE */
 			while ((ch = getch()) != ERR) {
@@ -1433,11 +1609,18 @@ cmd_tui(int argc, char **argv)
 			}
 		}
 	}
+	/* Ctrl-C that ended the program (answered or not asked): 130 */
+	if (quit && t.interrupted)
+		rc = EXIT_INTERRUPTED;
 out:
 	views_fini(&t);         /* stop background work before the screen goes */
-	if (scr != NULL || script == NULL) {
+	if (scr != NULL) {
 		if (!isendwin())
 			endwin();
+	}
+	if (caught) {
+		sigaction(SIGINT, &old_int, NULL);
+		atomic_store(&sigint_fd, -1);
 	}
 	nu_log_set(cli_log_stderr, NULL);
 	if (scr != NULL)

@@ -114,6 +114,11 @@ struct tui {
 
 	char message[512];              /* the message line */
 	bool message_error;
+	unsigned message_gen;           /* bumped by every tui_message: a key
+	                                 * that changes something and says
+	                                 * nothing clears the line (tui.c) */
+	bool quit_asked;                /* "quit anyway? y/n" is up */
+	bool interrupted;               /* the quit came from Ctrl-C: exit 130 */
 
 	bool help;                      /* the help overlay is up */
 	bool log_view;                  /* the log overlay is up */
@@ -159,8 +164,13 @@ void tui_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Copy the last n lines (oldest first) into out; returns how many. */
 int tui_log_tail(char (*out)[TUI_LOG_WIDTH], int n);
 
+/* The core's causes name their file ("x.h5: not an HDF5 file"): a
+ * message that names the file itself shows cause past its "path: ", so
+ * the name is said once.  Returns cause, or a pointer into it. */
+const char *tui_cause_after(const char *cause, const char *path);
+
 /* Show text on the message line (printf-style); error=true highlights it
- * and logs it. */
+ * and logs it.  Hints, questions and "nothing to do" are not errors. */
 void tui_message(struct tui *t, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -192,6 +202,9 @@ struct arched *tui_arch(struct tui *t);
  * next choice at once (other keys get the prompt).  Both keep undo. */
 void tui_arch_edit(struct tui *t, int sec, int key);
 void tui_arch_cycle(struct tui *t, int sec, int key);
+/* Whether the architecture has edits not saved since it was opened or
+ * saved (q and Ctrl-C ask before they are lost). */
+bool tui_arch_unsaved(void);
 /* Its name for display: "preset seed1.arch", or the file's path. */
 const char *tui_arch_label(char *buf, size_t len);
 /* Replace the architecture with a file's (errors to the message line). */

@@ -383,7 +383,7 @@ save_done(struct tui *t, const char *text)
 		    "FILES trains it", text, ar.e->net->nparams, text);
 	else
 		tui_message(t, true, "saved %s, but the network is not valid yet: %s",
-		    text, ar.e->error != NULL ? ar.e->error : "?");
+		    text, error_text());
 }
 
 /* Where s saves by default: the file it came from, unless that is a
@@ -630,6 +630,12 @@ draw_keys(struct tui *t, int y, int rows, int cols)
 	}
 }
 
+bool
+tui_arch_unsaved(void)
+{
+	return ar.e != NULL && ar.e->dirty;
+}
+
 const char *
 tui_arch_label(char *buf, size_t len)
 {
@@ -786,7 +792,7 @@ arch_key(struct tui *t, int ch)
 		return TUI_REDRAW;
 	case 'u':
 		if (ar.nundo == 0) {
-			tui_message(t, true, "nothing to undo");
+			tui_message(t, false, "nothing to undo");
 			return TUI_REDRAW;
 		}
 		replace(ar.undo[--ar.nundo]);

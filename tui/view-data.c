@@ -3,6 +3,10 @@
  * interaction code, group and mode, and histograms of E_nu, E_lep and y,
  * all of the events the filter selects.  The numbers come from
  * nu_summary_dataset (the same as `nuscope info`); this file only draws.
+ *
+ * Every panel has a place at the smallest terminal (80x24): below 30 rows
+ * the file list loses its blank line and the histogram is drawn in as
+ * few as two rows of bars, in eighths of a cell where UTF-8 allows.
  */
 #include "config.h"
 
@@ -55,9 +59,11 @@ draw_bars(struct tui *t, int y, int x, int w, int h, const char *title,
 			break;
 		}
 		tui_put(yy, x, lw, labels[i]);
-		if (data_state.percent)
+		if (data_state.percent && total == 0)   /* no share of nothing */
+			tui_putf(yy, x + lw, 11, "%10s", "-");
+		else if (data_state.percent)
 			tui_putf(yy, x + lw, 11, "%9.1f%%",
-			    total ? 100.0 * (double)counts[i] / (double)total : 0.0);
+			    100.0 * (double)counts[i] / (double)total);
 		else
 			tui_putf(yy, x + lw, 11, "%10llu", (unsigned long long)counts[i]);
 		if (bw <= 0 || max == 0)
@@ -80,8 +86,11 @@ draw_hist(struct tui *t, int y, int x, int w, int h)
 	const struct nu_stats *s = data_state.hist == HIST_NUENERGY ?
 	    &t->total.nuenergy : data_state.hist == HIST_LEPENERGY ?
 	    &t->total.lepenergy : &t->total.y;
+	static const char *const eighths[] = { "", "▁", "▂", "▃", "▄", "▅",
+		"▆", "▇" };
 	uint64_t max = 0;
-	int bars = h - 3, bin_w;
+	/* a spare row above the message line when there is room */
+	int bars = h >= 8 ? h - 3 : h - 2, bin_w, steps = t->utf8 ? 8 : 1;
 
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	tui_putf(y, x, w, "Histogram of %s", hist_name(t, data_state.hist));
@@ -103,14 +112,20 @@ draw_hist(struct tui *t, int y, int x, int w, int h)
 	tui_putf(y + 1, x, 10, "%9llu", (unsigned long long)max);
 	attron(COLOR_PAIR(t->colors ? TUI_PAIR_TITLE : 0));
 	for (int i = 0; i < s->nbins; i++) {
-		int hgt = max ? (int)((double)s->hist[i] / (double)max * bars + 0.5) : 0;
+		/* the height in steps: eighths of a row in UTF-8, else rows */
+		int hgt = max ? (int)((double)s->hist[i] / (double)max * bars *
+		    steps + 0.5) : 0;
 
 		if (hgt == 0 && s->hist[i] > 0)
 			hgt = 1;
-		for (int r = 0; r < hgt; r++)
+		for (int r = 0; r * steps < hgt; r++) {
+			int part = hgt - r * steps;
+			const char *c = part >= steps ? (t->utf8 ? "█" : "#") :
+			    eighths[part];
+
 			for (int k = 0; k < bin_w - (bin_w > 1); k++)
-				tui_put(y + bars - r, x + 11 + i * bin_w + k, 1,
-				    t->utf8 ? "█" : "#");
+				tui_put(y + bars - r, x + 11 + i * bin_w + k, 1, c);
+		}
 	}
 	attroff(COLOR_PAIR(t->colors ? TUI_PAIR_TITLE : 0));
 	tui_putf(y + bars + 1, x + 11, w - 11, "%-.3g", s->lo);
@@ -126,7 +141,9 @@ data_draw(struct tui *t, int top, int rows, int cols)
 	const char *labels[NU_NCODES + 1];
 	char lbuf[NU_NCODES][48], size[32];
 	uint64_t nfiles = t->ds ? nu_dataset_nfiles(t->ds) : 0, bytes = 0;
-	int y = top, maxf, lw, left_w, mid_h;
+	uint64_t counts[NU_NCODES];
+	int y = top, maxf, lw, left_w, mid_h, ncodes = 0;
+	bool hide0;
 
 	if (t->ds == NULL) {
 		tui_put(y + 1, 2, cols - 4, "No files loaded.");
@@ -173,15 +190,16 @@ data_draw(struct tui *t, int top, int rows, int cols)
 		    t->per_file[i].events : 0));
 		y++;
 	}
-	y++;
+	if (rows >= 30)
+		y++;
 	if (!t->summary_ok) {
 		tui_put(y, 2, cols - 2, "(no summary: see the message line)");
 		return;
 	}
 
 	/* class balance: codes on the left, groups and modes on the right */
-	/* the charts first (17 rows show every code), the histogram gets
-	 * the rest but at least 5 rows */
+	/* the charts first (17 rows show every code, 14 the groups and
+	 * modes), the histogram gets the rest: at 80x24 four rows */
 	mid_h = rows - (y - top) - 5;
 	if (mid_h > 17)
 		mid_h = 17;
@@ -189,14 +207,23 @@ data_draw(struct tui *t, int top, int rows, int cols)
 		mid_h = 14;
 	left_w = cols / 2;
 	lw = 22;
+	/* when not every code has a row, the codes with no events give
+	 * theirs up (the ντ codes, absent from the real files, at 80x24) */
+	hide0 = mid_h - 1 < NU_NCODES && t->total.events > 0;
 	for (int c = 0; c < NU_NCODES; c++) {
-		snprintf(lbuf[c], sizeof lbuf[c], "%2d %s", c,
+		if (hide0 && t->total.codes[c] == 0)
+			continue;
+		snprintf(lbuf[ncodes], sizeof lbuf[ncodes], "%2d %s", c,
 		    t->utf8 ? nu_code_name_utf8((uint32_t)c) : nu_code_name((uint32_t)c));
-		labels[c] = lbuf[c];
+		labels[ncodes] = lbuf[ncodes];
+		counts[ncodes++] = t->total.codes[c];
 	}
+	hide0 = ncodes < NU_NCODES;
 	draw_bars(t, y, 0, left_w - 1, mid_h,
-	    data_state.percent ? "By interaction code (%)" : "By interaction code",
-	    labels, t->total.codes, NU_NCODES, lw);
+	    data_state.percent ? (hide0 ? "By interaction code (%, 0s left out)" :
+	    "By interaction code (%)") : hide0 ?
+	    "By interaction code (0s left out)" : "By interaction code",
+	    labels, counts, ncodes, lw);
 	{
 		const char *gl[NU_NGROUPS], *ml[NU_NMODES + 1];
 		uint64_t mc[NU_NMODES + 1];

@@ -672,7 +672,8 @@ job_finish(struct tui *t)
 	} else if (j->st != NU_OK) {
 		/* on the message line and in the program's log */
 		tui_message(t, true, "evaluating %s: %s", base_name(j->name),
-		    j->cause != NULL ? j->cause : nu_strerror(j->st));
+		    j->cause != NULL ? tui_cause_after(j->cause, j->name) :
+		    nu_strerror(j->st));
 		if (j->req.reload)
 			report_drop();
 	} else {
@@ -1467,8 +1468,8 @@ store_threshold(struct tui *t)
 		return;
 	}
 	if ((st = nu_model_set_threshold(ev.path, ev.t, &cause)) != NU_OK) {
-		tui_message(t, true, "%s: %s", ev.path, cause != NULL ? cause :
-		    nu_strerror(st));
+		tui_message(t, true, "%s: %s", ev.path, cause != NULL ?
+		    tui_cause_after(cause, ev.path) : nu_strerror(st));
 		free(cause);
 		return;
 	}
