@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "model.h"
 #include "score.h"
 #include "split.h"
+#include "where.h"
 
 static const char predict_help[] =
     "usage: nuscope predict [OPTIONS] MODEL FILE|DIR|GLOB...\n"
@@ -27,6 +29,9 @@ static const char predict_help[] =
     "options:\n"
     "  -o, --output FILE   write the CSV there (default: standard output)\n"
     "  --batch N           events per forward pass (default 64)\n"
+    "  --where EXPR        write only the events EXPR selects; besides the\n"
+    "                      metadata it may read the model's score, label and\n"
+    "                      selected, e.g. 'selected && label == 0' (see nuscope(1))\n"
     "  --skip-bad          leave out unreadable files\n"
     "  -h, --help          this text\n";
 
@@ -42,6 +47,7 @@ cmd_predict(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "where", required_argument, NULL, 'w' },
 		{ "skip-bad", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -50,8 +56,10 @@ cmd_predict(int argc, char **argv)
 	struct nu_model *m = NULL;
 	struct nu_dataset *ds = NULL;
 	struct nu_labels lab = { 0 };
+	struct nu_where *where = NULL;
 	float *scores = NULL;
-	const char *outpath = NULL;
+	uint8_t *keep = NULL;
+	const char *outpath = NULL, *wtext = NULL;
 	char *cause = NULL, *tmp = NULL, *end;
 	uint64_t *all = NULL;
 	double *meta = NULL;
@@ -67,6 +75,7 @@ cmd_predict(int argc, char **argv)
 		switch (opt) {
 		case 'o': outpath = optarg; break;
 		case 's': oo.skip_bad = true; break;
+		case 'w': wtext = optarg; break;
 		case 'b':
 			batch = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > 4096) {
@@ -89,8 +98,19 @@ cmd_predict(int argc, char **argv)
 		    predict_help);
 		return EXIT_USAGE;
 	}
+	if (wtext != NULL && nu_where_compile(&where, wtext, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope predict: --%s\n", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
 	if ((st = nu_model_load(argv[optind], &m, &cause)) != NU_OK) {
 		cli_error("predict", st, cause);
+		goto out;
+	}
+	/* the model is the command's own: --where may read its scores */
+	if (where != NULL && nu_where_set_model(where, m, NAN, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope predict: --%s\n", cause);
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	st = nu_dataset_open(&ds, (const char *const *)argv + optind + 1,
@@ -109,7 +129,8 @@ cmd_predict(int argc, char **argv)
 		goto out;
 	}
 	if ((all = malloc(n * sizeof(*all))) == NULL ||
-	    (meta = malloc((size_t)batch * NMETA * sizeof(double))) == NULL) {
+	    (meta = malloc((size_t)batch * NMETA * sizeof(double))) == NULL ||
+	    (keep = malloc((size_t)batch)) == NULL) {
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
@@ -147,6 +168,12 @@ cmd_predict(int argc, char **argv)
 	for (uint64_t first = 0; first < n; first += (uint64_t)batch) {
 		size_t cnt = n - first < (uint64_t)batch ? (size_t)(n - first) : (size_t)batch;
 
+		/* the scores are in hand: --where reads them, not a second run */
+		if (where != NULL && (st = nu_where_select_scored(where, ds, first, cnt,
+		    scores + first * (size_t)m->net->nout, keep, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
+			goto out;
+		}
 		for (size_t c = 0; c < NMETA; c++) {
 			/* one read per column per block of events */
 			if (nu_dataset_has_column(ds, meta_cols[c]) &&
@@ -161,6 +188,8 @@ cmd_predict(int argc, char **argv)
 			size_t file;
 			uint64_t local;
 
+			if (where != NULL && !keep[i])
+				continue;
 			nu_dataset_locate(ds, ev, &file, &local, NULL);
 			fprintf(out, "%s,%llu,%llu", nu_dataset_file(ds, file)->path,
 			    (unsigned long long)local, (unsigned long long)ev);
@@ -200,7 +229,9 @@ out:
 	free(tmp);
 	free(all);
 	free(meta);
+	free(keep);
 	free(scores);
+	nu_where_free(where);
 	nu_labels_free(&lab);
 	nu_dataset_free(ds);
 	nu_model_free(m);
