@@ -463,7 +463,9 @@ nu_where_select_scored(const struct nu_where *w, struct nu_dataset *ds,
 		nu_where_derive(v, first + i);
 		if (need_out) {
 			v[NU_WHERE_SCORE] = model_score(m, y + i * (size_t)m->net->nout);
-			v[NU_WHERE_SELECTED] = v[NU_WHERE_SCORE] > w->threshold;
+			/* in float, as nu_confusion_at counts: a score of
+			 * 0.8f is not above a threshold of 0.8 */
+			v[NU_WHERE_SELECTED] = (float)v[NU_WHERE_SCORE] > (float)w->threshold;
 		}
 		if (w->uses[NU_WHERE_LABEL]) {
 			double code = v[NU_COL_INTERACTION];

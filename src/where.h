@@ -18,7 +18,8 @@
  * prediction), label (the event's label for the model's task: a class
  * index or the target; NaN, so false in every comparison, for an event
  * outside the task) and selected (binary only: 1 when score > the
- * threshold, else 0; it may stand alone: `selected && label == 0`).
+ * threshold, compared in float as nuscope eval counts, else 0; it may
+ * stand alone: `selected && label == 0`).
  * They compile without a model, but selecting with them needs one.
  */
 #ifndef NU_WHERE_H

@@ -166,7 +166,7 @@ model_checks(void)
 	qsort(sorted, n, sizeof *sorted, cmp_float);
 	t = ((double)sorted[n / 2] + sorted[n / 2 + 1]) / 2;
 	for (uint64_t i = 0; i < n; i++) {
-		want += sc[i] > t && lab.used[i] && lab.label[i] == 0;
+		want += sc[i] > (float)t && lab.used[i] && lab.label[i] == 0;
 		band += sc[i] > sorted[n / 4] && sc[i] <= sorted[3 * n / 4];
 	}
 	CHECK(want > 0, "the recount has false positives (%ld) to find", want);
@@ -177,7 +177,7 @@ model_checks(void)
 		bool same = got >= 0;
 
 		for (uint64_t i = 0; i < n && same; i++)
-			same = keep[i] == (sc[i] > t && lab.used[i] && lab.label[i] == 0);
+			same = keep[i] == (sc[i] > (float)t && lab.used[i] && lab.label[i] == 0);
 		CHECK(same, "and exactly those events");
 	}
 	snprintf(path, sizeof path, "score > %.17g && score <= %.17g", (double)sorted[n / 4],
@@ -204,7 +204,7 @@ model_checks(void)
 		bool same = true;
 
 		for (uint64_t i = 0; i < n && same; i++)
-			same = keep2[i] == (sc[i] > t && lab.used[i] && lab.label[i] == 0);
+			same = keep2[i] == (sc[i] > (float)t && lab.used[i] && lab.label[i] == 0);
 		CHECK(same, "  selects the same events");
 	}
 	CHECK_NEAR(nu_where_threshold(w), t, 1e-12, "nu_where_threshold");

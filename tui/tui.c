@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -265,6 +266,14 @@ tui_selected(const struct tui *t, uint64_t ev)
 	return t->keep == NULL || t->keep[ev];
 }
 
+void
+tui_show(struct tui *t, const struct tui_view *v)
+{
+	for (int i = 0; i < t->nviews; i++)
+		if (t->views[i] == v)
+			t->view = i;
+}
+
 /* ---- the dataset, its filter and summary ----------------------------- */
 
 /* Recompute what depends on the filter: keep[] and the summaries.  On
@@ -455,10 +464,12 @@ load(struct tui *t, char **paths, size_t npaths)
 	if (nu_dataset_nskipped(ds) > 0) {
 		const char *why;
 		const char *p = nu_dataset_skipped(ds, 0, &why);
+		/* the reason names the file already: say it once */
+		bool named = strncmp(why, p, strlen(p)) == 0;
 
-		tui_message(t, true, "skipped %zu bad file%s: %s: %s",
+		tui_message(t, true, "skipped %zu bad file%s: %s%s%s",
 		    nu_dataset_nskipped(ds), nu_dataset_nskipped(ds) == 1 ? "" : "s",
-		    p, why);
+		    named ? "" : p, named ? "" : ": ", why);
 	}
 	return true;
 }
@@ -1245,7 +1256,7 @@ cmd_tui(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tui t = { 0 };
+	struct tui t = { .threshold = NAN };
 	struct script_key *keys = NULL;
 	const char *script = NULL, *bad = NULL;
 	int opt, nkeys = 0, rc = 0, hcols = TUI_HEADLESS_COLS,
