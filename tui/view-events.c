@@ -408,7 +408,7 @@ score_lines(const struct tui *t, char lines[][160], int max)
 		float y = sc.out[0], thr = (float)score_threshold(t);
 		int pick = y > thr;
 
-		snprintf(lines[n++], 160, "  P(%s) %.3f  threshold %.2f",
+		snprintf(lines[n++], 160, "  P(%s) %.3f  threshold %.3f",
 		    nu_task_class_name(task, 1), y, thr);
 		if (used) {
 			verdict = pick == (truth > 0.5f) ? 1 : -1;
@@ -1206,8 +1206,8 @@ next_class(struct tui *t)
 			ev_state.cls = cls;
 			if (skipped > 0)
 				tui_message(t, false, "class filter: %s (%d class%s without "
-				    "events that pass the filter skipped)", class_name(t, cls,
-				    cbuf, sizeof cbuf), skipped, skipped == 1 ? "" : "es");
+				    "events to show skipped)", class_name(t, cls, cbuf,
+				    sizeof cbuf), skipped, skipped == 1 ? "" : "es");
 			else
 				tui_message(t, false, "class filter: %s",
 				    class_name(t, cls, cbuf, sizeof cbuf));
