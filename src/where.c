@@ -3,8 +3,9 @@
  * and the selection of a block of events with it.  The model names
  * (score, label, selected) are filled here from a bound model so that
  * every command that selects events with --where gets them alike: the
- * scores come from nu_score, run only over the block and only when the
- * expression reads them.
+ * scores come from nu_score, run only when the expression reads them,
+ * over a window of SCORE_WINDOW events at least (each run opens the files
+ * again for its loader, so callers' small blocks are scored together).
  */
 #include "config.h"
 
@@ -18,6 +19,16 @@
 #include "model.h"
 #include "score.h"
 #include "where.h"
+
+#define SCORE_WINDOW 16384     /* events scored per nu_score run, at least */
+
+/* The bound model's outputs for a window of events of one dataset. */
+struct score_cache {
+	const struct nu_dataset *ds;
+	uint64_t first;
+	size_t n;
+	float *y;               /* [n * nout] */
+};
 
 enum op { OP_OR, OP_AND, OP_NOT, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_VAR, OP_NUM };
 
@@ -34,6 +45,7 @@ struct nu_where {
 	bool uses[NU_WHERE_NVARS];
 	const struct nu_model *model;   /* borrowed, or NULL */
 	double threshold;               /* selected: score > threshold */
+	struct score_cache *cache;      /* owned; filled by selects */
 };
 
 struct parser {
@@ -250,6 +262,9 @@ nu_where_free(struct nu_where *w)
 {
 	if (w == NULL)
 		return;
+	if (w->cache != NULL)
+		free(w->cache->y);
+	free(w->cache);
 	free(w->n);
 	free(w);
 }
@@ -316,8 +331,14 @@ nu_where_set_model(struct nu_where *w, const struct nu_model *m, double threshol
 {
 	w->model = NULL;
 	w->threshold = NAN;
+	if (w->cache != NULL) {
+		free(w->cache->y);
+		memset(w->cache, 0, sizeof *w->cache);
+	}
 	if (m == NULL)
 		return no_model(w, cause);
+	if (w->cache == NULL && (w->cache = calloc(1, sizeof *w->cache)) == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	if (w->uses[NU_WHERE_SELECTED] && !model_binary(m))
 		return nu_fail(cause, NU_ERR_USAGE, "where: 'selected' needs a binary "
 		    "classifier (score > threshold); the model's task is %s (use score)",
@@ -408,6 +429,44 @@ nu_where_eval(const struct nu_where *w, const double *vals)
 	return eval(w, w->root, vals);
 }
 
+/* Score events [first, first + max(n, SCORE_WINDOW)) of ds (no further
+ * than its last) into the cache. */
+static enum nu_status
+score_window(const struct nu_model *m, const struct nu_dataset *ds, uint64_t first,
+    size_t n, struct score_cache *sc, char **cause)
+{
+	uint64_t total = nu_dataset_nevents(ds);
+	size_t win = n > SCORE_WINDOW ? n : SCORE_WINDOW;
+	uint64_t *evs;
+	float *y;
+	enum nu_status st;
+
+	if (first + win > total)
+		win = first + n > total ? n : (size_t)(total - first);
+	free(sc->y);
+	memset(sc, 0, sizeof *sc);
+	evs = malloc(win * sizeof(*evs));
+	y = malloc(win * (size_t)m->net->nout * sizeof(*y));
+	if (evs == NULL || y == NULL) {
+		free(evs);
+		free(y);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory scoring events");
+	}
+	for (size_t i = 0; i < win; i++)
+		evs[i] = first + i;
+	st = nu_score(m, ds, evs, win, NULL, 0, y, NULL, cause);
+	free(evs);
+	if (st != NU_OK) {
+		free(y);
+		return st;
+	}
+	sc->ds = ds;
+	sc->first = first;
+	sc->n = win;
+	sc->y = y;
+	return NU_OK;
+}
+
 enum nu_status
 nu_where_select(const struct nu_where *w, struct nu_dataset *ds, uint64_t first,
     size_t n, uint8_t *keep, char **cause)
@@ -427,8 +486,7 @@ nu_where_select_scored(const struct nu_where *w, struct nu_dataset *ds,
 	bool need_code = w->uses[NU_WHERE_MODE] || w->uses[NU_WHERE_GROUP] ||
 	    w->uses[NU_WHERE_LABEL];
 	bool need_e = w->uses[NU_WHERE_Y] || w->uses[NU_WHERE_LABEL];
-	uint64_t *evs = NULL;
-	float *own = NULL;
+	struct score_cache *sc = w->cache;
 
 	if (m == NULL && nu_where_needs_model(w))
 		return no_model(w, cause);
@@ -445,14 +503,9 @@ nu_where_select_scored(const struct nu_where *w, struct nu_dataset *ds,
 			    NU_CT_F64, col[c], cause);
 	}
 	if (st == NU_OK && need_out && y == NULL && n > 0) {
-		if ((evs = malloc(n * sizeof(*evs))) == NULL ||
-		    (own = malloc(n * (size_t)m->net->nout * sizeof(*own))) == NULL)
-			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory scoring events");
-		for (size_t i = 0; i < n && st == NU_OK; i++)
-			evs[i] = first + i;
-		if (st == NU_OK)
-			st = nu_score(m, ds, evs, n, NULL, 0, own, NULL, cause);
-		y = own;
+		if (sc->ds != ds || first < sc->first || first + n > sc->first + sc->n)
+			st = score_window(m, ds, first, n, sc, cause);
+		y = st == NU_OK ? sc->y + (first - sc->first) * (size_t)m->net->nout : NULL;
 	}
 	for (size_t i = 0; i < n && st == NU_OK; i++) {
 		double v[NU_WHERE_NVARS] = { 0 };
@@ -480,7 +533,5 @@ nu_where_select_scored(const struct nu_where *w, struct nu_dataset *ds,
 	}
 	for (int c = 0; c < NU_NCOLUMNS; c++)
 		free(col[c]);
-	free(evs);
-	free(own);
 	return st;
 }

@@ -81,7 +81,9 @@ double nu_where_threshold(const struct nu_where *w);
  * Which of events [first, first+n) the expression selects: keep[i] = 1 or
  * 0.  Reads only the columns it uses (a file without one of them is an
  * error naming it), and runs the bound model over the events only when
- * the expression reads score or selected (nu_score, batched).
+ * the expression reads score or selected (nu_score, batched, over a
+ * window of events it keeps for the next blocks; so an expression with a
+ * model bound is for one thread at a time).
  */
 enum nu_status nu_where_select(const struct nu_where *w, struct nu_dataset *ds,
     uint64_t first, size_t n, uint8_t *keep, char **cause);

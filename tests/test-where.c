@@ -88,8 +88,9 @@ cmp_float(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Select all of ds with text bound to m at threshold t, in two blocks (so
- * that a block not starting at 0 is scored right); returns the count,
+/* Select all of ds with text bound to m at threshold t, in two blocks,
+ * the later one first (so that scoring starts at an event other than 0,
+ * and the earlier block is outside what was scored); returns the count,
  * keep[] per event, or -1 on an error (printed). */
 static long
 select_all(const char *text, const struct nu_model *m, double t,
@@ -102,8 +103,8 @@ select_all(const char *text, const struct nu_model *m, double t,
 
 	if (nu_where_compile(&w, text, &cause) != NU_OK ||
 	    nu_where_set_model(w, m, t, &cause) != NU_OK ||
-	    nu_where_select(w, ds, 0, (size_t)half, keep, &cause) != NU_OK ||
-	    nu_where_select(w, ds, half, (size_t)(n - half), keep + half, &cause) != NU_OK) {
+	    nu_where_select(w, ds, half, (size_t)(n - half), keep + half, &cause) != NU_OK ||
+	    nu_where_select(w, ds, 0, (size_t)half, keep, &cause) != NU_OK) {
 		printf("# %s: %s\n", text, cause);
 		free(cause);
 		nu_where_free(w);
