@@ -416,8 +416,7 @@ score_lines(const struct tui *t, char lines[][160], int max)
 			    nu_task_class_name(task, pick),
 			    nu_task_class_name(task, truth > 0.5f),
 			    verdict > 0 ? "right" : "wrong");
-		}
-		else
+		} else
 			snprintf(lines[n++], 160, "  says %s; not in the task's sample",
 			    nu_task_class_name(task, pick));
 	} else if (k > 0 && nout == k) {
@@ -446,8 +445,7 @@ score_lines(const struct tui *t, char lines[][160], int max)
 			snprintf(lines[n++], 160, "  truth %s: %s",
 			    nu_task_class_name(task, (int)truth),
 			    verdict > 0 ? "right" : "wrong");
-		}
-		else
+		} else
 			snprintf(lines[n++], 160, "  not in the task's sample");
 	} else {
 		char p[64], tr[64];
