@@ -108,6 +108,8 @@ var_index(const char *name, size_t len)
 	static const char *const derived[] = {
 		"y", "mode", "group", "event", "score", "label", "selected"
 	};
+	_Static_assert(sizeof derived / sizeof derived[0] == NU_WHERE_NVARS - NU_NCOLUMNS,
+	    "one name per derived variable");
 
 	for (int c = 0; c < NU_NCOLUMNS; c++)
 		if (strlen(nu_column_name(c)) == len && strncmp(nu_column_name(c), name, len) == 0)
