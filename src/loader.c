@@ -336,7 +336,8 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 	const char **paths = NULL;
 	size_t nf = nu_dataset_nfiles(ds), limit;
 	enum nu_status st;
-	int K = nu_task_nclasses(l->task);
+	int K = l != NULL ? nu_task_nclasses(l->task) : 0;
+	uint64_t nev = l != NULL ? l->n : nu_dataset_nevents(ds);
 
 	*out = NULL;
 	if (opts->batch == 0 || opts->views < 1 || opts->views > 3)
@@ -387,14 +388,14 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 	for (size_t i = 0; i < n; i++) {
 		uint64_t e = events[i];
 
-		if (e >= l->n || (i > 0 && e < events[i - 1])) {
+		if (e >= nev || (i > 0 && e < events[i - 1])) {
 			st = nu_fail(cause, NU_ERR_USAGE,
 			    "loader: events must be ascending indices below %llu",
-			    (unsigned long long)l->n);
+			    (unsigned long long)nev);
 			goto fail;
 		}
 		ld->ev[i] = e;
-		ld->lab[i] = l->label[e];
+		ld->lab[i] = l != NULL ? l->label[e] : 0.0f;
 		ld->wt[i] = weight != NULL && K > 0 && ld->lab[i] >= 0 &&
 		    ld->lab[i] < K ? (float)weight[(int)ld->lab[i]] : 1.0f;
 	}

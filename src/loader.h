@@ -59,8 +59,9 @@ struct nu_loader;
 
 /*
  * A loader over events[0..n) (ascending, repeats allowed) of ds, with
- * labels from l and class weights weight[] (NULL: all 1; ignored for
- * regression).  ds, l and events are only read during the call.
+ * labels from l (NULL: every label 0, for scoring) and class weights
+ * weight[] (NULL: all 1; ignored for regression).  ds, l and events are
+ * only read during the call.
  */
 enum nu_status nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
     const uint64_t *events, size_t n, const struct nu_labels *l,

@@ -17,8 +17,8 @@
  * indices), scaled as in training: out[n * nout] (post-activation: the
  * signal probability, class probabilities or the regression value).  The
  * events are streamed in order, `batch` at a time (0 = 64), each batch
- * split over two threads.  lab gives the
- * loader its labels (any task's labels will do; they are not used).
+ * split over two threads.  lab: NULL, or labels for the loader (any
+ * task's will do; they are not used).
  * stop: NULL, or a flag another thread may set; once set, scoring ends
  * after the batch in hand with NU_ERR_CANCELLED.
  */

@@ -1,5 +1,11 @@
 /*
- * where.c: a small recursive-descent compiler and evaluator for --where.
+ * where.c: a small recursive-descent compiler and evaluator for --where,
+ * and the selection of a block of events with it.  The model names
+ * (score, label, selected) are filled here from a bound model so that
+ * every command that selects events with --where gets them alike: the
+ * scores come from nu_score, run only when the expression reads them,
+ * over a window of SCORE_WINDOW events at least (each run opens the files
+ * again for its loader, so callers' small blocks are scored together).
  */
 #include "config.h"
 
@@ -10,7 +16,19 @@
 #include <string.h>
 
 #include "labels.h"
+#include "model.h"
+#include "score.h"
 #include "where.h"
+
+#define SCORE_WINDOW 16384     /* events scored per nu_score run, at least */
+
+/* The bound model's outputs for a window of events of one dataset. */
+struct score_cache {
+	const struct nu_dataset *ds;
+	uint64_t first;
+	size_t n;
+	float *y;               /* [n * nout] */
+};
 
 enum op { OP_OR, OP_AND, OP_NOT, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_VAR, OP_NUM };
 
@@ -25,6 +43,9 @@ struct nu_where {
 	struct node *n;
 	int nn, cap, root;
 	bool uses[NU_WHERE_NVARS];
+	const struct nu_model *model;   /* borrowed, or NULL */
+	double threshold;               /* selected: score > threshold */
+	struct score_cache *cache;      /* owned; filled by selects */
 };
 
 struct parser {
@@ -84,12 +105,16 @@ static int parse_or(struct parser *ps);
 static int
 var_index(const char *name, size_t len)
 {
-	static const char *const derived[] = { "y", "mode", "group", "event" };
+	static const char *const derived[] = {
+		"y", "mode", "group", "event", "score", "label", "selected"
+	};
+	_Static_assert(sizeof derived / sizeof derived[0] == NU_WHERE_NVARS - NU_NCOLUMNS,
+	    "one name per derived variable");
 
 	for (int c = 0; c < NU_NCOLUMNS; c++)
 		if (strlen(nu_column_name(c)) == len && strncmp(nu_column_name(c), name, len) == 0)
 			return c;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NU_WHERE_NVARS - NU_NCOLUMNS; i++)
 		if (strlen(derived[i]) == len && strncmp(derived[i], name, len) == 0)
 			return NU_NCOLUMNS + i;
 	return -1;
@@ -134,7 +159,8 @@ parse_operand(struct parser *ps, int other_var)
 			return fail(ps, "a mode is one of QE, RES, DIS, CCother, NC, none");
 		if (other_var == NU_WHERE_GROUP)
 			return fail(ps, "a group is one of numu, nue, nutau, NC, cosmic, other");
-		return fail(ps, "unknown name; names are the /neutrino columns, y, mode, group, event");
+		return fail(ps, "unknown name; names are the /neutrino columns, y, mode, group, "
+		    "event, and with a model score, label, selected");
 	}
 	return fail(ps, *s ? "expected a number or a name" : "the expression ends too soon");
 }
@@ -176,6 +202,13 @@ parse_cmp(struct parser *ps)
 			ps->p += strlen(ops[k].tok);
 			break;
 		}
+	/* selected is a truth value: alone it means selected != 0 */
+	if (k == sizeof ops / sizeof ops[0] && ps->w->n[a].op == OP_VAR &&
+	    ps->w->n[a].var == NU_WHERE_SELECTED && *ps->p != '=') {
+		if ((b = add(ps, (struct node){ .op = OP_NUM, .num = 0 })) < 0)
+			return -1;
+		return add(ps, (struct node){ .op = OP_NE, .a = a, .b = b });
+	}
 	if (k == sizeof ops / sizeof ops[0])
 		return fail(ps, *ps->p == '=' ? "use == to compare" :
 		    "expected a comparison (== != < <= > >=)");
@@ -231,6 +264,9 @@ nu_where_free(struct nu_where *w)
 {
 	if (w == NULL)
 		return;
+	if (w->cache != NULL)
+		free(w->cache->y);
+	free(w->cache);
 	free(w->n);
 	free(w);
 }
@@ -243,6 +279,7 @@ nu_where_compile(struct nu_where **out, const char *text, char **cause)
 	*out = NULL;
 	if ((ps.w = calloc(1, sizeof(*ps.w))) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	ps.w->threshold = NAN;
 	ps.w->root = parse_or(&ps);
 	if (ps.st == NU_OK) {
 		skip(&ps);
@@ -261,6 +298,78 @@ bool
 nu_where_uses(const struct nu_where *w, int v)
 {
 	return v >= 0 && v < NU_WHERE_NVARS && w->uses[v];
+}
+
+bool
+nu_where_needs_model(const struct nu_where *w)
+{
+	return w->uses[NU_WHERE_SCORE] || w->uses[NU_WHERE_LABEL] ||
+	    w->uses[NU_WHERE_SELECTED];
+}
+
+/* The error of an expression that reads a model's output without one. */
+static enum nu_status
+no_model(const struct nu_where *w, char **cause)
+{
+	static const char *const names[] = { "score", "label", "selected" };
+
+	for (int i = 0; i < 3; i++)
+		if (w->uses[NU_WHERE_SCORE + i])
+			return nu_fail(cause, NU_ERR_USAGE, "where: '%s' needs --model",
+			    names[i]);
+	return NU_OK;
+}
+
+/* Whether m is a binary classifier (score is its signal probability). */
+static bool
+model_binary(const struct nu_model *m)
+{
+	return nu_task_nclasses(m->net->task) == 2;
+}
+
+enum nu_status
+nu_where_set_model(struct nu_where *w, const struct nu_model *m, double threshold,
+    char **cause)
+{
+	w->model = NULL;
+	w->threshold = NAN;
+	if (w->cache != NULL) {
+		free(w->cache->y);
+		memset(w->cache, 0, sizeof *w->cache);
+	}
+	if (m == NULL)
+		return no_model(w, cause);
+	if (w->cache == NULL && (w->cache = calloc(1, sizeof *w->cache)) == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	if (w->uses[NU_WHERE_SELECTED] && !model_binary(m))
+		return nu_fail(cause, NU_ERR_USAGE, "where: 'selected' needs a binary "
+		    "classifier (score > threshold); the model's task is %s (use score)",
+		    nu_task_name(m->net->task));
+	w->model = m;
+	w->threshold = isnan(threshold) ? m->meta.threshold : threshold;
+	return NU_OK;
+}
+
+double
+nu_where_threshold(const struct nu_where *w)
+{
+	return w->model != NULL ? w->threshold : NAN;
+}
+
+/* score of one event from the model's outputs y[nout] */
+static double
+model_score(const struct nu_model *m, const float *y)
+{
+	int nout = m->net->nout, best = 0;
+
+	if (nout == 1)
+		return y[0];
+	if (model_binary(m))
+		return y[1];
+	for (int k = 1; k < nout; k++)
+		if (y[k] > y[best])
+			best = k;
+	return y[best];
 }
 
 void
@@ -322,16 +431,67 @@ nu_where_eval(const struct nu_where *w, const double *vals)
 	return eval(w, w->root, vals);
 }
 
+/* Score events [first, first + max(n, SCORE_WINDOW)) of ds (no further
+ * than its last) into the cache. */
+static enum nu_status
+score_window(const struct nu_model *m, const struct nu_dataset *ds, uint64_t first,
+    size_t n, struct score_cache *sc, char **cause)
+{
+	uint64_t total = nu_dataset_nevents(ds);
+	size_t win = n > SCORE_WINDOW ? n : SCORE_WINDOW;
+	uint64_t *evs;
+	float *y;
+	enum nu_status st;
+
+	if (first + win > total)
+		win = first + n > total ? n : (size_t)(total - first);
+	free(sc->y);
+	memset(sc, 0, sizeof *sc);
+	evs = malloc(win * sizeof(*evs));
+	y = malloc(win * (size_t)m->net->nout * sizeof(*y));
+	if (evs == NULL || y == NULL) {
+		free(evs);
+		free(y);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory scoring events");
+	}
+	for (size_t i = 0; i < win; i++)
+		evs[i] = first + i;
+	st = nu_score(m, ds, evs, win, NULL, 0, y, NULL, cause);
+	free(evs);
+	if (st != NU_OK) {
+		free(y);
+		return st;
+	}
+	sc->ds = ds;
+	sc->first = first;
+	sc->n = win;
+	sc->y = y;
+	return NU_OK;
+}
+
 enum nu_status
 nu_where_select(const struct nu_where *w, struct nu_dataset *ds, uint64_t first,
     size_t n, uint8_t *keep, char **cause)
 {
+	return nu_where_select_scored(w, ds, first, n, NULL, keep, cause);
+}
+
+enum nu_status
+nu_where_select_scored(const struct nu_where *w, struct nu_dataset *ds,
+    uint64_t first, size_t n, const float *y, uint8_t *keep, char **cause)
+{
 	double *col[NU_NCOLUMNS] = { 0 };
 	enum nu_status st = NU_OK;
+	const struct nu_model *m = w->model;
+	bool need_out = w->uses[NU_WHERE_SCORE] || w->uses[NU_WHERE_SELECTED];
 	/* the derived names read these columns */
-	bool need_code = w->uses[NU_WHERE_MODE] || w->uses[NU_WHERE_GROUP];
-	bool need_e = w->uses[NU_WHERE_Y];
+	bool need_code = w->uses[NU_WHERE_MODE] || w->uses[NU_WHERE_GROUP] ||
+	    w->uses[NU_WHERE_LABEL];
+	bool need_e = w->uses[NU_WHERE_Y] || w->uses[NU_WHERE_LABEL];
+	struct score_cache *sc = w->cache;
 
+	if (m == NULL && nu_where_needs_model(w))
+		return no_model(w, cause);
 	for (int c = 0; c < NU_NCOLUMNS && st == NU_OK; c++) {
 		bool need = w->uses[c] || (c == NU_COL_INTERACTION && need_code) ||
 		    ((c == NU_COL_NUENERGY || c == NU_COL_LEPENERGY) && need_e);
@@ -344,6 +504,11 @@ nu_where_select(const struct nu_where *w, struct nu_dataset *ds, uint64_t first,
 			st = nu_dataset_read_column(ds, (enum nu_column)c, first, n,
 			    NU_CT_F64, col[c], cause);
 	}
+	if (st == NU_OK && need_out && y == NULL && n > 0) {
+		if (sc->ds != ds || first < sc->first || first + n > sc->first + sc->n)
+			st = score_window(m, ds, first, n, sc, cause);
+		y = st == NU_OK ? sc->y + (first - sc->first) * (size_t)m->net->nout : NULL;
+	}
 	for (size_t i = 0; i < n && st == NU_OK; i++) {
 		double v[NU_WHERE_NVARS] = { 0 };
 
@@ -351,6 +516,21 @@ nu_where_select(const struct nu_where *w, struct nu_dataset *ds, uint64_t first,
 			if (col[c] != NULL)
 				v[c] = col[c][i];
 		nu_where_derive(v, first + i);
+		if (need_out) {
+			v[NU_WHERE_SCORE] = model_score(m, y + i * (size_t)m->net->nout);
+			/* in float, as nu_confusion_at counts: a score of
+			 * 0.8f is not above a threshold of 0.8 */
+			v[NU_WHERE_SELECTED] = (float)v[NU_WHERE_SCORE] > (float)w->threshold;
+		}
+		if (w->uses[NU_WHERE_LABEL]) {
+			double code = v[NU_COL_INTERACTION];
+			float lab;
+
+			v[NU_WHERE_LABEL] = nu_task_label(m->net->task, code >= 0 &&
+			    code < 4294967296.0 ? (uint32_t)code : 15u,
+			    (float)v[NU_COL_NUENERGY], (float)v[NU_COL_LEPENERGY], &lab) ?
+			    lab : NAN;
+		}
 		keep[i] = nu_where_eval(w, v);
 	}
 	for (int c = 0; c < NU_NCOLUMNS; c++)

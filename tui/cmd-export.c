@@ -59,7 +59,9 @@ static const char export_help[] =
     "                    energies, the file and index, with the colour\n"
     "                    scale (legible from --scale 3)\n"
     "  --model MODEL.h5  score each event with the model and show the score\n"
-    "                    in the caption (implies --caption)\n"
+    "                    in the caption (implies --caption); --where may\n"
+    "                    then read score, label and selected, e.g.\n"
+    "                    'selected && label == 0' (the false positives)\n"
     "  --raw             exact values, as described above; takes none of\n"
     "                    the six options above it\n"
     "\n"
@@ -476,6 +478,28 @@ cmd_export(int argc, char **argv)
 		free(cause);
 		return EXIT_USAGE;
 	}
+	if (where != NULL && model == NULL &&
+	    nu_where_set_model(where, NULL, NAN, &cause) != NU_OK) {
+		usage_error("--%s", cause);
+		free(cause);
+		nu_where_free(where);
+		return EXIT_USAGE;
+	}
+	/* the model first: --where may read its scores */
+	if (model != NULL) {
+		if ((st = scorer_open(&sc, model, &cause)) != NU_OK) {
+			have_sc = sc.m != NULL;
+			cli_error("export", st, cause);
+			goto out;
+		}
+		have_sc = true;
+		ex.sc = &sc;
+		if (where != NULL && nu_where_set_model(where, sc.m, NAN, &cause) != NU_OK) {
+			usage_error("--%s", cause);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 
 	st = nu_dataset_open(&ex.ds, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), &oo, &cause);
@@ -500,15 +524,6 @@ cmd_export(int argc, char **argv)
 	}
 	if (limit > 0 && nidx > (size_t)limit)
 		nidx = (size_t)limit;
-	if (model != NULL) {
-		if ((st = scorer_open(&sc, model, &cause)) != NU_OK) {
-			have_sc = sc.m != NULL;
-			cli_error("export", st, cause);
-			goto out;
-		}
-		have_sc = true;
-		ex.sc = &sc;
-	}
 	if (ensure_dir(ex.dir) != 0)
 		goto out;
 	ex.dirlen = strlen(ex.dir);

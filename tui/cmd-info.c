@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "labels.h"
+#include "model.h"
 #include "summary.h"
 #include "term.h"
 #include "where.h"
@@ -35,6 +36,8 @@ static const char info_help[] =
     "  --bins N          histogram bins (1-100, default 10)\n"
     "  --where EXPR      count only the events EXPR selects, e.g.\n"
     "                    'mode == DIS && nuenergy > 10' (see nuscope(1))\n"
+    "  --model MODEL.h5  let --where read the model's output for each event:\n"
+    "                    score, label and selected, e.g. 'selected && label == 0'\n"
     "  --skip-bad        leave out unreadable files (with a warning) instead of failing\n"
     "  --color WHEN      auto (default), always or never\n"
     "  -h, --help        this text\n";
@@ -638,6 +641,7 @@ cmd_info(int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ "bins", required_argument, NULL, 'b' },
 		{ "where", required_argument, NULL, 'w' },
+		{ "model", required_argument, NULL, 'm' },
 		{ "skip-bad", no_argument, NULL, 's' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -647,7 +651,8 @@ cmd_info(int argc, char **argv)
 	struct nu_dataset *ds = NULL;
 	struct nu_summary *per = NULL, total;
 	struct nu_where *where = NULL;
-	const char *where_text = NULL;
+	struct nu_model *model = NULL;
+	const char *where_text = NULL, *model_path = NULL;
 	int out = OUT_TEXT, nbins = 10, color = TERM_COLOR_AUTO, opt, rc = 1;
 	char *cause = NULL, *end;
 	enum nu_status st;
@@ -662,6 +667,9 @@ cmd_info(int argc, char **argv)
 		case 's': oo.skip_bad = true; break;
 		case 'w':
 			where_text = optarg;
+			break;
+		case 'm':
+			model_path = optarg;
 			break;
 		case 'b':
 			n = strtol(optarg, &end, 10);
@@ -692,10 +700,24 @@ cmd_info(int argc, char **argv)
 		fprintf(stderr, "nuscope info: no files given\n%s", info_help);
 		return EXIT_USAGE;
 	}
+	if (model_path != NULL && where_text == NULL) {
+		fprintf(stderr, "nuscope info: --model serves --where (score, label, "
+		    "selected); give --where too\n");
+		return EXIT_USAGE;
+	}
 	if (where_text != NULL && nu_where_compile(&where, where_text, &cause) != NU_OK) {
 		fprintf(stderr, "nuscope info: %s\n", cause);
 		free(cause);
 		return EXIT_USAGE;
+	}
+	if (model_path != NULL && (st = nu_model_load(model_path, &model, &cause)) != NU_OK) {
+		cli_error("info", st, cause);
+		goto out;
+	}
+	if (where != NULL && (st = nu_where_set_model(where, model, NAN, &cause)) != NU_OK) {
+		fprintf(stderr, "nuscope info: %s\n", cause);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	st = nu_dataset_open(&ds, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), &oo, &cause);
@@ -725,6 +747,7 @@ out:
 	free(cause);
 	free(per);
 	nu_where_free(where);
+	nu_model_free(model);
 	nu_dataset_free(ds);
 	return rc;
 }

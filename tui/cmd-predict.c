@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "score.h"
 #include "split.h"
 #include "trainset.h"
+#include "where.h"
 
 static const char predict_help[] =
     "usage: nuscope predict [OPTIONS] MODEL FILE|DIR|GLOB...\n"
@@ -32,6 +34,9 @@ static const char predict_help[] =
     "  --include-training  score the events the model was trained and\n"
     "                      validated on too (left out by default: the model\n"
     "                      file records them)\n"
+    "  --where EXPR        write only the events EXPR selects; besides the\n"
+    "                      metadata it may read the model's score, label and\n"
+    "                      selected, e.g. 'selected && label == 0' (see nuscope(1))\n"
     "  --skip-bad          leave out unreadable files\n"
     "  -h, --help          this text\n";
 
@@ -47,6 +52,7 @@ cmd_predict(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "where", required_argument, NULL, 'w' },
 		{ "skip-bad", no_argument, NULL, 's' },
 		{ "include-training", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
@@ -56,10 +62,12 @@ cmd_predict(int argc, char **argv)
 	struct nu_model *m = NULL;
 	struct nu_dataset *ds = NULL;
 	struct nu_labels lab = { 0 };
+	struct nu_where *where = NULL;
 	float *scores = NULL;
-	const char *outpath = NULL;
+	uint8_t *keep = NULL;
+	const char *outpath = NULL, *wtext = NULL;
 	char *cause = NULL, *tmp = NULL, *end;
-	uint64_t *all = NULL, nkept = 0, pos = 0;
+	uint64_t *all = NULL, nkept = 0;
 	uint8_t *seen = NULL;
 	struct nu_seen_counts sc = { 0 };
 	double *meta = NULL;
@@ -76,6 +84,7 @@ cmd_predict(int argc, char **argv)
 		case 'o': outpath = optarg; break;
 		case 's': oo.skip_bad = true; break;
 		case 'I': sc.include = true; break;
+		case 'w': wtext = optarg; break;
 		case 'b':
 			batch = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > 4096) {
@@ -98,8 +107,19 @@ cmd_predict(int argc, char **argv)
 		    predict_help);
 		return EXIT_USAGE;
 	}
+	if (wtext != NULL && nu_where_compile(&where, wtext, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope predict: --%s\n", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
 	if ((st = nu_model_load(argv[optind], &m, &cause)) != NU_OK) {
 		cli_error("predict", st, cause);
+		goto out;
+	}
+	/* the model is the command's own: --where may read its scores */
+	if (where != NULL && nu_where_set_model(where, m, NAN, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope predict: --%s\n", cause);
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	st = nu_dataset_open(&ds, (const char *const *)argv + optind + 1,
@@ -118,7 +138,8 @@ cmd_predict(int argc, char **argv)
 		goto out;
 	}
 	if ((all = malloc(n * sizeof(*all))) == NULL ||
-	    (meta = malloc((size_t)batch * NMETA * sizeof(double))) == NULL) {
+	    (meta = malloc((size_t)batch * NMETA * sizeof(double))) == NULL ||
+	    (keep = malloc((size_t)batch)) == NULL) {
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
@@ -162,7 +183,7 @@ cmd_predict(int argc, char **argv)
 		    "train or validate the model; --include-training scores them anyway\n");
 		goto out;
 	}
-	if ((scores = malloc(nkept * (size_t)m->net->nout * sizeof(float))) == NULL) {
+	if ((scores = malloc(n * (size_t)m->net->nout * sizeof(float))) == NULL) {
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
@@ -170,6 +191,20 @@ cmd_predict(int argc, char **argv)
 	    &cause)) != NU_OK) {
 		cli_error("predict", st, cause);
 		goto out;
+	}
+	/* spread the scores to one row per event (NaN for those left out), so
+	 * that --where reads them by event number; from the back, in place */
+	if (nkept < n) {
+		size_t nout = (size_t)m->net->nout;
+
+		uint64_t p = nkept;
+
+		for (uint64_t i = n; i-- > 0;) {
+			if (!seen[i])
+				p--;
+			for (size_t k = 0; k < nout; k++)
+				scores[i * nout + k] = seen[i] ? NAN : scores[p * nout + k];
+		}
 	}
 	if (outpath != NULL) {
 		if ((tmp = nu_asprintf("%s.tmp-%ld", outpath, (long)getpid())) == NULL ||
@@ -195,6 +230,12 @@ cmd_predict(int argc, char **argv)
 	for (uint64_t first = 0; first < n; first += (uint64_t)batch) {
 		size_t cnt = n - first < (uint64_t)batch ? (size_t)(n - first) : (size_t)batch;
 
+		/* the scores are in hand: --where reads them, not a second run */
+		if (where != NULL && (st = nu_where_select_scored(where, ds, first, cnt,
+		    scores + first * (size_t)m->net->nout, keep, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
+			goto out;
+		}
 		for (size_t c = 0; c < NMETA; c++) {
 			/* one read per column per block of events */
 			if (nu_dataset_has_column(ds, meta_cols[c]) &&
@@ -209,15 +250,14 @@ cmd_predict(int argc, char **argv)
 			size_t file;
 			uint64_t local;
 
-			if (seen != NULL && seen[ev])
+			if ((seen != NULL && seen[ev]) || (where != NULL && !keep[i]))
 				continue;
 			nu_dataset_locate(ds, ev, &file, &local, NULL);
 			fprintf(out, "%s,%llu,%llu", nu_dataset_file(ds, file)->path,
 			    (unsigned long long)local, (unsigned long long)ev);
 			/* %.9g: every float32 score written back exactly */
 			for (int k = 0; k < m->net->nout; k++)
-				fprintf(out, ",%.9g", scores[pos * (size_t)m->net->nout + (size_t)k]);
-			pos++;
+				fprintf(out, ",%.9g", scores[ev * (size_t)m->net->nout + (size_t)k]);
 			if (lab.used[ev])
 				fprintf(out, ",%.9g", lab.label[ev]);
 			else
@@ -253,7 +293,9 @@ out:
 	free(all);
 	free(seen);
 	free(meta);
+	free(keep);
 	free(scores);
+	nu_where_free(where);
 	nu_labels_free(&lab);
 	nu_dataset_free(ds);
 	nu_model_free(m);

@@ -27,6 +27,7 @@
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -299,6 +300,14 @@ tui_selected(const struct tui *t, uint64_t ev)
 	return t->keep == NULL || t->keep[ev];
 }
 
+void
+tui_show(struct tui *t, const struct tui_view *v)
+{
+	for (int i = 0; i < t->nviews; i++)
+		if (t->views[i] == v)
+			t->view = i;
+}
+
 /* ---- the dataset, its filter and summary ----------------------------- */
 
 /* Recompute what depends on the filter: keep[] and the summaries.  On
@@ -489,7 +498,6 @@ load(struct tui *t, char **paths, size_t npaths)
 	if (nu_dataset_nskipped(ds) > 0) {
 		const char *why;
 		const char *p = nu_dataset_skipped(ds, 0, &why);
-
 		tui_message(t, true, "skipped %zu bad file%s: %s: %s",
 		    nu_dataset_nskipped(ds), nu_dataset_nskipped(ds) == 1 ? "" : "s",
 		    p, tui_cause_after(why, p));
@@ -1393,7 +1401,7 @@ cmd_tui(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tui t = { 0 };
+	struct tui t = { .threshold = NAN };
 	struct script_key *keys = NULL;
 	const char *script = NULL, *bad = NULL;
 	int opt, nkeys = 0, rc = 0, hcols = TUI_HEADLESS_COLS,

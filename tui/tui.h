@@ -153,6 +153,12 @@ struct tui {
 	const struct nu_model *model;
 	const char *model_path;
 	unsigned model_gen;
+	/* The program's threshold for that model when it is a binary
+	 * classifier (score > threshold selects), NaN otherwise: the
+	 * Evaluation screen sets it when a model arrives and whenever it
+	 * moves; the Events screen's verdicts, colours and PNG captions
+	 * read it. */
+	double threshold;
 };
 
 /* The program's log: errors (every tui_message with error=true),
@@ -209,6 +215,17 @@ bool tui_arch_unsaved(void);
 const char *tui_arch_label(char *buf, size_t len);
 /* Replace the architecture with a file's (errors to the message line). */
 void tui_arch_open(struct tui *t, const char *path);
+
+/* Switch to screen v (one of t->views). */
+void tui_show(struct tui *t, const struct tui_view *v);
+
+/* Open the Events screen on a list of events: global indices of t->ds
+ * in the order to browse them (copied), with what they are for its
+ * header ("false positives at threshold 0.62"; copied).  The screen then
+ * steps through the list, showing "k of N"; Esc, the class key or a new
+ * filter go back to browsing every event.  n = 0 only says so. */
+void tui_events_browse(struct tui *t, const char *label, const uint64_t *events,
+    size_t n);
 
 /* Whether any background work is going (some wake_fd is not -1). */
 bool tui_busy(const struct tui *t);

@@ -9,6 +9,11 @@
  * nu_eval_report_set_threshold per threshold, nu_eval_csv and
  * nu_eval_plots to export); this file only draws and schedules.
  *
+ * The threshold here is the program's (t->threshold): the Events screen
+ * judges events at it.  Up and Down move a cursor over the cells of the
+ * confusion matrix and the rows of the slice table; Enter hands the
+ * events counted there (by score, highest first) to the Events screen.
+ *
  * DESIGN.  Loading a model and evaluating it, and drawing the figures,
  * run on a worker thread, one job at a time.  A job is filled in on the
  * UI thread before its thread starts, and the UI reads what the worker
@@ -77,7 +82,12 @@ struct request {
 	char *model_path;       /* owned: load this model; NULL: the screen's */
 	struct files files;
 	bool reload;            /* the Data screen's files or filter changed:
-	                         * on failure the old numbers go */
+	                         * on failure the old numbers go (not when
+	                         * only a new model failed to load) */
+	/* owned, or NULL: the model a run this request stopped was loading,
+	 * evaluated instead when model_path cannot be loaded */
+	char *fallback;
+	bool quiet;             /* leave the message line to an error */
 };
 
 enum job_kind { JOB_EVAL, JOB_PLOTS };
@@ -128,6 +138,8 @@ static struct {
 	double t;                       /* the current threshold */
 	int form;                       /* 0 counts, 1 row %, 2 column % */
 	int family;                     /* first slice family shown */
+	int cur;                        /* cursor: -1 none, then the matrix
+	                                 * cells (row-major), then the slices */
 
 	struct files files;             /* what the next evaluation reads */
 	/* what the report was made on */
@@ -139,7 +151,7 @@ static struct {
 
 	struct job *job;                /* running, or NULL */
 	struct request *pending;        /* waiting for it, or NULL */
-} ev;
+} ev = { .cur = -1 };
 
 static const char *const form_name[] = {
 	"counts", "row % = efficiencies", "column % = purities"
@@ -149,6 +161,13 @@ static bool
 is_binary(void)
 {
 	return ev.have && ev.rep.nclasses == 2;
+}
+
+/* The confusion matrix's cells the cursor visits (0 for regressions). */
+static int
+ncells(void)
+{
+	return ev.have && ev.rep.nclasses >= 2 ? ev.rep.nclasses * ev.rep.nclasses : 0;
 }
 
 static double
@@ -179,6 +198,17 @@ retune(void)
 {
 	if (is_binary())
 		nu_eval_report_set_threshold(&ev.rep, ev.t);
+}
+
+/* Tell the other screens the threshold: the one shown for a binary
+ * model, its stored one before its numbers arrive, NaN otherwise. */
+static void
+publish_threshold(struct tui *t)
+{
+	if (ev.model == NULL || nu_task_nclasses(ev.model->net->task) != 2)
+		t->threshold = NAN;
+	else
+		t->threshold = is_binary() ? ev.t : ev.model->meta.threshold;
 }
 
 static void
@@ -351,6 +381,7 @@ model_replace(struct tui *t, struct nu_model *m, char *path)
 	t->model = m;
 	t->model_path = m != NULL ? path : NULL;
 	t->model_gen++;
+	publish_threshold(t);
 }
 
 /* ---- the worker --------------------------------------------------------- */
@@ -418,6 +449,7 @@ request_free(struct request *rq)
 	if (rq == NULL)
 		return;
 	free(rq->model_path);
+	free(rq->fallback);
 	files_free(&rq->files);
 	free(rq);
 }
@@ -440,6 +472,7 @@ job_free(struct job *j)
 	nu_where_free(j->where);
 	free(j->plot_dir);
 	free(j->req.model_path);
+	free(j->req.fallback);
 	files_free(&j->req.files);
 	free(j->filter_text);
 	nu_model_free(j->loaded);
@@ -562,7 +595,7 @@ eval_start(struct tui *t, struct request *rq)
 			memcpy(j->keep, t->keep, (size_t)n);
 		}
 	}
-	if (!job_launch(t, j))
+	if (!job_launch(t, j) || rq->quiet)
 		return;
 	if (rq->files.test)
 		tui_message(t, false, "evaluating %s on %s...", base_name(j->name),
@@ -590,6 +623,10 @@ submit(struct tui *t, struct request *rq)
 	}
 	if (ev.pending != NULL) {
 		rq->reload |= ev.pending->reload;
+		if (rq->fallback == NULL && ev.pending->fallback != NULL) {
+			rq->fallback = ev.pending->fallback;
+			ev.pending->fallback = NULL;
+		}
 		request_free(ev.pending);
 	}
 	ev.pending = rq;
@@ -603,6 +640,13 @@ submit(struct tui *t, struct request *rq)
 			return;
 		}
 		rq->reload |= ev.job->req.reload;
+		/* a model the stopped run was loading is evaluated instead
+		 * should this request's fail to load */
+		if (rq->model_path != NULL && ev.job->req.model_path != NULL &&
+		    strcmp(rq->model_path, ev.job->req.model_path) != 0) {
+			free(rq->fallback);
+			rq->fallback = strdup(ev.job->req.model_path);
+		}
 		atomic_store(&ev.job->stop, true);
 		tui_message(t, false, "the running evaluation stops; this one "
 		    "starts next");
@@ -670,12 +714,33 @@ job_finish(struct tui *t)
 		tui_log("evaluation of %s stopped for a newer request",
 		    base_name(j->name));
 	} else if (j->st != NU_OK) {
-		/* on the message line and in the program's log */
-		tui_message(t, true, "evaluating %s: %s", base_name(j->name),
-		    j->cause != NULL ? tui_cause_after(j->cause, j->name) :
-		    nu_strerror(j->st));
-		if (j->req.reload)
+		/* a model that did not load changes nothing: the numbers on
+		 * screen stay (and are brought up to date if the files or the
+		 * filter changed meanwhile, or replaced by the model a stopped
+		 * run was loading) */
+		bool no_model = j->load != NULL && j->loaded == NULL;
+
+		/* on the message line and in the program's log; the cause of
+		 * a failed load names the file already */
+		if (no_model)
+			tui_message(t, true, "cannot load the model: %s",
+			    j->cause != NULL ? j->cause : nu_strerror(j->st));
+		else
+			tui_message(t, true, "evaluating %s: %s", base_name(j->name),
+			    j->cause != NULL ? tui_cause_after(j->cause, j->name) :
+			    nu_strerror(j->st));
+		if (j->req.reload && !no_model)
 			report_drop();
+		if (no_model && ev.pending == NULL &&
+		    (j->req.fallback != NULL || (j->req.reload && ev.model != NULL))) {
+			struct request *again = request_new(j->req.fallback, &j->req.files);
+
+			if (again != NULL) {
+				again->reload = j->req.reload;
+				again->quiet = true;
+				ev.pending = again;
+			}
+		}
 	} else {
 		/* the same model again: keep a threshold moved meanwhile */
 		bool same = j->load == NULL && is_binary();
@@ -687,6 +752,7 @@ job_finish(struct tui *t)
 		ev.have = true;
 		ev.t = same ? keep_t : ev.rep.threshold;
 		retune();
+		ev.cur = -1;
 		if (j->loaded != NULL) {
 			model_replace(t, j->loaded, j->req.model_path);
 			j->loaded = NULL;
@@ -704,10 +770,13 @@ job_finish(struct tui *t)
 		ev.rep_filter = j->filter_text;
 		j->filter_text = NULL;
 		ev.rep_seconds = secs;
+		publish_threshold(t);
 		nu_seen_describe(&ev.rep.seen, seen, sizeof seen);
-		tui_message(t, false, "%s: %zu events of task %s, evaluated in %.1f s%s%s",
-		    base_name(ev.path), ev.rep.n, nu_task_name(ev.rep.task), secs,
-		    seen[0] ? "; " : "", seen);
+		/* after a model that failed to load, its error stays */
+		if (!j->req.quiet)
+			tui_message(t, false, "%s: %zu events of task %s, evaluated in "
+			    "%.1f s%s%s", base_name(ev.path), ev.rep.n,
+			    nu_task_name(ev.rep.task), secs, seen[0] ? "; " : "", seen);
 		tui_log("evaluated %s on %s: %zu events of task %s in %.1f s%s%s",
 		    ev.path, files_name(&ev.rep_files, what, sizeof what), ev.rep.n,
 		    nu_task_name(ev.rep.task), secs, seen[0] ? "; " : "", seen);
@@ -992,11 +1061,14 @@ draw_confusion2(struct tui *t, int y, int x, int w)
 			    (row > 0 ? 100 * cell[i][j] / row : NAN) :
 			    (col > 0 ? 100 * cell[i][j] / col : NAN);
 
+			if (ev.cur == 2 * i + j)
+				attron(A_REVERSE);
 			if (ev.form == 0)
 				tui_putf(y + 2 + i, x + 14 + 12 * j, 11, "%11.0f", v);
 			else
 				tui_putf(y + 2 + i, x + 14 + 12 * j, 11, "%10s%%",
 				    fmt_num(b, sizeof b, 2, v));
+			attroff(A_REVERSE);
 		}
 	}
 	if (margin) {
@@ -1227,7 +1299,8 @@ draw_slices(struct tui *t, int y, int x, int w, int h)
 	char b[4][16];
 
 	head_on(t);
-	tui_putf(y, x, w, "Slices%s (s: next family)", is_binary() ? " at the threshold" : "");
+	tui_putf(y, x, w, "Slices%s (s: next family; Up/Down, Enter: events)",
+	    is_binary() ? " at the threshold" : "");
 	head_off(t);
 	row = 1;
 	for (int f = 0; f < NU_NSLICE_FAMILIES; f++) {
@@ -1260,6 +1333,8 @@ draw_slices(struct tui *t, int y, int x, int w, int h)
 				if (++row >= h)
 					break;
 			}
+			if (ev.cur == ncells() + i)
+				attron(A_REVERSE);
 			if (r->nclasses == 0) {
 				tui_putf(y + row, x, w, "%-12.12s %6llu %9.4g %9.4g %8.4f %8.4f",
 				    s->name, (unsigned long long)s->n, s->reg.mse, s->reg.mae,
@@ -1291,6 +1366,7 @@ draw_slices(struct tui *t, int y, int x, int w, int h)
 				    (unsigned long long)s->n, fmt_num(b[0], sizeof b[0], 4,
 				    s->accuracy.value));
 			}
+			attroff(A_REVERSE);
 			row++;
 		}
 		if (row >= h)
@@ -1304,14 +1380,25 @@ draw_binary(struct tui *t, int top, int rows, int cols)
 	int y = top + 2, bottom = top + rows;
 
 	if (cols >= 100 && rows >= 30) {
-		int lw = 50, rx = lw + 2, rw = cols - rx;
-		int ry = y + 12;
+		/* the ROC takes the height below the tables, and as much width
+		 * as a square plot of that height needs (a text cell is about
+		 * twice as high as wide), leaving the slice table 64 columns */
+		int ry = y + 12, rh = bottom - ry;
+		int lw = 2 * (rh - 3) + 5, rx, rw;
 
-		draw_confusion2(t, y, 0, lw);
-		draw_best(t, y + 6, 0, lw, 4);
-		draw_metrics2(t, y, rx, rw, 10);
-		draw_roc(t, ry, 0, lw, bottom - ry > 24 ? 24 : bottom - ry);
-		draw_slices(t, ry, rx, rw, bottom - ry);
+		if (lw > cols - 66)
+			lw = cols - 66;
+		if (lw > EV_ROC_MAXW + 5)
+			lw = EV_ROC_MAXW + 5;
+		if (lw < 50)
+			lw = 50;
+		rx = lw + 2;
+		rw = cols - rx;
+		draw_confusion2(t, y, 0, 50);
+		draw_best(t, y + 6, 0, 50, 4);
+		draw_metrics2(t, y, 52, cols - 52, 10);
+		draw_roc(t, ry, 0, lw, rh);
+		draw_slices(t, ry, rx, rw, rh);
 	} else {
 		int lw = 38, rx = lw + 1, rw = cols - rx, ry = y + 9;
 
@@ -1363,12 +1450,14 @@ draw_multi(struct tui *t, int top, int rows, int cols)
 			    (col > 0 ? 100 * m->count[i][j] / col : NAN);
 			if (i == j)
 				attron(A_BOLD);
+			if (ev.cur == i * k + j)
+				attron(A_REVERSE);
 			if (ev.form == 0)
 				tui_putf(y, lw + j * cw, cw, "%*.0f", cw - 1, v);
 			else
 				tui_putf(y, lw + j * cw, cw, "%*s", cw - 1,
 				    fmt_num(b, sizeof b, cw > 6 ? 1 : 0, v));
-			attroff(A_BOLD);
+			attroff(A_BOLD | A_REVERSE);
 		}
 		tui_putf(y, lw + k * cw, cols - lw - k * cw, " %7s%% %7s%%",
 		    fmt_num(b, sizeof b, 2, 100 * m->efficiency[i].value),
@@ -1452,6 +1541,151 @@ move_threshold(struct tui *t, double step)
 	v = round((ev.t + step) * 100) / 100;
 	ev.t = v < 0 ? 0 : v > 1 ? 1 : v;
 	retune();
+	publish_threshold(t);
+	return TUI_REDRAW;
+}
+
+/* ---- from a cell or a slice to its events --------------------------------- */
+
+/* The score events are ordered by: the signal probability, the
+ * probability of the predicted class, or the prediction. */
+static float
+event_score(const struct nu_eval_report *r, size_t i, int *pred)
+{
+	const float *y = r->score + i * (size_t)r->nout;
+	int best = 0;
+
+	if (r->nclasses > 2) {
+		/* the first of equal maxima, as nu_multi_eval counts */
+		for (int c = 1; c < r->nout; c++)
+			if (y[c] > y[best])
+				best = c;
+	}
+	if (pred != NULL)
+		*pred = best;
+	return y[best];
+}
+
+static const struct nu_eval_report *sort_rep;   /* for by_score */
+
+/* qsort: report indices by score, highest first, then by event index */
+static int
+by_score(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	float si = event_score(sort_rep, i, NULL), sj = event_score(sort_rep, j, NULL);
+
+	if (si != sj)
+		return si > sj ? -1 : 1;
+	return (sort_rep->event[i] > sort_rep->event[j]) -
+	    (sort_rep->event[i] < sort_rep->event[j]);
+}
+
+/* Whether report event i is counted in cursor item `item`: a cell of the
+ * confusion matrix (as nu_confusion_at and nu_multi_eval count, at the
+ * threshold shown) or a slice. */
+static bool
+item_has(const struct nu_eval_report *r, int item, size_t i)
+{
+	int nc = ncells();
+
+	if (item >= nc)
+		return nu_slice_has(r, &r->slices[item - nc], i);
+	if (r->nclasses == 2) {
+		/* rows: signal, background; columns: selected, not */
+		bool sig = r->label[i] > 0.5f, sel = r->score[i * (size_t)r->nout] > (float)ev.t;
+
+		return (item / 2 == 0) == sig && (item % 2 == 0) == sel;
+	} else {
+		int pred, truth = (int)r->label[i];
+
+		event_score(r, i, &pred);
+		return truth == item / r->nclasses && pred == item % r->nclasses;
+	}
+}
+
+/* What item is, for the Events screen's header, into buf. */
+static const char *
+item_label(const struct tui *t, int item, char *buf, size_t len)
+{
+	const struct nu_eval_report *r = &ev.rep;
+	int nc = ncells();
+
+	if (item >= nc) {
+		const struct nu_slice *s = &r->slices[item - nc];
+
+		snprintf(buf, len, "events of slice %s %s", family_title(t, s->family),
+		    s->name);
+	} else if (r->nclasses == 2) {
+		/* cells: signal selected, signal not, background selected, not */
+		static const char *const what[] = { "true positives", "false negatives",
+		    "false positives", "true negatives" };
+
+		snprintf(buf, len, "%s at threshold %.2f", what[item], ev.t);
+	} else {
+		snprintf(buf, len, "events of true %s predicted %s",
+		    nu_task_class_name(r->task, item / r->nclasses),
+		    nu_task_class_name(r->task, item % r->nclasses));
+	}
+	return buf;
+}
+
+/* Enter: the events of the item under the cursor, by score, on the
+ * Events screen. */
+static void
+open_item(struct tui *t)
+{
+	const struct nu_eval_report *r = &ev.rep;
+	size_t *idx, n = 0;
+	uint64_t *events;
+	char label[160];
+
+	if (!ev.have || ev.cur < 0) {
+		tui_message(t, true, ev.have ? "Up/Down choose a cell of the matrix "
+		    "or a slice first" : "no model: press m to load one");
+		return;
+	}
+	if (ev.rep_files.test || t->ds == NULL ||
+	    ev.rep_nevents != nu_dataset_nevents(t->ds)) {
+		tui_message(t, true, "these numbers are on test files; the Events "
+		    "screen shows the Data screen's files (F evaluates on them)");
+		return;
+	}
+	if ((idx = malloc((r->n ? r->n : 1) * sizeof *idx)) == NULL ||
+	    (events = malloc((r->n ? r->n : 1) * sizeof *events)) == NULL) {
+		free(idx);
+		tui_message(t, true, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (item_has(r, ev.cur, i))
+			idx[n++] = i;
+	sort_rep = r;
+	qsort(idx, n, sizeof *idx, by_score);
+	for (size_t k = 0; k < n; k++)
+		events[k] = r->event[idx[k]];
+	tui_events_browse(t, item_label(t, ev.cur, label, sizeof label), events, n);
+	free(idx);
+	free(events);
+}
+
+/* Up/Down: move the cursor over the cells, then the slices; the slice
+ * table starts at the family of the slice chosen. */
+static int
+move_cursor(struct tui *t, int dir)
+{
+	int items = ncells() + (ev.have ? ev.rep.nslices : 0);
+
+	if (items == 0) {
+		tui_message(t, true, "no model: press m to load one");
+		return TUI_REDRAW;
+	}
+	if (ev.cur < 0)
+		ev.cur = dir > 0 ? 0 : items - 1;
+	else if (ev.cur + dir >= 0 && ev.cur + dir < items)
+		ev.cur += dir;
+	if (ev.cur >= ncells())
+		ev.family = (int)ev.rep.slices[ev.cur - ncells()].family;
 	return TUI_REDRAW;
 }
 
@@ -1500,6 +1734,11 @@ eval_key(struct tui *t, int ch)
 			return TUI_REDRAW;
 		}
 		use_files(t, &loaded);
+		return TUI_REDRAW;
+	case KEY_UP: return move_cursor(t, -1);
+	case KEY_DOWN: return move_cursor(t, 1);
+	case '\n': case '\r': case KEY_ENTER:
+		open_item(t);
 		return TUI_REDRAW;
 	case KEY_LEFT: return move_threshold(t, -0.01);
 	case KEY_RIGHT: return move_threshold(t, 0.01);
@@ -1573,8 +1812,8 @@ eval_reload(struct tui *t)
 const struct tui_view tui_view_eval = {
 	.name = "Evaluation",
 	.mnemonic = 'v',
-	.keys = "m model  f/F files  <-/-> [ ] threshold  c %  s slices  P plots  "
-	    "C csv  S store",
+	.keys = "m model  f/F files  <-/-> [ ] threshold  Up/Down Enter events  c %  "
+	    "s slices  P plots  C csv  S store",
 	.help =
 	    "m                 load a model file; it is evaluated in the background\n"
 	    "                    on the Data screen's (filtered) events or test files\n"
@@ -1582,7 +1821,13 @@ const struct tui_view tui_view_eval = {
 	    "                    commas or blanks between; the filter applies), F\n"
 	    "                    on the Data screen's files again\n"
 	    "Left, Right       move the threshold by 0.01; Shift+arrows, [ ] by 0.1\n"
+	    "                    (the Events screen judges events at it too)\n"
 	    "b                 go to the threshold of best balanced accuracy\n"
+	    "Up, Down          choose a cell of the confusion matrix or a row of\n"
+	    "                    the slice table (shown reversed)\n"
+	    "Enter             open the Events screen on the chosen cell's or\n"
+	    "                    slice's events, highest score first (Esc there\n"
+	    "                    goes back to every event)\n"
 	    "c                 confusion matrix: counts, row % (efficiencies),\n"
 	    "                    column % (purities)\n"
 	    "s                 show the slice table from the next family\n"

@@ -5,8 +5,15 @@
  * metadata with decoded names as `nuscope show` prints them.  Stepping
  * honours the filter and a class filter (a group or a mode).  When the
  * Evaluation screen has loaded a model, the panel shows that model's
- * output for the event; `e` writes the event as a PNG picture, as
- * `nuscope export events` draws it.
+ * output for the event, judged at the program's threshold (t->threshold,
+ * which the Evaluation screen moves); `e` writes the event as a PNG
+ * picture, as `nuscope export events` draws it.
+ *
+ * The Evaluation screen may hand this screen a list of events (the
+ * events of a confusion-matrix cell or a slice, by score): stepping then
+ * walks the list, and the header counts "k of N" in it, until Esc, the
+ * class key or a new filter.  Without a list the header counts the
+ * event's place among those the filter and class select.
  *
  * Colours: the 256- and 8-colour maps use the terminal heatmap palette of
  * heatmap.h; true colour (a direct-colour terminal) uses the colour map
@@ -20,6 +27,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +87,26 @@ static struct {
 	int mapw, maph;         /* one view's text columns and rows, last drawn */
 } ev_state = { .mapw = NU_PLANES, .maph = NU_CELLS / 2, .celltop = NU_CELLS - 1 };
 
+/* A list of events handed over by tui_events_browse, or none. */
+static struct {
+	bool active;
+	uint64_t *ev;           /* owned: global indices, in browsing order */
+	size_t n, at;           /* the list's length, the place shown */
+	char label[160];        /* what the list is */
+} br;
+
+/* The header's count of the events that match (filter and class), and
+ * the place of the event shown among them, kept until one of the keys
+ * changes (the filter's mask is replaced, never edited in place). */
+static struct {
+	bool valid;
+	const uint8_t *keep;
+	uint64_t nselected, nevents;
+	int cls;
+	uint64_t count;         /* events that match */
+	uint64_t ev, rank;      /* event ev is the rank-th (from 1) of them */
+} pos;
+
 /* The model's output for one event, kept until the event or the model
  * changes.  lab and out belong to model generation gen. */
 static struct {
@@ -106,11 +134,10 @@ class_name(const struct tui *t, int cls, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether event ev passes the filter and is of class cls. */
 static bool
-matches(const struct tui *t, uint64_t ev)
+matches_class(const struct tui *t, uint64_t ev, int cls)
 {
-	int cls = ev_state.cls;
-
 	if (!tui_selected(t, ev))
 		return false;
 	if (cls == 0)
@@ -118,6 +145,20 @@ matches(const struct tui *t, uint64_t ev)
 	if (cls <= NU_NGROUPS)
 		return (int)nu_code_group(t->codes[ev]) == cls - 1;
 	return (int)nu_code_mode(t->codes[ev]) == cls - 1 - NU_NGROUPS;
+}
+
+static bool
+matches(const struct tui *t, uint64_t ev)
+{
+	return matches_class(t, ev, ev_state.cls);
+}
+
+/* Leave the list being browsed, if any. */
+static void
+browse_leave(void)
+{
+	free(br.ev);
+	memset(&br, 0, sizeof br);
 }
 
 /* Read event ev's map and metadata; errors go to the message line. */
@@ -322,6 +363,18 @@ reg_value(enum nu_task task, double v, char *buf, size_t len)
 		snprintf(buf, len, "%.4f", v);
 }
 
+/* The threshold a binary model's output is judged at: the program's
+ * (the Evaluation screen's), else the model's stored one. */
+static double
+score_threshold(const struct tui *t)
+{
+	return !isnan(t->threshold) ? t->threshold : t->model->meta.threshold;
+}
+
+/* The verdict score_lines gave last: 1 right, -1 wrong, 0 none (its
+ * last line, drawn in the error colour when wrong). */
+static int verdict;
+
 /* The panel's lines about the model's output (at most max); returns how
  * many were written.  utf8 chooses the names' alphabet. */
 static int
@@ -333,6 +386,7 @@ score_lines(const struct tui *t, char lines[][160], int max)
 	bool used;
 	float truth;
 
+	verdict = 0;
 	if (m == NULL || max < 3)
 		return 0;
 	task = m->net->task;
@@ -349,18 +403,20 @@ score_lines(const struct tui *t, char lines[][160], int max)
 	truth = used ? sc.lab.label[sc.ev] : 0;
 	if (k == 2 && nout == 1) {
 		/* binary: the signal probability, selected when above the
-		 * threshold as the Evaluation screen counts */
-		float y = sc.out[0], thr = (float)m->meta.threshold;
+		 * program's threshold (the Evaluation screen's), compared in
+		 * float as the Evaluation screen counts */
+		float y = sc.out[0], thr = (float)score_threshold(t);
 		int pick = y > thr;
 
 		snprintf(lines[n++], 160, "  P(%s) %.3f  threshold %.3f",
 		    nu_task_class_name(task, 1), y, thr);
-		if (used)
+		if (used) {
+			verdict = pick == (truth > 0.5f) ? 1 : -1;
 			snprintf(lines[n++], 160, "  says %s; truth %s: %s",
 			    nu_task_class_name(task, pick),
 			    nu_task_class_name(task, truth > 0.5f),
-			    pick == (truth > 0.5f) ? "right" : "wrong");
-		else
+			    verdict > 0 ? "right" : "wrong");
+		} else
 			snprintf(lines[n++], 160, "  says %s; not in the task's sample",
 			    nu_task_class_name(task, pick));
 	} else if (k > 0 && nout == k) {
@@ -384,11 +440,12 @@ score_lines(const struct tui *t, char lines[][160], int max)
 			    i > 0 ? "  " : "", nu_task_class_name(task, order[i]),
 			    sc.out[order[i]]);
 		snprintf(lines[n++], 160, "  %s", buf);
-		if (used)
+		if (used) {
+			verdict = (int)truth == order[0] ? 1 : -1;
 			snprintf(lines[n++], 160, "  truth %s: %s",
 			    nu_task_class_name(task, (int)truth),
-			    (int)truth == order[0] ? "right" : "wrong");
-		else
+			    verdict > 0 ? "right" : "wrong");
+		} else
 			snprintf(lines[n++], 160, "  not in the task's sample");
 	} else {
 		char p[64], tr[64];
@@ -712,13 +769,82 @@ zoom_line(char *buf, size_t len)
 		    p0, p1, c0, c1);
 }
 
+/* Bring pos up to date: how many events match the filter and class, and
+ * where the event shown stands among them. */
+static void
+pos_update(const struct tui *t)
+{
+	uint64_t n = nu_dataset_nevents(t->ds), ev = ev_state.ev;
+
+	if (!pos.valid || pos.keep != t->keep || pos.nselected != t->nselected ||
+	    pos.nevents != n || pos.cls != ev_state.cls) {
+		pos.count = 0;
+		for (uint64_t i = 0; i < n; i++)
+			pos.count += matches(t, i);
+		pos.valid = true;
+		pos.keep = t->keep;
+		pos.nselected = t->nselected;
+		pos.nevents = n;
+		pos.cls = ev_state.cls;
+		pos.ev = UINT64_MAX;
+	}
+	if (pos.ev != ev) {
+		pos.rank = 0;
+		for (uint64_t i = 0; i <= ev && i < n; i++)
+			pos.rank += matches(t, i);
+		pos.ev = ev;
+	}
+}
+
+/* The header: the event's place in the list being browsed, among the
+ * events the filter and class select, or among all. */
+static void
+position_text(const struct tui *t, char *buf, size_t len)
+{
+	uint64_t n = nu_dataset_nevents(t->ds), ev = ev_state.ev;
+	char a[32], b[32];
+
+	if (br.active) {
+		snprintf(buf, len, "Event %s of %s (global %llu)",
+		    tui_grouped(br.at + 1, a, sizeof a), tui_grouped(br.n, b, sizeof b),
+		    (unsigned long long)ev);
+		return;
+	}
+	if (t->keep == NULL && ev_state.cls == 0) {
+		snprintf(buf, len, "Event %llu of %llu", (unsigned long long)ev,
+		    (unsigned long long)n);
+		return;
+	}
+	pos_update(t);
+	if (matches(t, ev))
+		snprintf(buf, len, "Event %s of %s selected (global %llu)",
+		    tui_grouped(pos.rank, a, sizeof a), tui_grouped(pos.count, b,
+		    sizeof b), (unsigned long long)ev);
+	else
+		snprintf(buf, len, "Event %llu, not selected (%s selected)",
+		    (unsigned long long)ev, tui_grouped(pos.count, b, sizeof b));
+}
+
+/* One of the model's lines: the verdict in the error colour when wrong. */
+static void
+put_score_line(const struct tui *t, int y, int x, int w, const char *s, bool last)
+{
+	bool wrong = last && verdict < 0;
+
+	if (wrong)
+		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
+	tui_put(y, x, w, s);
+	if (wrong)
+		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_ERROR : 0));
+}
+
 static void
 events_draw(struct tui *t, int top, int rows, int cols)
 {
 	uint64_t n = t->ds ? nu_dataset_nevents(t->ds) : 0;
 	int pw = cols >= 110 ? 50 : 0, meta_rows, mw, h, y, nscore;
 	int p0, p1, c0, c1;
-	char cbuf[64], zline[160], score[EXTRA_LINES][160];
+	char cbuf[64], zline[160], score[EXTRA_LINES][160], where[256];
 
 	if (n == 0) {
 		tui_put(top + 1, 2, cols - 4, t->ds == NULL ?
@@ -730,6 +856,7 @@ events_draw(struct tui *t, int top, int rows, int cols)
 		load_event(t);
 	score_update(t);
 	nscore = score_lines(t, score, EXTRA_LINES);
+	position_text(t, where, sizeof where);
 
 	/* below the maps without the side panel: a line for the event and
 	 * the zoom, one for the model, the metadata in three columns */
@@ -768,28 +895,33 @@ events_draw(struct tui *t, int top, int rows, int cols)
 		int x = cols - pw + 1, yy = top;
 
 		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-		tui_putf(yy++, x, pw - 1, "Event %llu of %llu",
-		    (unsigned long long)ev_state.ev, (unsigned long long)n);
+		tui_put(yy++, x, pw - 1, where);
 		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-		tui_putf(yy++, x, pw - 1, "class: %s%s",
-		    class_name(t, ev_state.cls, cbuf, sizeof cbuf),
-		    t->where_text ? "  (filtered)" : "");
+		if (br.active) {
+			tui_put(yy++, x, pw - 1, br.label);
+			tui_put(yy++, x, pw - 1, "(Esc: back to every event)");
+		} else
+			tui_putf(yy++, x, pw - 1, "class: %s%s",
+			    class_name(t, ev_state.cls, cbuf, sizeof cbuf),
+			    t->where_text ? "  (filtered)" : "");
 		if (!tui_selected(t, ev_state.ev))
 			tui_put(yy++, x, pw - 1, "(not selected by the filter)");
 		tui_put(yy++, x, pw - 1, zline);
 		for (int i = 0; i < nscore; i++)
-			tui_put(yy++, x, pw - 1, score[i]);
+			put_score_line(t, yy++, x, pw - 1, score[i], i == nscore - 1);
 		yy++;
 		for (int i = 0; i < ev_state.nmeta && yy < top + rows; i++)
 			tui_put(yy++, x, pw - 1, ev_state.meta[i]);
 	} else {
 		int cw = cols / 3, y0 = top + rows - meta_rows, grid = y0 + 1;
 
-		tui_putf(y0, 0, cols, "Event %llu of %llu  class: %s%s  %s",
-		    (unsigned long long)ev_state.ev, (unsigned long long)n,
-		    class_name(t, ev_state.cls, cbuf, sizeof cbuf),
-		    tui_selected(t, ev_state.ev) ? "" : "  (not selected by the filter)",
-		    zline);
+		if (br.active)
+			tui_putf(y0, 0, cols, "%s: %s  %s", where, br.label, zline);
+		else
+			tui_putf(y0, 0, cols, "%s  class: %s%s  %s", where,
+			    class_name(t, ev_state.cls, cbuf, sizeof cbuf),
+			    tui_selected(t, ev_state.ev) ? "" :
+			    "  (not selected by the filter)", zline);
 		if (nscore > 0) {
 			char joined[EXTRA_LINES * 160];
 			size_t off = 0;
@@ -799,7 +931,7 @@ events_draw(struct tui *t, int top, int rows, int cols)
 				off += (size_t)snprintf(joined + off, sizeof joined - off,
 				    "%s%s", i == 0 ? "" : i == 1 ? ": " : "; ",
 				    score[i] + strspn(score[i], " "));
-			tui_put(grid++, 0, cols, joined);
+			put_score_line(t, grid++, 0, cols, joined, true);
 		}
 		for (int i = 0; i < ev_state.nmeta; i++)
 			tui_put(grid + i % (meta_rows - 1 - (nscore > 0)),
@@ -944,6 +1076,17 @@ step(struct tui *t, int dir)
 	uint64_t n = nu_dataset_nevents(t->ds), ev = ev_state.ev;
 	char cbuf[64];
 
+	if (br.active) {
+		if ((dir > 0 && br.at + 1 >= br.n) || (dir < 0 && br.at == 0)) {
+			tui_message(t, false, "%s of the %zu %s (Esc: every event)",
+			    dir > 0 ? "the last" : "the first", br.n, br.label);
+			return;
+		}
+		br.at = dir > 0 ? br.at + 1 : br.at - 1;
+		go(t, br.ev[br.at]);
+		return;
+	}
+
 	for (;;) {
 		if ((dir > 0 && ev + 1 >= n) || (dir < 0 && ev == 0)) {
 			tui_message(t, false, "no %s event %s %llu (class: %s)",
@@ -980,6 +1123,19 @@ jump_done(struct tui *t, const char *text)
 		    (unsigned long long)n - 1);
 		return;
 	}
+	if (br.active) {
+		size_t i;
+
+		for (i = 0; i < br.n && br.ev[i] != ev; i++)
+			;
+		if (i < br.n) {
+			br.at = i;
+		} else {
+			tui_message(t, false, "event %llu is not one of the %s: back to "
+			    "every event", ev, br.label);
+			browse_leave();
+		}
+	}
 	go(t, ev);
 }
 
@@ -988,6 +1144,11 @@ random_event(struct tui *t)
 {
 	uint64_t n = nu_dataset_nevents(t->ds), start = tui_random(t) % n;
 
+	if (br.active) {
+		br.at = (size_t)(tui_random(t) % br.n);
+		go(t, br.ev[br.at]);
+		return;
+	}
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t ev = (start + k) % n;
 
@@ -1023,11 +1184,43 @@ settle(struct tui *t)
 	    class_name(t, ev_state.cls, cbuf, sizeof cbuf));
 }
 
+/* c: the next class that has an event passing the filter (classes
+ * without one are skipped, so the label always names the class of the
+ * events shown); the class stays when no other has one. */
+static void
+next_class(struct tui *t)
+{
+	uint64_t n = nu_dataset_nevents(t->ds);
+	int from = ev_state.cls, skipped = 0;
+	char cbuf[64], old[64];
+
+	for (int k = 1; k < NCLASSES; k++) {
+		int cls = (from + k) % NCLASSES;
+		uint64_t ev;
+
+		for (ev = 0; ev < n && !matches_class(t, ev, cls); ev++)
+			;
+		if (ev < n) {
+			ev_state.cls = cls;
+			if (skipped > 0)
+				tui_message(t, false, "class filter: %s (%d class%s without "
+				    "events to show skipped)", class_name(t, cls, cbuf,
+				    sizeof cbuf), skipped, skipped == 1 ? "" : "es");
+			else
+				tui_message(t, false, "class filter: %s",
+				    class_name(t, cls, cbuf, sizeof cbuf));
+			settle(t);
+			return;
+		}
+		skipped++;
+	}
+	tui_message(t, false, "no other class has events that pass the filter; "
+	    "the class stays %s", class_name(t, from, old, sizeof old));
+}
+
 static int
 events_key(struct tui *t, int ch)
 {
-	char cbuf[64];
-
 	if (t->ds == NULL || nu_dataset_nevents(t->ds) == 0)
 		return TUI_UNHANDLED;
 	switch (ch) {
@@ -1037,7 +1230,19 @@ events_key(struct tui *t, int ch)
 	case 'p': case KEY_LEFT: case KEY_UP:
 		step(t, -1);
 		return TUI_REDRAW;
+	case 27:        /* Esc */
+		if (!br.active)
+			return TUI_UNHANDLED;
+		tui_message(t, false, "back to every event (left the %zu %s)", br.n,
+		    br.label);
+		browse_leave();
+		return TUI_REDRAW;
 	case KEY_HOME:
+		if (br.active) {
+			br.at = 0;
+			go(t, br.ev[0]);
+			return TUI_REDRAW;
+		}
 		ev_state.ev = 0;
 		if (!matches(t, 0))
 			step(t, 1);
@@ -1051,12 +1256,11 @@ events_key(struct tui *t, int ch)
 		random_event(t);
 		return TUI_REDRAW;
 	case 'c':
-		ev_state.cls = (ev_state.cls + 1) % NCLASSES;
-		tui_message(t, false, "class filter: %s",
-		    class_name(t, ev_state.cls, cbuf, sizeof cbuf));
-		settle(t);
+		browse_leave();
+		next_class(t);
 		return TUI_REDRAW;
 	case 'C':
+		browse_leave();
 		ev_state.cls = 0;
 		tui_message(t, false, "class filter: all");
 		return TUI_REDRAW;
@@ -1105,6 +1309,8 @@ events_reload(struct tui *t)
 {
 	ev_state.loaded = false;
 	score_drop();           /* the labels belong to the old dataset */
+	browse_leave();         /* its indices too */
+	pos.valid = false;
 	settle(t);
 }
 
@@ -1113,27 +1319,68 @@ events_fini(struct tui *t)
 {
 	(void)t;
 	score_drop();
+	browse_leave();
+}
+
+void
+tui_events_browse(struct tui *t, const char *label, const uint64_t *events,
+    size_t n)
+{
+	uint64_t nev = t->ds != NULL ? nu_dataset_nevents(t->ds) : 0;
+	uint64_t *copy;
+
+	if (n == 0) {
+		tui_message(t, false, "no events: %s", label);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (events[i] >= nev) {
+			tui_message(t, true, "event %llu is not in the Data screen's "
+			    "files (%llu events)", (unsigned long long)events[i],
+			    (unsigned long long)nev);
+			return;
+		}
+	if ((copy = malloc(n * sizeof *copy)) == NULL) {
+		tui_message(t, true, "out of memory");
+		return;
+	}
+	memcpy(copy, events, n * sizeof *copy);
+	browse_leave();
+	br.active = true;
+	br.ev = copy;
+	br.n = n;
+	snprintf(br.label, sizeof br.label, "%s", label);
+	go(t, copy[0]);
+	tui_show(t, &tui_view_events);
+	tui_message(t, false, "%zu %s (n/p step through them, Esc: every event)",
+	    n, label);
 }
 
 const struct tui_view tui_view_events = {
 	.name = "Events",
 	.mnemonic = 'e',
-	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  e PNG",
+	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  e PNG  "
+	    "Esc all",
 	.help =
 	    "n, Right, Down    next event (that the filter and class select)\n"
 	    "p, Left, Up       previous event\n"
 	    "Home              first event\n"
 	    "g                 go to an event by its index\n"
 	    "r                 a random event\n"
-	    "c                 cycle the class: all, each group, each mode\n"
+	    "c                 cycle the class: all, each group, each mode (those\n"
+	    "                    with no event that passes the filter are skipped)\n"
 	    "C                 all classes again\n"
 	    "z                 zoom: fit the window, 1, 2, 4 columns per plane\n"
 	    "+ (=), -          zoom in, out (fit, 1, 2, 3, 4, 6, 8)\n"
 	    "h l, j k          pan zoomed maps: planes left/right, cells down/up\n"
 	    "H L, J K          pan to the first/last plane, cell 0/79\n"
 	    "e                 write the event as a PNG picture (as nuscope export)\n"
-	    "The filter set on the Data screen (/) applies here too.  With a model\n"
-	    "loaded on the Evaluation screen the panel shows its output.",
+	    "Esc               leave a list opened from the Evaluation screen\n"
+	    "                    (a confusion-matrix cell or a slice): every event\n"
+	    "The filter set on the Data screen (/) applies here too; the header\n"
+	    "counts the event's place among the events it selects.  With a model\n"
+	    "loaded on the Evaluation screen the panel shows its output, judged\n"
+	    "at the Evaluation screen's threshold.",
 	.draw = events_draw,
 	.key = events_key,
 	.reload = events_reload,
