@@ -1358,15 +1358,38 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 	}
 }
 
+/* The confusion matrix's name column width *nw and count column widths
+ * cw[0..K) (each class name over its column, at least 7 for the counts);
+ * returns the columns of the name and count columns together. */
+static int
+confusion_layout(enum nu_task task, int K, int *nw, int *cw)
+{
+	int total;
+
+	*nw = 9;        /* "true\pred" */
+	for (int i = 0; i < K; i++) {
+		int n = (int)strlen(nu_task_class_name(task, i));
+
+		*nw = n > *nw ? n : *nw;
+		cw[i] = n + 1 > 7 ? (n + 1 < 13 ? n + 1 : 13) : 7;
+	}
+	if (*nw > 12)
+		*nw = 12;
+	total = *nw;
+	for (int i = 0; i < K; i++)
+		total += cw[i];
+	return total;
+}
+
 /* The validation confusion matrix of the latest epoch in the box (y, x,
  * w, h): rows true classes, columns predicted, and the share of each row
- * put in its own class ("eff").  Returns the rows used. */
+ * put in its own class ("eff", when it fits).  Returns the rows used. */
 static int
 draw_confusion(struct tui *t, int y, int x, int w, int h)
 {
 	const struct nu_train_confusion *cm = &tr.snap.confusion;
 	enum nu_task task;
-	int K, nw = 4, cw, r = 0;
+	int K, nw, cw[NU_MAXCLASSES], r = 0, width;
 	bool eff;
 
 	if (tr.run == NULL || !tr.have_snap || tr.nclasses == 0 || h < 1)
@@ -1384,45 +1407,39 @@ draw_confusion(struct tui *t, int y, int x, int w, int h)
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	r++;
 	K = cm->nclasses;
-	for (int i = 0; i < K; i++) {
-		int n = (int)strlen(nu_task_class_name(task, i));
-
-		nw = n > nw ? n : nw;
-	}
-	if (nw > 12)
-		nw = 12;
-	cw = nw + 1 > 8 ? nw + 1 : 8;
-	eff = nw + K * cw + 7 <= w;
-	if (!eff && nw + K * cw > w)
-		cw = (w - nw) / K > 6 ? (w - nw) / K : 6;
+	width = confusion_layout(task, K, &nw, cw);
+	eff = width + 7 <= w;
 	if (r < h) {
-		tui_putf(y + r, x, w, "%-*s", nw, "true\\pred");
-		for (int j = 0; j < K; j++)
-			tui_putf(y + r, x + nw + j * cw, cw, "%*.*s", cw, cw - 1,
+		int cx = x + nw;
+
+		tui_putf(y + r, x, nw, "%s", "true\\pred");
+		for (int j = 0; j < K && cx < x + w; cx += cw[j], j++)
+			tui_putf(y + r, cx, x + w - cx, "%*.*s", cw[j], cw[j] - 1,
 			    nu_task_class_name(task, j));
 		if (eff)
-			tui_put(y + r, x + nw + K * cw, 7, "    eff");
+			tui_put(y + r, cx, 7, "    eff");
 		r++;
 	}
 	for (int i = 0; i < K && r < h; i++, r++) {
 		uint64_t row = 0;
+		int cx = x + nw;
 
 		for (int j = 0; j < K; j++)
 			row += cm->count[i][j];
 		tui_putf(y + r, x, nw, "%.*s", nw, nu_task_class_name(task, i));
-		for (int j = 0; j < K; j++) {
+		for (int j = 0; j < K && cx < x + w; cx += cw[j], j++) {
 			if (i == j)
 				attron(A_BOLD);
-			tui_putf(y + r, x + nw + j * cw, cw, "%*llu", cw,
+			tui_putf(y + r, cx, x + w - cx, "%*llu", cw[j],
 			    (unsigned long long)cm->count[i][j]);
 			if (i == j)
 				attroff(A_BOLD);
 		}
 		if (eff && row > 0)
-			tui_putf(y + r, x + nw + K * cw, 7, " %5.1f%%",
+			tui_putf(y + r, cx, 7, " %5.1f%%",
 			    100.0 * (double)cm->count[i][i] / (double)row);
 		else if (eff)
-			tui_put(y + r, x + nw + K * cw, 7, "      -");
+			tui_put(y + r, cx, 7, "      -");
 	}
 	return r;
 }
@@ -1434,6 +1451,33 @@ confusion_rows(void)
 	if (tr.run == NULL || !tr.have_snap || tr.nclasses == 0)
 		return 0;
 	return tr.snap.confusion.epoch < 0 ? 1 : 2 + tr.snap.confusion.nclasses;
+}
+
+/* Columns the panel beside the log wants: the confusion matrix's and the
+ * compared models' legend's widest line. */
+static int
+side_width(void)
+{
+	int w = 0;
+
+	if (confusion_rows() > 0) {
+		int nw, cw[NU_MAXCLASSES], K = tr.snap.confusion.nclasses;
+
+		w = 44;         /* its title, before the first epoch */
+		if (tr.snap.confusion.epoch >= 0) {
+			int cols = confusion_layout(nu_train_net(tr.run)->task, K, &nw, cw) + 7;
+
+			w = cols > 30 ? cols : 30;
+		}
+	}
+	for (int i = 0; i < tr.ncmp; i++) {
+		char best[96];
+		int n = 2 + (int)strlen(tr.cmp[i].name) + 2 + (int)strlen(tr.cmp[i].arch_name) +
+		    2 + (int)strlen(nu_histplot_best(&tr.cmp[i], best, sizeof best));
+
+		w = n > w ? n : w;
+	}
+	return w > 0 && w < 27 ? 27 : w;
 }
 
 /* The compared models' legend: mark, file, architecture, best value. */
@@ -1606,7 +1650,9 @@ train_draw(struct tui *t, int top, int rows, int cols)
 
 		logrows = side - 1 < most ? side - 1 : most > logrows ? most : logrows;
 	}
-	sidew = side == 0 ? 0 : cols >= 100 ? 50 : cols / 2;
+	sidew = side == 0 ? 0 : side_width() + 1;
+	if (sidew > cols / 2)
+		sidew = cols / 2;
 	plotrows = top + rows - y - logrows - 1;
 	if (plotrows >= 6) {
 		int half = cols / 2;
