@@ -2739,6 +2739,29 @@ nu_plot_format_parse(const char *name, enum nu_plot_format *out, char **cause)
 	return NU_OK;
 }
 
+enum nu_status
+nu_plot_formats_parse(const char *list, enum nu_plot_format *out, int *n, char **cause)
+{
+	*n = 0;
+	for (const char *p = list; ; ) {
+		size_t len = strcspn(p, ",");
+		char name[8];
+
+		if (*n == 3 || len == 0 || len >= sizeof name)
+			return nu_fail(cause, NU_ERR_USAGE, "expected up to three formats "
+			    "from png, svg, pdf separated by commas, not '%s'", list);
+		snprintf(name, sizeof name, "%.*s", (int)len, p);
+		if (nu_plot_format_parse(name, &out[*n], NULL) != NU_OK)
+			return nu_fail(cause, NU_ERR_USAGE, "unknown plot format '%s' in '%s' "
+			    "(png, svg or pdf)", name, list);
+		(*n)++;
+		p += len;
+		if (*p == '\0')
+			return NU_OK;
+		p++;
+	}
+}
+
 const char *
 nu_plot_format_ext(enum nu_plot_format fmt)
 {

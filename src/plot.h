@@ -195,6 +195,11 @@ enum nu_status nu_plot_save(struct nu_plot *p, const char *path,
 enum nu_status nu_plot_format_parse(const char *name, enum nu_plot_format *out,
     char **cause);
 
+/* A list of formats, "png,svg,pdf" (any case, at most three), into
+ * out[0..*n); NU_ERR_USAGE naming the list otherwise. */
+enum nu_status nu_plot_formats_parse(const char *list, enum nu_plot_format *out, int *n,
+    char **cause);
+
 /* The file extension of a format without the dot ("png"); "" for AUTO. */
 const char *nu_plot_format_ext(enum nu_plot_format fmt);
 

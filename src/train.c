@@ -96,6 +96,7 @@ struct nu_train {
 	struct nu_batch_rec *brec;
 	size_t nbrec, capbrec;
 	struct nu_epoch_rec *erec;
+	struct nu_train_confusion *conf;        /* [caperec], beside erec */
 	int nerec, caperec;
 	char *save_path;        /* a checkpoint request */
 	enum nu_status result;
@@ -342,6 +343,27 @@ save_model(struct nu_train *t, const char *path, int epoch, int batch,
 	return st;
 }
 
+/* Write the checkpoint asked for with nu_train_save, if any, as of batch
+ * `batch` of `epoch` done (run thread, mu not held). */
+static void
+checkpoint(struct nu_train *t, int epoch, int batch)
+{
+	char *path, *why = NULL;
+
+	pthread_mutex_lock(&t->mu);
+	path = t->save_path;
+	t->save_path = NULL;
+	pthread_mutex_unlock(&t->mu);
+	if (path == NULL)
+		return;
+	if (save_model(t, path, epoch, batch, &why) == NU_OK)
+		set_message(t, "checkpoint saved to %s", path);
+	else
+		set_message(t, "checkpoint not saved: %s", why ? why : "error");
+	free(why);
+	free(path);
+}
+
 static void
 publish_batch(struct nu_train *t, int epoch, int batch, double loss, double metric,
     double eps)
@@ -370,9 +392,35 @@ publish_batch(struct nu_train *t, int epoch, int batch, double loss, double metr
 	wake(t);
 }
 
-/* Validation of the epoch: fills rec's val_* fields and val_scores. */
+/* The confusion matrix of the at validation events just scored: true
+ * class against the class the outputs choose (as metric_sum counts). */
+static void
+count_confusion(const struct nu_train *t, size_t at, struct nu_train_confusion *cm)
+{
+	int K = t->net->nout;
+
+	cm->nclasses = t->nclasses;
+	for (size_t i = 0; i < at; i++) {
+		const float *o = t->val_scores + i * (size_t)K;
+		int truth = (int)t->lab.label[t->val_events[i]], pred = 0;
+
+		if (K == 1)
+			pred = o[0] > 0.5f;
+		else
+			for (int k = 1; k < K; k++)
+				if (o[k] > o[pred])
+					pred = k;
+		if (truth >= 0 && truth < t->nclasses && pred < t->nclasses)
+			cm->count[truth][pred]++;
+	}
+}
+
+/* Validation of the epoch: fills rec's val_* fields, val_scores and, for
+ * classification tasks, the confusion matrix cm (cm->epoch stays -1
+ * without one). */
 static enum nu_status
-validate(struct nu_train *t, struct nu_epoch_rec *rec, char **cause)
+validate(struct nu_train *t, struct nu_epoch_rec *rec, struct nu_train_confusion *cm,
+    char **cause)
 {
 	const struct nu_batch *b;
 	double loss = 0, metric = 0;
@@ -401,8 +449,11 @@ validate(struct nu_train *t, struct nu_epoch_rec *rec, char **cause)
 	rec->val_events = at;
 	rec->val_loss = loss / (double)at;
 	rec->val_metric = metric / (double)at;
-	if (t->nclasses > 0)
+	if (t->nclasses > 0) {
 		rec->val_accuracy = rec->val_metric;
+		count_confusion(t, at, cm);
+		cm->epoch = rec->epoch;
+	}
 	if (t->nclasses == 2) {
 		float *lab = malloc(at * sizeof(float));
 		struct nu_confusion c;
@@ -476,6 +527,7 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	double lr = nu_opt_lr(t->opt, epoch);
 	struct timespec e0;
 	struct nu_epoch_rec rec;
+	struct nu_train_confusion cm;
 	uint64_t events = 0;
 	enum nu_status st;
 
@@ -515,30 +567,23 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 		pthread_mutex_unlock(&t->mu);
 
 		/* requests between mini-batches */
-		if (t->save_path != NULL) {
-			char *path, *why = NULL;
-
-			pthread_mutex_lock(&t->mu);
-			path = t->save_path;
-			t->save_path = NULL;
-			pthread_mutex_unlock(&t->mu);
-			if (path != NULL) {
-				if (save_model(t, path, epoch, k + 1, &why) == NU_OK)
-					set_message(t, "checkpoint saved to %s", path);
-				else
-					set_message(t, "checkpoint not saved: %s", why ? why : "error");
-				free(why);
-				free(path);
-			}
-		}
+		checkpoint(t, epoch, k + 1);
 		if (atomic_load(&t->pause)) {
 			pthread_mutex_lock(&t->mu);
 			t->snap.state = NU_RUN_PAUSED;
 			pthread_mutex_unlock(&t->mu);
 			wake(t);
 			pthread_mutex_lock(&t->mu);
-			while (atomic_load(&t->pause) && !atomic_load(&t->stop))
+			while (atomic_load(&t->pause) && !atomic_load(&t->stop)) {
+				if (t->save_path != NULL) {
+					/* paused, a checkpoint is written at once */
+					pthread_mutex_unlock(&t->mu);
+					checkpoint(t, epoch, k + 1);
+					pthread_mutex_lock(&t->mu);
+					continue;
+				}
 				pthread_cond_wait(&t->resume_cv, &t->mu);
+			}
 			t->snap.state = NU_RUN_RUNNING;
 			pthread_mutex_unlock(&t->mu);
 			wake(t);
@@ -556,7 +601,9 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	rec.train_events = t->part_events;
 	rec.train_loss = t->part_events ? t->part_loss / (double)t->part_events : NAN;
 	rec.train_metric = t->part_events ? t->part_metric / (double)t->part_events : NAN;
-	if ((st = validate(t, &rec, cause)) != NU_OK)
+	memset(&cm, 0, sizeof(cm));
+	cm.epoch = -1;
+	if ((st = validate(t, &rec, &cm, cause)) != NU_OK)
 		return st;
 	rec.seconds = elapsed(&e0);
 
@@ -564,16 +611,23 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	if (t->nerec == t->caperec) {
 		int cap = t->caperec ? t->caperec * 2 : 16;
 		struct nu_epoch_rec *r = realloc(t->erec, (size_t)cap * sizeof(*r));
+		struct nu_train_confusion *c;
 
-		if (r == NULL) {
+		if (r != NULL)
+			t->erec = r;
+		c = r != NULL ? realloc(t->conf, (size_t)cap * sizeof(*c)) : NULL;
+		if (c == NULL) {
 			pthread_mutex_unlock(&t->mu);
 			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		}
-		t->erec = r;
+		t->conf = c;
 		t->caperec = cap;
 	}
+	t->conf[t->nerec] = cm;
 	t->erec[t->nerec++] = rec;
 	t->snap.nepoch_recs = t->nerec;
+	if (cm.epoch >= 0)
+		t->snap.confusion = cm;
 	pthread_mutex_unlock(&t->mu);
 	wake(t);
 	return NU_OK;
@@ -779,6 +833,10 @@ resume_from(struct nu_train *t, const struct nu_model *m, char **cause)
 		if (t->erec == NULL)
 			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		memcpy(t->erec, m->hist, (size_t)m->nhist * sizeof(*t->erec));
+		if ((t->conf = calloc((size_t)m->nhist, sizeof(*t->conf))) == NULL)
+			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		for (int e = 0; e < m->nhist; e++)
+			t->conf[e].epoch = -1;
 		t->nerec = t->caperec = m->nhist;
 		t->snap.nepoch_recs = t->nerec;
 	}
@@ -881,6 +939,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	t->pipefd[0] = t->pipefd[1] = -1;
 	t->ds = ds;
 	t->snap.best_epoch = -1;
+	t->snap.confusion.epoch = -1;
 	t->snap.state = NU_RUN_READY;
 	t->seed = (uint64_t)arch_int(tr, "seed");
 	t->epochs = opts->epochs > 0 ? opts->epochs : (int)arch_int(tr, "epochs");
@@ -1126,6 +1185,7 @@ nu_train_save(struct nu_train *t, const char *path)
 	pthread_mutex_lock(&t->mu);
 	free(t->save_path);
 	t->save_path = p;
+	pthread_cond_broadcast(&t->resume_cv);  /* a paused run saves at once */
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -1175,6 +1235,24 @@ nu_train_epochs(struct nu_train *t, int from, struct nu_epoch_rec *out, int cap)
 	}
 	pthread_mutex_unlock(&t->mu);
 	return n;
+}
+
+bool
+nu_train_confusion(struct nu_train *t, int epoch, struct nu_train_confusion *out)
+{
+	bool have = false;
+
+	pthread_mutex_lock(&t->mu);
+	if (epoch >= 0 && epoch < t->nerec && t->conf[epoch].epoch >= 0) {
+		*out = t->conf[epoch];
+		have = true;
+	}
+	pthread_mutex_unlock(&t->mu);
+	if (!have) {
+		memset(out, 0, sizeof(*out));
+		out->epoch = -1;
+	}
+	return have;
 }
 
 enum nu_status
@@ -1353,6 +1431,7 @@ nu_train_free(struct nu_train *t)
 	free(t->val_events);
 	free(t->brec);
 	free(t->erec);
+	free(t->conf);
 	free(t->save_path);
 	free(t->result_cause);
 	if (t->pipefd[0] >= 0)

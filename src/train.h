@@ -31,6 +31,7 @@
 #include "arch.h"
 #include "dataset.h"
 #include "net.h"
+#include "split.h"
 
 enum nu_run_state {
 	NU_RUN_READY, NU_RUN_RUNNING, NU_RUN_PAUSED,
@@ -45,6 +46,22 @@ struct nu_epoch_rec {
 	double val_loss, val_metric, val_accuracy, val_balanced_accuracy, val_auc;
 	double seconds;
 	uint64_t train_events, val_events;
+};
+
+/*
+ * The validation confusion matrix of one epoch of a classification task:
+ * count[i][j] is the number of validation events of true class i that the
+ * network put in class j (a single sigmoid output: class 1, the signal,
+ * when its score is above 0.5, as the accuracy counts; several outputs:
+ * the largest).  Classes are numbered as nu_task_class_name's.
+ */
+struct nu_train_confusion {
+	int epoch;              /* 0-based; -1: none (a regression, a run
+	                         * without validation events, before the first
+	                         * epoch, or an epoch of a resumed model's
+	                         * history: model files do not keep matrices) */
+	int nclasses;
+	uint64_t count[NU_MAXCLASSES][NU_MAXCLASSES];
 };
 
 /* One training step. */
@@ -93,6 +110,8 @@ struct nu_train_snap {
 	 * among them, which the split divides */
 	uint64_t dataset_events, selected_events, task_events;
 	size_t nparams;
+	/* the validation confusion matrix of the latest epoch completed */
+	struct nu_train_confusion confusion;
 };
 
 struct nu_train;
@@ -114,7 +133,8 @@ enum nu_status nu_train_start(struct nu_train *t, char **cause);
 
 void nu_train_pause(struct nu_train *t, bool pause);
 void nu_train_stop(struct nu_train *t);
-/* Ask for a checkpoint at the next batch boundary (path copied). */
+/* Ask for a checkpoint at the next batch boundary, or at once when the
+ * run is paused (path copied). */
 void nu_train_save(struct nu_train *t, const char *path);
 
 /* The read end of the wake-up pipe (readable when there is news). */
@@ -128,6 +148,11 @@ size_t nu_train_batches(struct nu_train *t, size_t from, struct nu_batch_rec *ou
     size_t cap);
 /* Copy epoch records [from, from + cap); returns how many. */
 int nu_train_epochs(struct nu_train *t, int from, struct nu_epoch_rec *out, int cap);
+
+/* The validation confusion matrix of epoch record `epoch` (as
+ * nu_train_epochs numbers them) into *out; false when it has none
+ * (out->epoch is then -1). */
+bool nu_train_confusion(struct nu_train *t, int epoch, struct nu_train_confusion *out);
 
 /* Wait for the run thread to end; its status and cause. */
 enum nu_status nu_train_join(struct nu_train *t, char **cause);

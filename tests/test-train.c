@@ -4,7 +4,9 @@
  * resumed from its checkpoint ends exactly where an uninterrupted one
  * does; checkpoints round-trip; predictions equal validation scores;
  * --where selections narrow the split, are recorded in the model and kept
- * exactly by a resumed run.
+ * exactly by a resumed run; the validation confusion matrix of each epoch
+ * equals a recount from the validation scores; a checkpoint asked for while
+ * paused is written at once.
  */
 #include "config.h"
 
@@ -213,7 +215,7 @@ test_determinism_resume(void)
 }
 
 /* Pause holds the run between batches; resume lets it go on; a checkpoint
- * asked for while paused is written at the next boundary. */
+ * asked for while paused is written at once, still paused. */
 static void
 test_pause(void)
 {
@@ -242,21 +244,31 @@ test_pause(void)
 	CHECK(s.state == NU_RUN_PAUSED, "the run pauses");
 	held = s.nbatch_recs;
 	nu_train_save(t, path);
-	usleep(300000);
+	for (tries = 0; tries < 400 && access(path, F_OK) != 0; tries++)
+		usleep(50000);
+	usleep(100000);
 	nu_train_snapshot(t, &s);
-	CHECK(s.nbatch_recs == held && s.state == NU_RUN_PAUSED, "no batch runs while paused");
+	CHECK(access(path, F_OK) == 0, "a checkpoint asked for while paused is written at once");
+	CHECK_STR_HAS(s.message, "checkpoint saved to", "and announced: %s", s.message);
+	CHECK(s.nbatch_recs == held && s.state == NU_RUN_PAUSED,
+	    "no batch runs while paused, before or after the checkpoint");
+	{
+		struct nu_model *m = NULL;
+
+		CHECK(nu_model_load(path, &m, &cause) == NU_OK && m->meta.batch == (int)held,
+		    "the checkpoint is of the batch the run paused after (%d)", (int)held);
+		nu_model_free(m);
+	}
 	nu_train_pause(t, false);
 	for (tries = 0; tries < 200; tries++) {
 		struct pollfd p = { .fd = nu_train_fd(t), .events = POLLIN };
 
 		poll(&p, 1, 50);
 		nu_train_snapshot(t, &s);
-		if (s.nbatch_recs > held + 1 && access(path, F_OK) == 0)
+		if (s.nbatch_recs > held + 1)
 			break;
 	}
 	CHECK(s.nbatch_recs > held + 1, "resumed, batches run again");
-	CHECK(access(path, F_OK) == 0, "the checkpoint asked for was written");
-	CHECK_STR_HAS(s.message, "checkpoint saved to", "and announced: %s", s.message);
 	nu_train_stop(t);
 	CHECK(nu_train_join(t, &cause) == NU_OK, "stopped cleanly%s%s", cause ? ": " : "",
 	    cause ? cause : "");
@@ -476,6 +488,116 @@ test_where_resume(void)
 	arch_free(a);
 }
 
+/* Recount the confusion matrix of the last epoch from the validation
+ * scores and labels read afresh; compare with what the run published. */
+static void
+check_confusion(struct nu_train *t, const char *what)
+{
+	const struct nu_net *net = nu_train_net(t);
+	struct nu_train_confusion cm, again;
+	struct nu_train_snap s;
+	struct nu_labels lab;
+	struct nu_epoch_rec last;
+	const uint64_t *vev;
+	const float *vs;
+	size_t nv;
+	uint64_t total = 0, diag = 0;
+	int K = net->nout, nc = nu_task_nclasses(net->task), ok = 1;
+	char *cause = NULL;
+
+	nu_train_snapshot(t, &s);
+	CHECK(s.nepoch_recs >= 1 && nu_train_confusion(t, s.nepoch_recs - 1, &cm),
+	    "%s: the last epoch has a confusion matrix", what);
+	CHECK(memcmp(&cm, &s.confusion, sizeof cm) == 0 && s.confusion.epoch == s.nepoch_recs - 1,
+	    "%s: the snapshot carries it, of epoch %d", what, s.confusion.epoch + 1);
+	CHECK_EQ_INT(cm.nclasses, nc, "%s: %d classes", what, nc);
+	vs = nu_train_val_scores(t, &vev, &nv);
+	if (vs == NULL || nu_labels_load(ds, net->task, &lab, &cause) != NU_OK) {
+		CHECK(0, "%s: scores and labels to recount with: %s", what, cause ? cause : "");
+		free(cause);
+		return;
+	}
+	memset(&again, 0, sizeof again);
+	for (size_t i = 0; i < nv; i++) {
+		const float *o = vs + i * (size_t)K;
+		int truth = (int)lab.label[vev[i]], pred = 0;
+
+		for (int k = 1; k < K; k++)
+			if (o[k] > o[pred])
+				pred = k;
+		if (K == 1)
+			pred = o[0] > 0.5f ? 1 : 0;
+		again.count[truth][pred]++;
+	}
+	for (int i = 0; i < NU_MAXCLASSES; i++)
+		for (int j = 0; j < NU_MAXCLASSES; j++) {
+			ok &= again.count[i][j] == cm.count[i][j];
+			total += cm.count[i][j];
+			diag += i == j ? cm.count[i][j] : 0;
+		}
+	CHECK(ok, "%s: every cell equals a recount from the validation scores and labels", what);
+	nu_train_epochs(t, s.nepoch_recs - 1, &last, 1);
+	CHECK_EQ_INT(total, last.val_events, "%s: the cells add up to the validation events", what);
+	CHECK_NEAR((double)diag / (double)total, last.val_accuracy, 1e-9,
+	    "%s: the diagonal gives the validation accuracy", what);
+	if (nc == 2) {
+		double eff = (double)cm.count[1][1] / (double)(cm.count[1][1] + cm.count[1][0]);
+		double rej = (double)cm.count[0][0] / (double)(cm.count[0][0] + cm.count[0][1]);
+
+		CHECK_NEAR(0.5 * (eff + rej), last.val_balanced_accuracy, 1e-9,
+		    "%s: and the balanced accuracy", what);
+	}
+	nu_labels_free(&lab);
+}
+
+static void
+test_confusion(void)
+{
+	struct arch *a = support_parse(small);
+	struct arch *b = support_parse("[net]\nversion = 1\ntask = mode\nviews = xz\n"
+	    "[conv]\nfilters = 4\nkernel = 3x3\nstride = 2\nactivation = relu\n"
+	    "[maxpool]\nsize = 2\n[flatten]\n[dense]\nunits = 5\nactivation = softmax\n"
+	    "[train]\nlr = 0.003\nbatch = 16\nepochs = 2\nseed = 4\n");
+	struct nu_train_opts o = { .threads = 2, .epochs = 2 };
+	struct nu_train *t, *tr;
+	struct nu_train_confusion cm;
+	char path[128];
+	enum nu_status st;
+
+	snprintf(path, sizeof path, "%s/conf.h5", dir);
+	o.output = path;
+	t = run(a, &o, 0, &st);
+	CHECK(t != NULL && st == NU_OK, "binary run for the confusion matrix");
+	if (t != NULL) {
+		check_confusion(t, "numu-cc");
+		CHECK(nu_train_confusion(t, 0, &cm) && cm.epoch == 0,
+		    "the first epoch keeps its own matrix");
+		CHECK(!nu_train_confusion(t, 2, &cm) && cm.epoch == -1, "no epoch 3: none");
+	}
+	nu_train_free(t);
+	/* resumed for one more epoch: the file's epochs have no matrix */
+	o.resume = path;
+	o.output = NULL;
+	o.epochs = 3;
+	tr = run(a, &o, 0, &st);
+	CHECK(tr != NULL && st == NU_OK, "resumed for a third epoch");
+	if (tr != NULL) {
+		CHECK(!nu_train_confusion(tr, 1, &cm), "a resumed model's epochs have no matrix");
+		CHECK(nu_train_confusion(tr, 2, &cm) && cm.epoch == 2,
+		    "the epoch run after resuming has one");
+	}
+	nu_train_free(tr);
+	o.resume = NULL;
+	o.epochs = 0;
+	t = run(b, &o, 0, &st);
+	CHECK(t != NULL && st == NU_OK, "five-class run (mode)");
+	if (t != NULL)
+		check_confusion(t, "mode");
+	nu_train_free(t);
+	arch_free(a);
+	arch_free(b);
+}
+
 static void
 test_errors(void)
 {
@@ -521,6 +643,7 @@ main(void)
 	test_overfit();
 	test_determinism_resume();
 	test_pause();
+	test_confusion();
 	test_errors();
 	test_where_counts();
 	test_where_resume();

@@ -1,21 +1,33 @@
 /*
  * cmd-model.c: `nuscope model dump`: what a model file holds, in enough
- * detail to rebuild the network elsewhere.
+ * detail to rebuild the network elsewhere; `nuscope model history`: the
+ * recorded epochs of several model files side by side (histplot.h), as
+ * tables, CSV and overlaid figures.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "histplot.h"
 #include "model.h"
 
 static const char model_help[] =
     "usage: nuscope model dump [--json] MODEL\n"
+    "       nuscope model history [--csv FILE] [--plots LIST [-o DIR]] MODEL...\n"
     "\n"
-    "Print the layer graph of a model file: each layer's kind, input and\n"
+    "dump: print the layer graph of a model file: each layer's kind, input and\n"
     "output shapes, kernel, stride, padding and activation, and the HDF5\n"
-    "path and shape of every tensor; then the run's state and history.\n";
+    "path and shape of every tensor; then the run's state and history.\n"
+    "\n"
+    "history: print the recorded epochs of each model (losses, accuracy,\n"
+    "balanced accuracy, AUC, learning rate, time) with its architecture and\n"
+    "best value, to compare runs.\n"
+    "  --csv FILE    also write them as one CSV table (a row per model and epoch)\n"
+    "  --plots LIST  draw the curves overlaid in these formats: png, svg, pdf\n"
+    "  -o DIR        where --plots go (made if missing; default .)\n";
 
 /* The settings of the architecture section a layer came from: every key
  * of the section (as set or by default), typed for JSON. */
@@ -156,6 +168,83 @@ dump(const char *path, bool json)
 	return 0;
 }
 
+/* nuscope model history: argv[0] is "history". */
+static int
+history(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "csv", required_argument, NULL, 'c' },
+		{ "plots", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *csv = NULL, *dir = ".";
+	enum nu_plot_format fmts[3];
+	struct nu_histplot *h = NULL;
+	char *cause = NULL;
+	int nfmt = 0, opt, n, rc = 1, written = 0;
+	enum nu_status st;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': csv = optarg; break;
+		case 'o': dir = optarg; break;
+		case 'p':
+			if (nu_plot_formats_parse(optarg, fmts, &nfmt, &cause) != NU_OK) {
+				fprintf(stderr, "nuscope model history: --plots: %s\n", cause);
+				free(cause);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(model_help, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "nuscope model history: unknown option '%s'\n%s",
+			    argv[optind - 1], model_help);
+			return EXIT_USAGE;
+		}
+	}
+	if ((n = argc - optind) < 1) {
+		fprintf(stderr, "nuscope model history: expected one or more model files\n%s",
+		    model_help);
+		return EXIT_USAGE;
+	}
+	if ((h = calloc((size_t)n, sizeof(*h))) == NULL) {
+		fprintf(stderr, "nuscope model history: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		if ((st = nu_histplot_load(argv[optind + i], &h[i], &cause)) != NU_OK) {
+			cli_error("model history", st, cause);
+			goto out;
+		}
+	nu_histplot_table(stdout, h, n);
+	if (csv != NULL) {
+		if ((st = nu_histplot_csv(csv, h, n, &cause)) != NU_OK) {
+			cli_error("model history", st, cause);
+			goto out;
+		}
+		printf("\nhistory written to %s\n", csv);
+	}
+	if (nfmt > 0) {
+		if ((st = nu_histplot_plots(h, n, dir, fmts, nfmt, &written, &cause)) != NU_OK) {
+			cli_error("model history", st, cause);
+			goto out;
+		}
+		printf("%s%d figures written to %s\n", csv != NULL ? "" : "\n", written, dir);
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < n; i++)
+		nu_histplot_free(&h[i]);
+	free(h);
+	free(cause);
+	return rc;
+}
+
 int
 cmd_model(int argc, char **argv)
 {
@@ -166,8 +255,10 @@ cmd_model(int argc, char **argv)
 		fputs(model_help, stdout);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "history") == 0)
+		return history(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "dump") != 0) {
-		fprintf(stderr, "nuscope model: expected dump\n%s", model_help);
+		fprintf(stderr, "nuscope model: expected dump or history\n%s", model_help);
 		return EXIT_USAGE;
 	}
 	if (i < argc && strcmp(argv[i], "--json") == 0) {

@@ -66,6 +66,34 @@ json_double(FILE *f, const char *key, double v)
 		fprintf(f, ", \"%s\": null", key);
 }
 
+/* The epoch's validation confusion matrix as a JSON member: rows are the
+ * true classes, columns the predicted ones, in the order of "classes";
+ * null when the epoch has none (a regression, no validation events). */
+static void
+json_confusion(FILE *f, struct nu_train *t, int epoch)
+{
+	struct nu_train_confusion cm;
+	enum nu_task task = nu_train_net(t)->task;
+
+	if (!nu_train_confusion(t, epoch, &cm)) {
+		fprintf(f, ", \"confusion\": null");
+		return;
+	}
+	fprintf(f, ", \"confusion\": {\"classes\": [");
+	for (int i = 0; i < cm.nclasses; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_str(f, nu_task_class_name(task, i));
+	}
+	fprintf(f, "], \"counts\": [");
+	for (int i = 0; i < cm.nclasses; i++) {
+		fprintf(f, "%s[", i ? ", " : "");
+		for (int j = 0; j < cm.nclasses; j++)
+			fprintf(f, "%s%llu", j ? ", " : "", (unsigned long long)cm.count[i][j]);
+		fprintf(f, "]");
+	}
+	fprintf(f, "]}");
+}
+
 static void
 print_epoch(FILE *f, const struct nu_epoch_rec *r, int epochs, bool classify)
 {
@@ -276,6 +304,7 @@ cmd_train(int argc, char **argv)
 					    er[i].val_balanced_accuracy);
 					json_double(json, "val_auc", er[i].val_auc);
 					json_double(json, "seconds", er[i].seconds);
+					json_confusion(json, t, seen_e + i);
 					fprintf(json, "}\n");
 				}
 			}

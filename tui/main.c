@@ -21,7 +21,7 @@ static const struct command commands[] = {
 	{ "predict", "score events with a trained model", cmd_predict },
 	{ "eval", "evaluate a model: efficiency, purity, ROC, thresholds, slices", cmd_eval },
 	{ "export", "write events as PNG pictures (export events)", cmd_export },
-	{ "model", "show what a model file holds (model dump)", cmd_model },
+	{ "model", "show what a model file holds (model dump), compare runs (model history)", cmd_model },
 	{ "bench", "measure this machine: reading events, training (bench read|train)", cmd_bench },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

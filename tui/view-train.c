@@ -23,6 +23,13 @@
  * Checkpoints asked for with `w` go to the output path with ".h5"
  * replaced by ".ckpt.h5" (model.h5 -> model.ckpt.h5), so they never
  * overwrite the model the run writes after every epoch.
+ *
+ * The plots put epochs on the x axis, so that the batch curve, the run's
+ * per-epoch points and the recorded epochs of other model files (`o`,
+ * compared through histplot.h) share one axis; ticks are the round 1, 2,
+ * 5 x 10^k steps of plot.h.  `R` resumes a model file: the run trains
+ * the model's own architecture text (nu_train_new insists on it), to the
+ * form's number of epochs, on the model's own selection.
  */
 #include "config.h"
 
@@ -41,8 +48,13 @@
 
 #include "arch.h"
 #include "archedit.h"
+#include "histplot.h"
+#include "model.h"
+#include "plot.h"
 #include "train.h"
 #include "tui.h"
+
+#define NCMP 9                  /* compared models, marked 1-9 */
 
 
 static struct {
@@ -58,6 +70,7 @@ static struct {
 	struct nu_dataset *ds;  /* the run's own handle */
 	struct arch *arch;
 	bool joined, pause_req, confirm_quit, classify;
+	int nclasses;           /* of the run's task */
 	char run_output[1024];
 	char run_arch[1024];    /* what the run trains: the editor's file name */
 
@@ -69,6 +82,10 @@ static struct {
 	struct nu_epoch_rec *e;
 	int ne, ecap;
 	char last_msg[256];
+
+	bool logy;              /* L: logarithmic y axes */
+	struct nu_histplot cmp[NCMP];   /* o: recorded runs drawn beside */
+	int ncmp;
 
 	/* Setting a run up (reading the events into memory can take
 	 * seconds) happens on a thread of its own, so the screen keeps
@@ -83,6 +100,7 @@ static struct {
 		char **paths;
 		size_t npaths;
 		char *where;
+		char *resume;           /* R: the model file continued */
 		struct nu_train_opts opts;
 		struct nu_dataset *ds;  /* results */
 		struct nu_train *run;
@@ -193,7 +211,11 @@ run_join(struct tui *t)
 	} else if (tr.snap.state == NU_RUN_STOPPED) {
 		tui_message(t, false, "%s", tr.snap.message[0] ? tr.snap.message :
 		    "training stopped");
-		tui_log("stopped after %d epoch%s", tr.ne, tr.ne == 1 ? "" : "s");
+		if (tr.snap.batch > 0 && tr.snap.batch < tr.snap.nbatches)
+			tui_log("stopped in epoch %d/%d after batch %d/%d", tr.snap.epoch + 1,
+			    tr.snap.epochs, tr.snap.batch, tr.snap.nbatches);
+		else
+			tui_log("stopped after epoch %d/%d", tr.snap.epoch + 1, tr.snap.epochs);
 	} else {
 		tui_message(t, false, "training finished: model written to %s",
 		    tr.run_output);
@@ -298,10 +320,12 @@ setup_free(void)
 		free(tr.setup.paths[i]);
 	free(tr.setup.paths);
 	free(tr.setup.where);
+	free(tr.setup.resume);
 	free(tr.setup.cause);
 	tr.setup.paths = NULL;
 	tr.setup.npaths = 0;
 	tr.setup.where = NULL;
+	tr.setup.resume = NULL;
 	tr.setup.cause = NULL;
 	for (int i = 0; i < 2; i++)
 		if (tr.setup_pipe[i] >= 0) {
@@ -342,17 +366,20 @@ setup_join(struct tui *t)
 	tr.ds = tr.setup.ds;
 	tr.setup.run = NULL;
 	tr.setup.ds = NULL;
-	tr.classify = nu_task_nclasses(nu_train_net(tr.run)->task) > 0;
+	tr.nclasses = nu_task_nclasses(nu_train_net(tr.run)->task);
+	tr.classify = tr.nclasses > 0;
 	nu_train_snapshot(tr.run, &tr.snap);
 	tr.have_snap = true;
 	t->wake_fd[TUI_WAKE_TRAIN] = nu_train_fd(tr.run);
-	tui_log("events: %llu training, %llu validation, %llu test%s%s%s",
+	tui_log("events: %llu training, %llu validation, %llu test%s%s%s%s",
 	    (unsigned long long)tr.snap.train_events,
 	    (unsigned long long)tr.snap.val_events,
 	    (unsigned long long)tr.snap.test_events,
-	    tr.setup.where != NULL ? " (selected by '" : "",
-	    tr.setup.where != NULL ? tr.setup.where : "",
-	    tr.setup.where != NULL ? "')" : "");
+	    nu_train_where(tr.run)[0] != '\0' ? " (selected by '" : "",
+	    nu_train_where(tr.run),
+	    nu_train_where(tr.run)[0] != '\0' ? "')" : "",
+	    tr.setup.resume != NULL && nu_train_where(tr.run)[0] != '\0' ?
+	    ", the resumed model's" : "");
 	setup_free();
 	/* what was asked for while the events were read */
 	if (tr.pause_req)
@@ -383,13 +410,72 @@ run_fail(struct tui *t, enum nu_status st, const char *cause)
 	run_free(t);
 }
 
+/* The form's number of epochs (the architecture's [train] epochs), 0 when
+ * it has none. */
+static int
+form_epochs(struct tui *t)
+{
+	const struct arched *e = tui_arch(t);
+	int sec = e != NULL ? arched_find(e, ARCH_ROLE_TRAIN) : -1;
+	const char *v;
+	char *end;
+	long n;
+
+	if (sec < 0)
+		return 0;
+	v = arched_value(e, sec, arch_key_index(e->sec[sec].kind, "epochs"));
+	n = strtol(v, &end, 10);
+	return v[0] != '\0' && *end == '\0' && n > 0 && n <= 1000000 ? (int)n : 0;
+}
+
+/*
+ * The architecture a resumed run trains: the model file's own text (which
+ * nu_train_new requires), into tr.arch; the form's epochs must go past
+ * what the model has done.  False, with the reason on the message line,
+ * when the model cannot be continued.
+ */
+static bool
+resume_arch(struct tui *t, const char *path, int *epochs)
+{
+	struct nu_model *m = NULL;
+	char *cause = NULL;
+	enum nu_status st;
+
+	if ((st = nu_model_load(path, &m, &cause)) != NU_OK) {
+		run_fail(t, st, cause);
+		free(cause);
+		return false;
+	}
+	*epochs = form_epochs(t);
+	if (*epochs == 0)
+		*epochs = m->arch->train >= 0 ?
+		    (int)arch_int(&m->arch->sec[m->arch->train], "epochs") : 0;
+	if (m->meta.epoch >= *epochs) {
+		tui_message(t, true, "%s has trained %d epoch%s already: set epochs in "
+		    "the form above %d to go on", path, m->meta.epoch,
+		    m->meta.epoch == 1 ? "" : "s", m->meta.epoch);
+		nu_model_free(m);
+		return false;
+	}
+	st = arch_parse(&tr.arch, path, m->arch->text, strlen(m->arch->text), &cause);
+	nu_model_free(m);
+	if (st != NU_OK) {
+		run_fail(t, st, cause);
+		free(cause);
+		return false;
+	}
+	return true;
+}
+
+/* Start a run of the form's architecture, or (resume not NULL) continue
+ * the run saved in model file resume. */
 static void
-run_start(struct tui *t)
+run_start(struct tui *t, const char *resume)
 {
 	struct arched *e = tui_arch(t);
 	char *cause = NULL, *text = NULL;
 	enum nu_status st;
-	int err;
+	int err, epochs = 0;
 
 	if (running() || tr.preparing) {
 		tui_message(t, true, "a run is going: x stops it");
@@ -400,31 +486,39 @@ run_start(struct tui *t)
 		    "screen (1, then a)");
 		return;
 	}
-	if (e == NULL || e->net == NULL) {
+	if (resume == NULL && (e == NULL || e->net == NULL)) {
 		tui_message(t, true, "the architecture is not a valid network: %s "
 		    "(the Architecture screen, 3, shows where)",
 		    e != NULL && e->error != NULL ? e->error : "out of memory");
 		return;
 	}
 	derive_output(t);
-	if (tr.output[0] == '\0') {
+	if (tr.output[0] == '\0' && resume == NULL) {
 		tui_message(t, true, "no model output path: O sets one");
 		return;
 	}
 	run_free(t);
-	snprintf(tr.run_arch, sizeof tr.run_arch, "%s%s", e->name,
-	    e->dirty ? " (as edited)" : "");
-	/* what is trained is the editor's text, parsed as a file would be */
-	if ((text = arched_text(e, NULL)) == NULL) {
-		run_fail(t, NU_ERR_NOMEM, "out of memory");
-		return;
-	}
-	st = arch_parse(&tr.arch, e->name, text, strlen(text), &cause);
-	free(text);
-	if (st != NU_OK) {
-		run_fail(t, st, cause);
-		free(cause);
-		return;
+	if (resume != NULL) {
+		/* the model's own architecture; it goes on in its own file
+		 * unless an output was typed */
+		if (!resume_arch(t, resume, &epochs))
+			return;
+		snprintf(tr.run_arch, sizeof tr.run_arch, "%s (resumed)", resume);
+	} else {
+		snprintf(tr.run_arch, sizeof tr.run_arch, "%s%s", e->name,
+		    e->dirty ? " (as edited)" : "");
+		/* what is trained is the editor's text, parsed as a file would be */
+		if ((text = arched_text(e, NULL)) == NULL) {
+			run_fail(t, NU_ERR_NOMEM, "out of memory");
+			return;
+		}
+		st = arch_parse(&tr.arch, e->name, text, strlen(text), &cause);
+		free(text);
+		if (st != NU_OK) {
+			run_fail(t, st, cause);
+			free(cause);
+			return;
+		}
 	}
 
 	/* what the set-up thread needs, copied: the UI may change its own */
@@ -437,13 +531,19 @@ run_start(struct tui *t)
 			goto nomem;
 		tr.setup.npaths++;
 	}
-	if (!tr.all_events && t->where_text != NULL &&
+	/* a resumed run keeps the model's selection, whatever the filter */
+	if (resume == NULL && !tr.all_events && t->where_text != NULL &&
 	    (tr.setup.where = strdup(t->where_text)) == NULL)
 		goto nomem;
-	snprintf(tr.run_output, sizeof tr.run_output, "%s", tr.output);
+	if (resume != NULL && (tr.setup.resume = strdup(resume)) == NULL)
+		goto nomem;
+	snprintf(tr.run_output, sizeof tr.run_output, "%s",
+	    resume != NULL && !tr.output_set ? resume : tr.output);
 	tr.setup.opts.output = tr.run_output;
 	tr.setup.opts.threads = tr.threads;
 	tr.setup.opts.where = tr.setup.where;
+	tr.setup.opts.resume = tr.setup.resume;
+	tr.setup.opts.epochs = epochs;
 	atomic_init(&tr.setup.stop, false);
 	tr.setup.opts.stop = &tr.setup.stop;
 	if (pipe(tr.setup_pipe) != 0) {
@@ -461,8 +561,11 @@ run_start(struct tui *t)
 	tr.preparing = true;
 	t->wake_fd[TUI_WAKE_TRAIN] = tr.setup_pipe[0];
 	t->on_quit = train_on_quit;
-	tui_log("training %s: %zu parameters -> %s", tr.run_arch,
-	    e->net->nparams, tr.run_output);
+	if (resume != NULL)
+		tui_log("resuming %s to epoch %d -> %s", resume, epochs, tr.run_output);
+	else
+		tui_log("training %s: %zu parameters -> %s", tr.run_arch,
+		    e->net->nparams, tr.run_output);
 	tui_message(t, false, "preparing the run: reading the events...");
 	return;
 nomem:
@@ -499,10 +602,65 @@ train_on_quit(struct tui *t)
 }
 
 static void
+compare_clear(void)
+{
+	for (int i = 0; i < tr.ncmp; i++)
+		nu_histplot_free(&tr.cmp[i]);
+	tr.ncmp = 0;
+}
+
+/* o: read the histories of the model files typed (blanks or commas
+ * between them); the first that cannot be read stops, named. */
+static void
+compare_done(struct tui *t, const char *text)
+{
+	char buf[sizeof t->prompt.buf], *save = NULL;
+	int added = 0;
+
+	snprintf(buf, sizeof buf, "%s", text);
+	for (char *p = strtok_r(buf, " ,", &save); p != NULL; p = strtok_r(NULL, " ,", &save)) {
+		char *cause = NULL;
+		enum nu_status st;
+
+		if (tr.ncmp == NCMP) {
+			tui_message(t, true, "at most %d compared models: %s and after "
+			    "are left out", NCMP, p);
+			return;
+		}
+		if ((st = nu_histplot_load(p, &tr.cmp[tr.ncmp], &cause)) != NU_OK) {
+			tui_message(t, true, "cannot compare: %s",
+			    cause != NULL ? cause : nu_strerror(st));
+			free(cause);
+			return;
+		}
+		tr.ncmp++;
+		added++;
+	}
+	if (added == 0)
+		tui_message(t, true, "no model file given");
+	else
+		tui_message(t, false, "comparing with %d model%s (c clears)", tr.ncmp,
+		    tr.ncmp == 1 ? "" : "s");
+}
+
+static void
+resume_done(struct tui *t, const char *text)
+{
+	while (*text == ' ')
+		text++;
+	if (*text == '\0') {
+		tui_message(t, true, "no model file given");
+		return;
+	}
+	run_start(t, text);
+}
+
+static void
 train_fini(struct tui *t)
 {
 	run_stop_join(t);
 	run_free(t);
+	compare_clear();
 }
 
 /* ---- the form ---------------------------------------------------------- */
@@ -655,6 +813,48 @@ threads_done(struct tui *t, const char *text)
 	parse_count(t, "threads", text, 1, 16, &tr.threads);
 }
 
+/* The Architecture screen's check of the key being edited, which
+ * fractions_check runs first. */
+static tui_check_fn key_check;
+
+/*
+ * fractions: besides what the key itself takes (numbers from 0 to 1), the
+ * split needs three of them adding up to at most 1; refused as typed here
+ * rather than when training starts.
+ */
+static bool
+fractions_check(struct tui *t, const char *text, char *why, size_t wlen)
+{
+	double sum = 0;
+	int n = 0;
+
+	if (key_check != NULL && !key_check(t, text, why, wlen))
+		return false;
+	if (text[0] == '\0')
+		return true;    /* the default, 0.8,0.1,0.1 */
+	for (const char *p = text; *p != '\0'; ) {
+		char *end;
+		double v = strtod(p, &end);
+
+		if (end == p)
+			break;  /* the key's own check has said what is wrong */
+		sum += v;
+		n++;
+		p = end + strspn(end, " \t,");
+	}
+	if (n != 3) {
+		snprintf(why, wlen, "fractions needs three numbers (training, "
+		    "validation, test), not %d", n);
+		return false;
+	}
+	if (sum > 1 + 1e-9) {
+		snprintf(why, wlen, "the fractions add up to %g, more than 1: they "
+		    "are shares of the events (training, validation, test)", sum);
+		return false;
+	}
+	return true;
+}
+
 /* Enter (edit = true) or Space (edit = false) on a field. */
 static void
 field_act(struct tui *t, int fi, bool edit)
@@ -670,6 +870,11 @@ field_act(struct tui *t, int fi, bool edit)
 			tui_arch_edit(t, sec, key);
 		else
 			tui_arch_cycle(t, sec, key);
+		if (strcmp(f->key, "fractions") == 0 && t->prompt.active &&
+		    t->prompt.check != fractions_check) {
+			key_check = t->prompt.check;
+			t->prompt.check = fractions_check;
+		}
 		break;
 	case F_OUTPUT:
 		tui_prompt(t, "model output file (empty: from the architecture)",
@@ -769,8 +974,10 @@ canvas_line(struct canvas *c, double xa, double ya, double xb, double yb)
 		canvas_dot(c, xa + (xb - xa) * i / n, ya + (yb - ya) * i / n);
 }
 
+/* Paint the canvas at (y, x); transparent: cells without a dot are left
+ * as they are (a curve drawn over another). */
 static void
-canvas_paint(struct tui *t, const struct canvas *c, int y, int x)
+canvas_paint(struct tui *t, const struct canvas *c, int y, int x, bool transparent)
 {
 	int W = c->w * c->cw;
 
@@ -794,7 +1001,10 @@ canvas_paint(struct tui *t, const struct canvas *c, int y, int x)
 						if (d[(size_t)yy * W + xx])
 							v |= bit[yy][xx];
 				if (v == 0) {
-					addch(' ');
+					if (transparent)
+						move(y + r, x + q + 1);
+					else
+						addch(' ');
 					continue;
 				}
 				u[0] = (char)0xe2;
@@ -805,7 +1015,10 @@ canvas_paint(struct tui *t, const struct canvas *c, int y, int x)
 			} else {
 				int top = d[0], bot = d[W];
 
-				addch(top && bot ? ':' : top ? '\'' : bot ? '.' : ' ');
+				if (transparent && !top && !bot)
+					move(y + r, x + q + 1);
+				else
+					addch(top && bot ? ':' : top ? '\'' : bot ? '.' : ' ');
 			}
 		}
 	}
@@ -818,59 +1031,213 @@ batch_value(size_t i, int which)
 	return which == 0 ? tr.b[i].loss : tr.b[i].metric;
 }
 
+/* Classes of the task the plots show: the run's, else the architecture's
+ * (-1 when neither is known). */
+static int
+shown_nclasses(struct tui *t)
+{
+	const struct arched *e = tui_arch(t);
+
+	if (tr.run != NULL)
+		return tr.nclasses;
+	if (e != NULL && e->net != NULL)
+		return nu_task_nclasses(e->net->task);
+	return -1;
+}
+
+/* The per-epoch quantities the panels draw. */
+enum qty { Q_TRAIN_LOSS, Q_VAL_LOSS, Q_TRAIN_METRIC, Q_VAL_METRIC, Q_VAL_BACC, Q_VAL_AUC };
+
+static double
+qty(const struct nu_epoch_rec *r, enum qty q)
+{
+	switch (q) {
+	case Q_TRAIN_LOSS: return r->train_loss;
+	case Q_VAL_LOSS: return r->val_loss;
+	case Q_TRAIN_METRIC: return r->train_metric;
+	case Q_VAL_METRIC: return r->val_metric;
+	case Q_VAL_BACC: return r->val_balanced_accuracy;
+	default: return r->val_auc;
+	}
+}
+
+/* The run's per-epoch series of a panel, each marked by a letter. */
+struct series {
+	const char *mark, *label;
+	enum qty q;
+};
+static const struct series loss_series[] = {
+	{ "T", "train", Q_TRAIN_LOSS }, { "V", "val", Q_VAL_LOSS },
+};
+static const struct series metric_series[] = {
+	{ "T", "train", Q_TRAIN_METRIC }, { "V", "val", Q_VAL_METRIC },
+	{ "B", "bal.acc", Q_VAL_BACC }, { "A", "AUC", Q_VAL_AUC },
+};
+
+/*
+ * What a compared model shows in a panel: its validation loss (its
+ * training loss when it had no validation events), and in the metric
+ * panel the validation AUC when the screen's task is binary, else its
+ * validation metric; NaN where it does not fit the panel (a regression
+ * beside a classifier).
+ */
+static double
+cmp_value(const struct nu_histplot *h, int e, int which, int nclasses)
+{
+	const struct nu_epoch_rec *r = &h->hist[e];
+
+	if (which == 0)
+		return isfinite(r->val_loss) ? r->val_loss : r->train_loss;
+	if ((h->nclasses > 0) != (nclasses > 0))
+		return NAN;
+	return nclasses == 2 && h->nclasses == 2 ? r->val_auc : r->val_metric;
+}
+
+/* y as drawn: itself, or its logarithm on log axes (NaN for v <= 0) */
+static double
+ty(double v)
+{
+	if (!tr.logy)
+		return v;
+	return v > 0 ? log10(v) : NAN;
+}
+
+/* Columns a UTF-8 string takes (one per character: no wide ones here). */
+static int
+cols_of(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Widen [*lo, *hi] for drawing and choose round ticks over it: linear
+ * limits become multiples of the tick step, log limits whole decades. */
+static size_t
+round_range(double *lo, double *hi, int maxn, double *tk, size_t cap)
+{
+	size_t n;
+
+	if (!(*lo <= *hi)) {
+		*lo = tr.logy ? 0.1 : 0;
+		*hi = 1;
+	}
+	if (tr.logy) {
+		*lo = pow(10, floor(log10(*lo) + 1e-9));
+		*hi = pow(10, ceil(log10(*hi) - 1e-9));
+		if (*hi <= *lo)
+			*hi = *lo * 10;
+		return nu_plot_ticks(*lo, *hi, 1, maxn, tk, cap);
+	}
+	if (*hi - *lo < 1e-9 * (fabs(*hi) + 1)) {
+		double d = fabs(*hi) > 0 ? fabs(*hi) * 0.05 : 0.5;
+
+		*lo -= d;
+		*hi += d;
+	}
+	n = nu_plot_ticks(*lo, *hi, 0, maxn, tk, cap);
+	if (n >= 2) {
+		double step = tk[1] - tk[0];
+
+		*lo = floor(*lo / step + 1e-9) * step;
+		*hi = ceil(*hi / step - 1e-9) * step;
+		n = nu_plot_ticks(*lo, *hi, 0, maxn + 1, tk, cap);
+	}
+	return n;
+}
+
 /*
  * One plot in the box (y, x, w, h): the per-batch curve (smoothed when
- * asked) in dots, per-epoch training points as 'T' and validation points
- * as 'V', with y labels on the left and the step axis below.
+ * asked) in dim dots, the run's per-epoch series joined by lines and
+ * marked by letter (T train, V validation; for binary tasks B balanced
+ * accuracy and A AUC), the compared models' curves marked 1-9, round
+ * ticks on both axes (epochs along x).  which: 0 loss, 1 metric.
  */
 static void
 draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 {
-	int lw = 8, pw = w - lw - 1, ph = h - 3;
+	int lw = 8, pw = w - lw - 1, ph = h - 3, nc = shown_nclasses(t);
 	int per = tr.have_snap && tr.snap.nbatches > 0 ? tr.snap.nbatches : 1;
+	const struct series *ser = which == 0 ? loss_series : metric_series;
+	int nser = which == 0 ? 2 : nc == 2 ? 4 : 2;
 	double lo = INFINITY, hi = -INFINITY, alpha = smooth_alpha[tr.smooth];
-	double xmax;
-	struct canvas c;
-	char buf[32];
+	double xmax = tr.have_snap ? tr.snap.epochs : 0, tk[32];
+	size_t nt;
+	struct canvas c, ce, cc;
+	char title[64], buf[32];
+	int tx, lastrow = -1, lastcol = -1;
 
+	/* the title, then as many whole legend entries as fit beside it */
+	snprintf(title, sizeof title, "%s%s%s%s%s", which == 0 ? "Loss" :
+	    nc == 2 ? "Accuracy, AUC" : nc > 0 ? "Accuracy" : nc == 0 ? "MAE" : "Metric",
+	    alpha > 0 || tr.logy ? " (" : "", alpha > 0 ? "smoothed" : "",
+	    alpha > 0 && tr.logy ? ", log" : tr.logy ? "log" : "",
+	    alpha > 0 || tr.logy ? ")" : "");
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-	tui_putf(y, x, w, "%s%s", which == 0 ? "Loss" : tr.run == NULL ? "Metric" :
-	    tr.classify ? "Accuracy" : "MAE", alpha > 0 ? " (smoothed)" : "");
+	tui_put(y, x, w, title);
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-	tui_putf(y, x + w - 26 > x ? x + w - 26 : x, 26, "%s batch  T train  V val",
-	    t->utf8 ? "⠒" : "'");
+	{
+		char ent[5][24];
+		int n = 0, used = 0, shown, room = w - cols_of(title) - 2;
+
+		for (int k = 0; k < nser; k++)
+			snprintf(ent[n++], sizeof ent[0], "%s %s", ser[k].mark, ser[k].label);
+		snprintf(ent[n++], sizeof ent[0], "%s batch", t->utf8 ? "⠒" : "'");
+		/* entries in order while they fit, drawn right-aligned */
+		for (shown = 0; shown < n; shown++) {
+			int ew = cols_of(ent[shown]) + (shown > 0 ? 2 : 0);
+
+			if (used + ew > room)
+				break;
+			used += ew;
+		}
+		tx = x + w - used;
+		for (int k = 0; k < shown; k++) {
+			tui_put(y, tx, cols_of(ent[k]), ent[k]);
+			tx += cols_of(ent[k]) + 2;
+		}
+	}
 	if (pw < 4 || ph < 2)
 		return;
+
+	/* the ranges */
 	for (size_t i = 0; i < tr.nb; i++) {
-		double v = batch_value(i, which);
+		double v = ty(batch_value(i, which));
 
 		if (isfinite(v)) {
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
 		}
 	}
-	for (int i = 0; i < tr.ne; i++) {
-		double v[2] = {
-			which == 0 ? tr.e[i].train_loss : tr.e[i].train_metric,
-			which == 0 ? tr.e[i].val_loss : tr.e[i].val_metric,
-		};
-		for (int k = 0; k < 2; k++)
-			if (isfinite(v[k])) {
-				lo = v[k] < lo ? v[k] : lo;
-				hi = v[k] > hi ? v[k] : hi;
+	for (int i = 0; i < tr.ne; i++)
+		for (int k = 0; k < nser; k++) {
+			double v = ty(qty(&tr.e[i], ser[k].q));
+
+			if (isfinite(v)) {
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
 			}
+		}
+	for (int m = 0; m < tr.ncmp; m++) {
+		for (int i = 0; i < tr.cmp[m].nhist; i++) {
+			double v = ty(cmp_value(&tr.cmp[m], i, which, nc));
+
+			if (isfinite(v)) {
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+			}
+		}
+		xmax = tr.cmp[m].nhist > xmax ? tr.cmp[m].nhist : xmax;
 	}
-	if (!(lo <= hi)) {
-		lo = 0;
-		hi = 1;
-	}
-	if (hi - lo < 1e-9) {
-		hi += 0.5;
-		lo -= 0.5;
-	}
-	xmax = tr.have_snap ? (double)tr.snap.epochs * per : 1;
 	if (xmax < 1)
 		xmax = 1;
+	if (tr.logy && lo <= hi) {
+		lo = pow(10, lo);
+		hi = pow(10, hi);
+	}
+	nt = round_range(&lo, &hi, ph / 2 + 1 > 2 ? ph / 2 + 1 : 2, tk, 32);
 
 	c.w = pw;
 	c.h = ph;
@@ -878,70 +1245,263 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 	c.ch = t->utf8 ? 4 : 2;
 	c.x0 = 0;
 	c.x1 = xmax;
-	c.y0 = lo;
-	c.y1 = hi;
+	c.y0 = ty(lo);
+	c.y1 = ty(hi);
+	ce = cc = c;
 	c.dots = calloc((size_t)(c.w * c.cw) * (size_t)(c.h * c.ch), 1);
-	if (c.dots == NULL)
+	ce.dots = calloc((size_t)(c.w * c.cw) * (size_t)(c.h * c.ch), 1);
+	cc.dots = calloc((size_t)(c.w * c.cw) * (size_t)(c.h * c.ch), 1);
+	if (c.dots == NULL || ce.dots == NULL || cc.dots == NULL) {
+		free(c.dots);
+		free(ce.dots);
+		free(cc.dots);
 		return;
+	}
 	{
-		double s = NAN, px = NAN, py = NAN;
+		double sm = NAN, px = NAN, py = NAN;
 
 		for (size_t i = 0; i < tr.nb; i++) {
-			double v = batch_value(i, which);
-			double bx = (double)tr.b[i].epoch * per + tr.b[i].batch + 1;
+			double v = batch_value(i, which), d;
+			double bx = tr.b[i].epoch + (tr.b[i].batch + 1.0) / per;
 
 			if (!isfinite(v))
 				continue;
-			s = isfinite(s) && alpha > 0 ? alpha * s + (1 - alpha) * v : v;
-			if (isfinite(px))
-				canvas_line(&c, px, py, bx, s);
+			sm = isfinite(sm) && alpha > 0 ? alpha * sm + (1 - alpha) * v : v;
+			d = ty(sm);
+			if (isfinite(px) && isfinite(d))
+				canvas_line(&c, px, py, bx, d);
 			else
-				canvas_dot(&c, bx, s);
+				canvas_dot(&c, bx, d);
 			px = bx;
-			py = s;
+			py = d;
 		}
 	}
+	/* the run's epochs joined, then the compared models' */
+	for (int k = 0; k < nser; k++)
+		for (int i = 1; i < tr.ne; i++)
+			canvas_line(&ce, tr.e[i - 1].epoch + 1, ty(qty(&tr.e[i - 1], ser[k].q)),
+			    tr.e[i].epoch + 1, ty(qty(&tr.e[i], ser[k].q)));
+	for (int m = 0; m < tr.ncmp; m++)
+		for (int i = 1; i < tr.cmp[m].nhist; i++)
+			canvas_line(&cc, i, ty(cmp_value(&tr.cmp[m], i - 1, which, nc)),
+			    i + 1, ty(cmp_value(&tr.cmp[m], i, which, nc)));
 	attron(COLOR_PAIR(t->colors ? TUI_PAIR_DIM : 0));
-	canvas_paint(t, &c, y + 1, x + lw + 1);
+	canvas_paint(t, &c, y + 1, x + lw + 1, false);
 	attroff(COLOR_PAIR(t->colors ? TUI_PAIR_DIM : 0));
-	/* epoch points over the curve */
-	attron(A_BOLD);
-	for (int i = 0; i < tr.ne; i++) {
-		double ex = (double)(tr.e[i].epoch + 1) * per;
-		double v[2] = {
-			which == 0 ? tr.e[i].train_loss : tr.e[i].train_metric,
-			which == 0 ? tr.e[i].val_loss : tr.e[i].val_metric,
-		};
-		for (int k = 0; k < 2; k++) {
-			int cx, cy;
-
-			if (!isfinite(v[k]))
-				continue;
-			cx = (int)(ex / xmax * (pw - 1) + 0.5);
-			cy = (int)((hi - v[k]) / (hi - lo) * (ph - 1) + 0.5);
-			if (cx >= 0 && cx < pw && cy >= 0 && cy < ph)
-				tui_put(y + 1 + cy, x + lw + 1 + cx, 1, k ? "V" : "T");
-		}
-	}
-	attroff(A_BOLD);
+	attron(COLOR_PAIR(t->colors ? TUI_PAIR_BAR : 0));
+	canvas_paint(t, &cc, y + 1, x + lw + 1, true);
+	attroff(COLOR_PAIR(t->colors ? TUI_PAIR_BAR : 0));
+	canvas_paint(t, &ce, y + 1, x + lw + 1, true);
 	free(c.dots);
+	free(ce.dots);
+	free(cc.dots);
 
-	/* axes */
+	/* the points, marked */
+	attron(A_BOLD);
+	for (int m = 0; m < tr.ncmp; m++)
+		for (int i = 0; i < tr.cmp[m].nhist; i++) {
+			double v = ty(cmp_value(&tr.cmp[m], i, which, nc));
+			int cx = (int)((i + 1) / xmax * (pw - 1) + 0.5);
+			int cy = (int)((c.y1 - v) / (c.y1 - c.y0) * (ph - 1) + 0.5);
+			char mk[2] = { (char)('1' + m), '\0' };
+
+			if (isfinite(v) && cx >= 0 && cx < pw && cy >= 0 && cy < ph)
+				tui_put(y + 1 + cy, x + lw + 1 + cx, 1, mk);
+		}
+	for (int i = 0; i < tr.ne; i++)
+		for (int k = 0; k < nser; k++) {
+			double v = ty(qty(&tr.e[i], ser[k].q));
+			int cx = (int)((tr.e[i].epoch + 1) / xmax * (pw - 1) + 0.5);
+			int cy = (int)((c.y1 - v) / (c.y1 - c.y0) * (ph - 1) + 0.5);
+
+			if (isfinite(v) && cx >= 0 && cx < pw && cy >= 0 && cy < ph)
+				tui_put(y + 1 + cy, x + lw + 1 + cx, 1, ser[k].mark);
+		}
+	attroff(A_BOLD);
+
+	/* the y axis with its round ticks */
 	for (int r = 0; r < ph; r++)
 		tui_put(y + 1 + r, x + lw, 1, t->utf8 ? "│" : "|");
-	snprintf(buf, sizeof buf, "%7.4g", hi);
-	tui_put(y + 1, x, lw, buf);
-	snprintf(buf, sizeof buf, "%7.4g", (hi + lo) / 2);
-	tui_put(y + 1 + (ph - 1) / 2, x, lw, buf);
-	snprintf(buf, sizeof buf, "%7.4g", lo);
-	tui_put(y + ph, x, lw, buf);
+	for (size_t i = 0; i < nt && i < 32; i++) {
+		int row = (int)((c.y1 - ty(tk[i])) / (c.y1 - c.y0) * (ph - 1) + 0.5);
+
+		if (row < 0 || row >= ph || row == lastrow)
+			continue;
+		snprintf(buf, sizeof buf, "%7.4g", tk[i]);
+		tui_put(y + 1 + row, x, lw, buf);
+		tui_put(y + 1 + row, x + lw, 1, t->utf8 ? "┤" : "+");
+		lastrow = row;
+	}
+	/* the x axis: epochs */
 	move(y + 1 + ph, x + lw);
 	addstr(t->utf8 ? "└" : "+");
 	for (int i = 0; i < pw; i++)
 		addstr(t->utf8 ? "─" : "-");
-	tui_put(y + 2 + ph, x + lw, 2, "0");
-	snprintf(buf, sizeof buf, "step %.0f", xmax);
-	tui_put(y + 2 + ph, x + lw + 1 + pw - (int)strlen(buf), (int)strlen(buf), buf);
+	tui_put(y + 2 + ph, x, lw, "  epoch");
+	nt = nu_plot_ticks(0, xmax, 0, pw / 6 + 1 > 2 ? pw / 6 + 1 : 2, tk, 32);
+	for (size_t i = 0; i < nt && i < 32; i++) {
+		int col = (int)(tk[i] / xmax * (pw - 1) + 0.5), len;
+
+		if (tk[i] != floor(tk[i]))
+			continue;       /* whole epochs only */
+		snprintf(buf, sizeof buf, "%g", tk[i]);
+		len = (int)strlen(buf);
+		col -= len / 2;
+		if (col < 0)
+			col = 0;
+		if (col + len > pw + 1)
+			col = pw + 1 - len;
+		if (col <= lastcol)
+			continue;
+		tui_put(y + 2 + ph, x + lw + 1 + col, len, buf);
+		lastcol = col + len;
+	}
+}
+
+/* The confusion matrix's name column width *nw and count column widths
+ * cw[0..K) (each class name over its column, at least 7 for the counts);
+ * returns the columns of the name and count columns together. */
+static int
+confusion_layout(enum nu_task task, int K, int *nw, int *cw)
+{
+	int total;
+
+	*nw = 9;        /* "true\pred" */
+	for (int i = 0; i < K; i++) {
+		int n = (int)strlen(nu_task_class_name(task, i));
+
+		*nw = n > *nw ? n : *nw;
+		cw[i] = n + 1 > 7 ? (n + 1 < 13 ? n + 1 : 13) : 7;
+	}
+	if (*nw > 12)
+		*nw = 12;
+	total = *nw;
+	for (int i = 0; i < K; i++)
+		total += cw[i];
+	return total;
+}
+
+/* The validation confusion matrix of the latest epoch in the box (y, x,
+ * w, h): rows true classes, columns predicted, and the share of each row
+ * put in its own class ("eff", when it fits).  Returns the rows used. */
+static int
+draw_confusion(struct tui *t, int y, int x, int w, int h)
+{
+	const struct nu_train_confusion *cm = &tr.snap.confusion;
+	enum nu_task task;
+	int K, nw, cw[NU_MAXCLASSES], r = 0, width;
+	bool eff;
+
+	if (tr.run == NULL || !tr.have_snap || tr.nclasses == 0 || h < 1)
+		return 0;
+	task = nu_train_net(tr.run)->task;
+	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+	if (cm->epoch < 0) {
+		tui_put(y, x, w, tr.snap.val_events > 0 ?
+		    "Validation confusion: after the first epoch" :
+		    "Validation confusion: no validation events");
+		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+		return 1;
+	}
+	tui_putf(y, x, w, "Validation confusion, epoch %d", cm->epoch + 1);
+	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+	r++;
+	K = cm->nclasses;
+	width = confusion_layout(task, K, &nw, cw);
+	eff = width + 7 <= w;
+	if (r < h) {
+		int cx = x + nw;
+
+		tui_putf(y + r, x, nw, "%s", "true\\pred");
+		for (int j = 0; j < K && cx < x + w; cx += cw[j], j++)
+			tui_putf(y + r, cx, x + w - cx, "%*.*s", cw[j], cw[j] - 1,
+			    nu_task_class_name(task, j));
+		if (eff)
+			tui_put(y + r, cx, 7, "    eff");
+		r++;
+	}
+	for (int i = 0; i < K && r < h; i++, r++) {
+		uint64_t row = 0;
+		int cx = x + nw;
+
+		for (int j = 0; j < K; j++)
+			row += cm->count[i][j];
+		tui_putf(y + r, x, nw, "%.*s", nw, nu_task_class_name(task, i));
+		for (int j = 0; j < K && cx < x + w; cx += cw[j], j++) {
+			if (i == j)
+				attron(A_BOLD);
+			tui_putf(y + r, cx, x + w - cx, "%*llu", cw[j],
+			    (unsigned long long)cm->count[i][j]);
+			if (i == j)
+				attroff(A_BOLD);
+		}
+		if (eff && row > 0)
+			tui_putf(y + r, cx, 7, " %5.1f%%",
+			    100.0 * (double)cm->count[i][i] / (double)row);
+		else if (eff)
+			tui_put(y + r, cx, 7, "      -");
+	}
+	return r;
+}
+
+/* Rows the confusion matrix wants (0 when there is none to show). */
+static int
+confusion_rows(void)
+{
+	if (tr.run == NULL || !tr.have_snap || tr.nclasses == 0)
+		return 0;
+	return tr.snap.confusion.epoch < 0 ? 1 : 2 + tr.snap.confusion.nclasses;
+}
+
+/* Columns the panel beside the log wants: the confusion matrix's and the
+ * compared models' legend's widest line. */
+static int
+side_width(void)
+{
+	int w = 0;
+
+	if (confusion_rows() > 0) {
+		int nw, cw[NU_MAXCLASSES], K = tr.snap.confusion.nclasses;
+
+		w = 44;         /* its title, before the first epoch */
+		if (tr.snap.confusion.epoch >= 0) {
+			int cols = confusion_layout(nu_train_net(tr.run)->task, K, &nw, cw) + 7;
+
+			w = cols > 30 ? cols : 30;
+		}
+	}
+	for (int i = 0; i < tr.ncmp; i++) {
+		char best[96];
+		int n = 2 + (int)strlen(tr.cmp[i].name) + 2 + (int)strlen(tr.cmp[i].arch_name) +
+		    2 + (int)strlen(nu_histplot_best(&tr.cmp[i], best, sizeof best));
+
+		w = n > w ? n : w;
+	}
+	return w > 0 && w < 27 ? 27 : w;
+}
+
+/* The compared models' legend: mark, file, architecture, best value. */
+static int
+draw_compared(struct tui *t, int y, int x, int w, int h)
+{
+	int r = 0;
+
+	if (tr.ncmp == 0 || h < 1)
+		return 0;
+	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+	tui_put(y, x, w, "Compared (o adds, c clears)");
+	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+	for (r = 1; r <= tr.ncmp && r < h; r++) {
+		const struct nu_histplot *m = &tr.cmp[r - 1];
+		char best[96];
+
+		attron(A_BOLD);
+		tui_putf(y + r, x, 2, "%d", r);
+		attroff(A_BOLD);
+		tui_putf(y + r, x + 2, w - 2, "%s  %s  %s", m->name, m->arch_name,
+		    nu_histplot_best(m, best, sizeof best));
+	}
+	return r;
 }
 
 static const char *
@@ -967,13 +1527,20 @@ static void
 train_draw(struct tui *t, int top, int rows, int cols)
 {
 	const struct nu_train_snap *s = &tr.snap;
-	int y = top, logrows, plotrows;
+	int y = top, logrows, plotrows, side, sidew;
 	char eta[32], el[32];
 
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	tui_put(y, 0, cols, "Training");
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-	if (t->ds != NULL)
+	if (t->ds != NULL && t->where_text != NULL && !tr.all_events)
+		/* what a run would train on: the filter's events */
+		tui_putf(y, 10, cols - 10, "on %llu of %llu events in %zu file%s "
+		    "(the filter: %s)", (unsigned long long)t->nselected,
+		    (unsigned long long)nu_dataset_nevents(t->ds),
+		    nu_dataset_nfiles(t->ds), nu_dataset_nfiles(t->ds) == 1 ? "" : "s",
+		    t->where_text);
+	else if (t->ds != NULL)
 		tui_putf(y, 10, cols - 10, "on %llu events in %zu file%s",
 		    (unsigned long long)nu_dataset_nevents(t->ds),
 		    nu_dataset_nfiles(t->ds), nu_dataset_nfiles(t->ds) == 1 ? "" : "s");
@@ -1029,14 +1596,13 @@ train_draw(struct tui *t, int top, int rows, int cols)
 		double efrac = 0, bfrac = 0;
 
 		if (tr.have_snap) {
-			bool over = s->state == NU_RUN_FINISHED ||
-			    s->state == NU_RUN_STOPPED || s->state == NU_RUN_FAILED;
-
-			ep = over ? tr.ne : s->epoch + 1;
+			/* the epoch the run is in, or was in when it ended
+			 * (stopped mid-epoch: that one, not those completed) */
+			ep = s->epoch + 1;
 			if (ep > nep)
 				ep = nep;
-			efrac = nep > 0 ? (double)(over ? tr.ne : s->epoch) / nep : 0;
-			if (!over && nep > 0 && s->nbatches > 0)
+			efrac = nep > 0 ? (double)s->epoch / nep : 0;
+			if (nep > 0 && s->nbatches > 0)
 				efrac += (double)s->batch / s->nbatches / nep;
 			bfrac = s->nbatches > 0 ? (double)s->batch / s->nbatches : 0;
 			if (s->state == NU_RUN_FINISHED)
@@ -1072,10 +1638,21 @@ train_draw(struct tui *t, int top, int rows, int cols)
 		tui_putf(y, 0, cols, " %s", s->message);
 	y++;
 
-	/* plots and the log share what is left */
+	/* plots and the log share what is left; beside the log, the
+	 * confusion matrix and the compared models when there are any */
 	logrows = (top + rows - y) / 4;
 	if (logrows < 3)
 		logrows = 3;
+	side = confusion_rows() + (tr.ncmp > 0 ? tr.ncmp + 1 : 0) +
+	    (confusion_rows() > 0 && tr.ncmp > 0);     /* a blank row between */
+	if (side - 1 > logrows) {
+		int most = top + rows - y - 1 - 8;    /* plots keep 8 rows */
+
+		logrows = side - 1 < most ? side - 1 : most > logrows ? most : logrows;
+	}
+	sidew = side == 0 ? 0 : side_width() + 1;
+	if (sidew > cols / 2)
+		sidew = cols / 2;
 	plotrows = top + rows - y - logrows - 1;
 	if (plotrows >= 6) {
 		int half = cols / 2;
@@ -1086,7 +1663,7 @@ train_draw(struct tui *t, int top, int rows, int cols)
 	}
 	y++;
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-	tui_put(y - 1, 0, cols, "Log");
+	tui_put(y - 1, 0, cols - sidew, "Log");
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	{
 		int n = top + rows - y;
@@ -1095,9 +1672,17 @@ train_draw(struct tui *t, int top, int rows, int cols)
 		if (n > 0 && (lines = malloc((size_t)n * sizeof *lines)) != NULL) {
 			n = tui_log_tail(lines, n);
 			for (int i = 0; i < n; i++)
-				tui_put(y + i, 1, cols - 1, lines[i]);
+				tui_put(y + i, 1, cols - sidew - 2, lines[i]);
 			free(lines);
 		}
+	}
+	if (sidew > 0) {
+		int sx = cols - sidew, sh = top + rows - (y - 1), used;
+
+		used = draw_confusion(t, y - 1, sx, sidew, sh);
+		if (used > 0 && used < sh)
+			used++;         /* a blank row between */
+		draw_compared(t, y - 1 + used, sx, sidew, sh - used);
 	}
 }
 
@@ -1176,7 +1761,35 @@ train_key(struct tui *t, int ch)
 			    smooth_alpha[tr.smooth]);
 		return TUI_REDRAW;
 	case 's':
-		run_start(t);
+		run_start(t, NULL);
+		return TUI_REDRAW;
+	case 'R':
+		if (running() || tr.preparing) {
+			tui_message(t, true, "a run is going: x stops it");
+			return TUI_REDRAW;
+		}
+		tui_prompt(t, "resume the run of model file (Tab completes)",
+		    tr.run_output[0] != '\0' ? tr.run_output : NULL, true, resume_done);
+		return TUI_REDRAW;
+	case 'L':
+		tr.logy = !tr.logy;
+		tui_message(t, false, "y axes: %s", tr.logy ? "logarithmic" : "linear");
+		return TUI_REDRAW;
+	case 'o':
+		if (tr.ncmp == NCMP) {
+			tui_message(t, true, "%d models compared already: c clears them", NCMP);
+			return TUI_REDRAW;
+		}
+		tui_prompt(t, "compare with model file(s) (Tab completes; blanks "
+		    "separate several)", NULL, true, compare_done);
+		return TUI_REDRAW;
+	case 'c':
+		if (tr.ncmp == 0) {
+			tui_message(t, true, "no compared model: o adds one");
+			return TUI_REDRAW;
+		}
+		compare_clear();
+		tui_message(t, false, "comparison cleared");
 		return TUI_REDRAW;
 	case 'p':
 		if (tr.preparing) {
@@ -1223,7 +1836,10 @@ train_key(struct tui *t, int ch)
 
 			checkpoint_path(path, sizeof path);
 			nu_train_save(tr.run, path);
-			tui_message(t, false, "checkpoint at the next batch: %s", path);
+			if (tr.snap.state == NU_RUN_PAUSED)
+				tui_message(t, false, "paused: writing a checkpoint now: %s", path);
+			else
+				tui_message(t, false, "checkpoint at the next batch: %s", path);
 		}
 		return TUI_REDRAW;
 	default:
@@ -1235,7 +1851,7 @@ const struct tui_view tui_view_train = {
 	.name = "Training",
 	.mnemonic = 't',
 	.keys = "arrows+Enter form  s start  p pause  x stop  w checkpoint  "
-	    "m smooth  F filter",
+	    "R resume  o compare  c clear  L log  m smooth  F filter",
 	.help =
 	    "arrows            move between the form's fields\n"
 	    "Enter             edit the field (checked as you type; Tab\n"
@@ -1252,7 +1868,15 @@ const struct tui_view tui_view_train = {
 	    "p                 pause or resume\n"
 	    "x                 stop at the next batch (the run saves its model,\n"
 	    "                    which nuscope train --resume continues)\n"
-	    "w                 save a checkpoint now to OUTPUT.ckpt.h5\n"
+	    "w                 save a checkpoint to OUTPUT.ckpt.h5 (at the next\n"
+	    "                    batch; at once while paused)\n"
+	    "R                 resume the run saved in a model file (its own\n"
+	    "                    architecture and selection) to the form's epochs;\n"
+	    "                    it goes on writing that file unless O set one\n"
+	    "o                 compare: overlay the recorded epochs of model\n"
+	    "                    files (validation loss; AUC or accuracy), 1-9\n"
+	    "c                 clear the compared models\n"
+	    "L                 logarithmic or linear y axes\n"
 	    "m                 smoothing of the batch curves: off, 0.9, 0.98\n"
 	    "q                 during a run: asks whether to stop and save",
 	.draw = train_draw,
