@@ -54,11 +54,14 @@ base_name(const char *path)
 
 /* ---- the words ------------------------------------------------------------- */
 
-/* The score and verdict in words; utf8 picks "E_{ν}" over "E_nu". */
-static void
+/* The score and verdict in words; utf8 picks "E_{ν}" over "E_nu".
+ * Returns the verdict: 1 right, -1 wrong, 0 none. */
+static int
 score_words(const struct nu_eventfig_event *ev, const struct nu_eventfig_score *sc,
     bool utf8, char *buf, size_t len)
 {
+	int verdict = 0;
+
 	enum nu_task task = sc->task;
 	int k = nu_task_nclasses(task);
 	float truth = 0;
@@ -69,6 +72,9 @@ score_words(const struct nu_eventfig_event *ev, const struct nu_eventfig_score *
 		snprintf(buf, len, "model output unavailable");
 	} else if (k == 2 && sc->nout == 1) {
 		bool pick = sc->out[0] > sc->threshold;
+
+		if (known)
+			verdict = pick == (truth > 0.5f) ? 1 : -1;
 
 		snprintf(buf, len, "P(%s) = %.3f, %s at threshold %.3g%s%s",
 		    nu_task_class_name(task, 1), sc->out[0],
@@ -81,6 +87,8 @@ score_words(const struct nu_eventfig_event *ev, const struct nu_eventfig_score *
 		for (int i = 1; i < sc->nout; i++)
 			if (sc->out[i] > sc->out[best])
 				best = i;
+		if (known)
+			verdict = (int)truth == best ? 1 : -1;
 		if (known)
 			snprintf(buf, len, "%s: %s, p = %.3f; truth %s, %s",
 			    nu_task_name(task), nu_task_class_name(task, best),
@@ -106,6 +114,7 @@ score_words(const struct nu_eventfig_event *ev, const struct nu_eventfig_score *
 			snprintf(buf, len, "predicted %s = %.3f", nu_task_name(task),
 			    sc->out[0]);
 	}
+	return verdict;
 }
 
 void
@@ -135,7 +144,7 @@ nu_eventfig_text(const struct nu_eventfig_event *ev, const struct nu_eventfig_sc
 	    base_name(ev->file), (unsigned long long)ev->local,
 	    (unsigned long long)ev->event);
 	if (model)
-		score_words(ev, sc, true, t->line[2], sizeof t->line[2]);
+		t->verdict = score_words(ev, sc, true, t->line[2], sizeof t->line[2]);
 }
 
 size_t
@@ -418,8 +427,10 @@ draw(cairo_t *cr, void *ctx)
 	if (widest > g->width - 2 * PAD)
 		size = SZ_CAP * (g->width - 2 * PAD) / widest;
 	for (int i = 0; i < f->nlines; i++) {
-		if (i == 2)
-			cairo_set_source_rgb(cr, 0.55, 0.12, 0.05);
+		/* the score: green when right, red when wrong */
+		if (i == 2 && f->t->verdict != 0)
+			cairo_set_source_rgb(cr, f->t->verdict > 0 ? 0.0 : 0.7,
+			    f->t->verdict > 0 ? 0.45 : 0.1, f->t->verdict > 0 ? 0.15 : 0.05);
 		else
 			cairo_set_source_rgb(cr, 0, 0, 0);
 		cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,

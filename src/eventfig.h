@@ -66,6 +66,7 @@ struct nu_eventfig_text {
 	char score[240];        /* ASCII score and verdict, "" without a model */
 	char line[3][320];      /* the caption's lines, UTF-8 with plot.h markup;
 	                         * line[2] is the score, "" without a model */
+	int verdict;            /* the model is right 1, wrong -1, no verdict 0 */
 };
 
 /* Fill *t for event ev and, when sc is non-NULL and sc->have, its score. */

@@ -141,10 +141,12 @@ test_words(void)
 	CHECK_STR_HAS(t.comment, "lepenergy 1.0000 GeV; P(numu CC) = 0.873, selected",
 	    "  the comment carries the score");
 	CHECK(strcmp(t.score, t.line[2]) == 0, "  the ASCII score is the same words");
+	CHECK_EQ_INT(t.verdict, 1, "  verdict: right");
 	ev.interaction = 13;
 	nu_eventfig_text(&ev, &sc, &t);
 	CHECK(strcmp(t.line[2], "P(numu CC) = 0.873, selected at threshold 0.62, wrong") == 0,
 	    "an NC event selected is wrong: %s", t.line[2]);
+	CHECK_EQ_INT(t.verdict, -1, "  verdict: wrong");
 	out[0] = 0.3f;
 	nu_eventfig_text(&ev, &sc, &t);
 	CHECK(strcmp(t.line[2], "P(numu CC) = 0.300, rejected at threshold 0.62, right") == 0,
@@ -159,6 +161,7 @@ test_words(void)
 	nu_eventfig_text(&ev, &sc, &t);
 	CHECK_STR_HAS(t.line[2], "P(nue CC) = 0.620, rejected at threshold 0.62 "
 	    "(not in the task's sample)", "flavour on an NC event has no verdict");
+	CHECK_EQ_INT(t.verdict, 0, "  verdict: none");
 
 	/* multi-class: the likeliest class against the truth */
 	sc.task = NU_TASK_MODE;
@@ -171,6 +174,7 @@ test_words(void)
 	ev.interaction = 1;
 	nu_eventfig_text(&ev, &sc, &t);
 	CHECK_STR_HAS(t.line[2], "truth RES, wrong", "a RES event called DIS is wrong");
+	CHECK_EQ_INT(t.verdict, -1, "  verdict: wrong");
 
 	/* regression: the value beside the truth, in UTF-8 and ASCII */
 	sc.task = NU_TASK_ENERGY;
