@@ -222,13 +222,21 @@ tick_text(double v, double step, char *buf, size_t len)
 	snprintf(buf, len, "%.*f", d, v);
 }
 
-/* Paint an RGB image w x h (rows top down) into the rectangle (x, y, rw,
- * rh), each source pixel a flat block.  Returns 0 when out of memory. */
+/*
+ * Paint an RGB image w x h (rows top down) into the rectangle (x, y, rw,
+ * rh), each source pixel a flat block.  cairo's PNG and PDF surfaces honour
+ * the nearest-neighbour filter; its SVG surface does not say so, and SVG
+ * viewers smooth a scaled image, so for SVG each pixel is first repeated
+ * to about its size on the page, leaving only the blocks' edges to blur.
+ * Returns 0 when out of memory.
+ */
 static int
 paint_image(cairo_t *cr, const uint8_t *rgb, int w, int h, double x, double y,
     double rw, double rh)
 {
-	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+	bool svg = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_SVG;
+	int fx = svg ? (int)ceil(rw / w) : 1, fy = svg ? (int)ceil(rh / h) : 1;
+	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w * fx, h * fy);
 	cairo_pattern_t *pat;
 	unsigned char *data;
 	int stride;
@@ -240,11 +248,12 @@ paint_image(cairo_t *cr, const uint8_t *rgb, int w, int h, double x, double y,
 	cairo_surface_flush(img);
 	data = cairo_image_surface_get_data(img);
 	stride = cairo_image_surface_get_stride(img);
-	for (int r = 0; r < h; r++) {
+	for (int r = 0; r < h * fy; r++) {
 		uint32_t *row = (uint32_t *)(void *)(data + (size_t)r * (size_t)stride);
 
-		for (int c = 0; c < w; c++) {
-			const uint8_t *p = rgb + ((size_t)r * (size_t)w + (size_t)c) * 3;
+		for (int c = 0; c < w * fx; c++) {
+			const uint8_t *p = rgb + ((size_t)(r / fy) * (size_t)w +
+			    (size_t)(c / fx)) * 3;
 
 			row[c] = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 		}
@@ -254,7 +263,7 @@ paint_image(cairo_t *cr, const uint8_t *rgb, int w, int h, double x, double y,
 	cairo_rectangle(cr, x, y, rw, rh);
 	cairo_clip(cr);
 	cairo_translate(cr, x, y);
-	cairo_scale(cr, rw / w, rh / h);
+	cairo_scale(cr, rw / (w * fx), rh / (h * fy));
 	cairo_set_source_surface(cr, img, 0, 0);
 	pat = cairo_get_source(cr);
 	cairo_pattern_set_filter(pat, CAIRO_FILTER_NEAREST);
