@@ -371,6 +371,12 @@ test_vector(const uint8_t *map, const struct nu_eventfig_text *t)
 	    "energy).", "  described: the views and the colour bar's unit");
 	CHECK_STR_HAS(s, "one.h5, index 0  (event 0 of the files)", "  and the caption");
 	CHECK_STR_HAS(s, "</svg>", "  complete");
+	/* viewers smooth scaled SVG images: the maps are embedded at about
+	 * their size on the page (12 x 4 pixels a cell), not 100 x 80 */
+	CHECK_STR_HAS(s, "<image id=\"image", "  the maps are images");
+	CHECK(s != NULL && strstr(s, "width=\"1200\" height=\"320\"") != NULL &&
+	    strstr(s, "width=\"100\" height=\"80\"") == NULL,
+	    "  embedded with each cell a 12 x 4 block");
 	free(s);
 
 	snprintf(path, sizeof path, "%s/one.pdf", tmpdir);
