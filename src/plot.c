@@ -30,6 +30,7 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <zlib.h>
 
 #include "colormap.h"
 #include "plot.h"
@@ -2596,30 +2597,39 @@ xml_escape(const char *s)
 
 /*
  * cairo writes text in SVG as glyph outlines; put the title in a <title>
- * element after the opening <svg> tag, where viewers and search find it.
+ * element after the opening <svg> tag, and the description (if any) in a
+ * <desc> after it, where viewers, screen readers and search find them.
  * Returns 0 when out of memory.
  */
 static int
-svg_add_title(struct membuf *b, const char *title)
+svg_add_title(struct membuf *b, const char *title, const char *desc)
 {
-	char *plain, *esc, *el;
+	char *plain = NULL, *esc = NULL, *dplain = NULL, *desc_esc = NULL, *el;
 	unsigned char *tag, *end;
 	size_t at, len;
 	struct membuf out = { 0 };
 	int ok;
 
-	if (title == NULL || b->n == 0)
+	if ((title == NULL && desc == NULL) || b->n == 0)
 		return 1;
 	tag = memmem(b->d, b->n, "<svg", 4);
 	end = tag ? memchr(tag, '>', b->n - (size_t)(tag - b->d)) : NULL;
 	if (end == NULL)
 		return 1;
 	at = (size_t)(end - b->d) + 1;
-	plain = plain_text(title);
-	esc = plain ? xml_escape(plain) : NULL;
-	el = esc ? nu_asprintf("\n<title>%s</title>", esc) : NULL;
+	if (title != NULL && ((plain = plain_text(title)) == NULL ||
+	    (esc = xml_escape(plain)) == NULL))
+		goto nomem;
+	if (desc != NULL && ((dplain = plain_text(desc)) == NULL ||
+	    (desc_esc = xml_escape(dplain)) == NULL))
+		goto nomem;
+	el = nu_asprintf("%s%s%s%s%s%s", esc ? "\n<title>" : "", esc ? esc : "",
+	    esc ? "</title>" : "", desc_esc ? "\n<desc>" : "",
+	    desc_esc ? desc_esc : "", desc_esc ? "</desc>" : "");
 	free(plain);
 	free(esc);
+	free(dplain);
+	free(desc_esc);
 	if (el == NULL)
 		return 0;
 	len = strlen(el);
@@ -2634,36 +2644,109 @@ svg_add_title(struct membuf *b, const char *title)
 	free(b->d);
 	*b = out;
 	return 1;
+nomem:
+	free(plain);
+	free(esc);
+	free(dplain);
+	free(desc_esc);
+	return 0;
 }
 
-/* Render p in format fmt into b. */
+/* One big-endian 32-bit number into p. */
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * cairo's PNG writer has no text chunks: insert tEXt chunks for the pairs
+ * text[0..2n) right after IHDR (which is always first, 8 + 25 bytes in).
+ * Keywords must be 1-79 Latin-1 characters; values Latin-1 without NUL.
+ * Returns 0 when out of memory.
+ */
+static int
+png_add_text(struct membuf *b, const char *const *text, size_t n)
+{
+	const size_t at = 8 + 12 + 13;
+	struct membuf out = { 0 };
+	int ok;
+
+	if (n == 0)
+		return 1;
+	if (b->n < at)
+		return 1;
+	ok = membuf_write(&out, b->d, (unsigned)at) == CAIRO_STATUS_SUCCESS;
+	for (size_t i = 0; ok && i < n; i++) {
+		size_t kl = strlen(text[2 * i]), vl = strlen(text[2 * i + 1]);
+		size_t len = kl + 1 + vl;
+		unsigned char *c = malloc(12 + len);
+		uLong crc;
+
+		assert(kl >= 1 && kl <= 79);
+		if (c == NULL) {
+			ok = 0;
+			break;
+		}
+		put_be32(c, (uint32_t)len);
+		memcpy(c + 4, "tEXt", 4);
+		memcpy(c + 8, text[2 * i], kl + 1);
+		memcpy(c + 8 + kl + 1, text[2 * i + 1], vl);
+		crc = crc32(0L, c + 4, (uInt)(4 + len));
+		put_be32(c + 8 + len, (uint32_t)crc);
+		ok = membuf_write(&out, c, (unsigned)(12 + len)) == CAIRO_STATUS_SUCCESS;
+		free(c);
+	}
+	ok = ok && membuf_write(&out, b->d + at, (unsigned)(b->n - at)) == CAIRO_STATUS_SUCCESS;
+	if (!ok) {
+		free(out.d);
+		return 0;
+	}
+	free(b->d);
+	*b = out;
+	return 1;
+}
+
+/*
+ * Render a drawing of width x height in format fmt into b: the one place
+ * that makes cairo surfaces for files, used by nu_plot_save and by the
+ * figures other modules draw themselves (nu_plot_draw_save).
+ */
 static enum nu_status
-render_to(const struct nu_plot *p, enum nu_plot_format fmt, struct membuf *b,
-    const char *path, char **cause)
+render_to(enum nu_plot_format fmt, int width, int height,
+    int (*draw)(cairo_t *cr, void *ctx), void *ctx,
+    const struct nu_plot_doc *doc, struct membuf *b, const char *path, char **cause)
 {
 	cairo_surface_t *sf;
 	cairo_t *cr;
 	cairo_status_t cs;
 
 	if (fmt == NU_PLOT_PNG)
-		sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, p->width, p->height);
+		sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
 	else if (fmt == NU_PLOT_SVG)
-		sf = cairo_svg_surface_create_for_stream(membuf_write, b, p->width, p->height);
+		sf = cairo_svg_surface_create_for_stream(membuf_write, b, width, height);
 	else
-		sf = cairo_pdf_surface_create_for_stream(membuf_write, b, p->width, p->height);
+		sf = cairo_pdf_surface_create_for_stream(membuf_write, b, width, height);
 	if (fmt == NU_PLOT_SVG)
 		cairo_svg_surface_set_document_unit(sf, CAIRO_SVG_UNIT_PT);
 	if (fmt == NU_PLOT_PDF) {
-		char *t = p->title ? plain_text(p->title) : NULL;
+		char *t = doc->title ? plain_text(doc->title) : NULL;
+		char *d = doc->desc ? plain_text(doc->desc) : NULL;
 
 		if (t != NULL)
 			cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE, t);
+		if (d != NULL)
+			cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_SUBJECT, d);
 		cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR,
 		    "nuscope " PACKAGE_VERSION);
 		free(t);
+		free(d);
 	}
 	cr = cairo_create(sf);
-	if (!render(p, cr))
+	if (!draw(cr, ctx))
 		b->failed = 1;
 	if (fmt == NU_PLOT_PDF)
 		cairo_show_page(cr);
@@ -2680,9 +2763,16 @@ render_to(const struct nu_plot *p, enum nu_plot_format fmt, struct membuf *b,
 	if (cs != CAIRO_STATUS_SUCCESS)
 		return nu_fail(cause, NU_ERR_IO, "%s: cairo could not draw the figure: %s",
 		    path, cairo_status_to_string(cs));
-	if (fmt == NU_PLOT_SVG && !svg_add_title(b, p->title))
+	if ((fmt == NU_PLOT_SVG && !svg_add_title(b, doc->title, doc->desc)) ||
+	    (fmt == NU_PLOT_PNG && !png_add_text(b, doc->text, doc->ntext)))
 		return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory drawing the figure", path);
 	return NU_OK;
+}
+
+static int
+plot_draw(cairo_t *cr, void *ctx)
+{
+	return render(ctx, cr);
 }
 
 static enum nu_plot_format
@@ -2717,11 +2807,59 @@ nu_plot_save(struct nu_plot *p, const char *path, enum nu_plot_format fmt, char 
 	    (bad = check_limits(p->ylo, p->yhi, p->logy, "y", buf, sizeof buf)) != NULL ||
 	    (bad = check_limits(p->zlo, p->zhi, p->logz, "colour", buf, sizeof buf)) != NULL)
 		return nu_fail(cause, NU_ERR_USAGE, "%s: %s", path, bad);
-	st = render_to(p, fmt, &b, path, cause);
+	{
+		const struct nu_plot_doc doc = { .title = p->title };
+
+		st = render_to(fmt, p->width, p->height, plot_draw, p, &doc, &b,
+		    path, cause);
+	}
 	if (st == NU_OK)
 		st = nu_write_atomic(path, b.d, b.n, cause);
 	free(b.d);
 	return st;
+}
+
+enum nu_status
+nu_plot_draw_save(const char *path, enum nu_plot_format fmt, int width, int height,
+    int (*draw)(cairo_t *cr, void *ctx), void *ctx, const struct nu_plot_doc *doc,
+    char **cause)
+{
+	static const struct nu_plot_doc none = { 0 };
+	struct membuf b = { 0 };
+	enum nu_status st;
+
+	assert(path != NULL && draw != NULL);
+	if (width < 100 || width > 10000 || height < 100 || height > 10000)
+		return nu_fail(cause, NU_ERR_USAGE, "%s: a figure of %d x %d is not "
+		    "100-10000 on each side", path, width, height);
+	if (fmt == NU_PLOT_AUTO && (fmt = format_from_ext(path)) == NU_PLOT_AUTO)
+		return nu_fail(cause, NU_ERR_USAGE,
+		    "%s: cannot tell the format from the name (use .png, .svg or .pdf)", path);
+	st = render_to(fmt, width, height, draw, ctx, doc != NULL ? doc : &none, &b,
+	    path, cause);
+	if (st == NU_OK)
+		st = nu_write_atomic(path, b.d, b.n, cause);
+	free(b.d);
+	return st;
+}
+
+void
+nu_plot_fonts(cairo_t *cr)
+{
+	set_fonts(cr);
+}
+
+void
+nu_plot_show_text(cairo_t *cr, const char *s, double size, double x, double y,
+    double ha, double va, double angle)
+{
+	text_at(cr, s, size, x, y, ha, va, angle);
+}
+
+double
+nu_plot_text_width(cairo_t *cr, const char *s, double size)
+{
+	return text_width(cr, s, size);
 }
 
 enum nu_status

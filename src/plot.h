@@ -191,6 +191,50 @@ enum nu_status nu_plot_hist2d(struct nu_plot *p, const double *xedges, size_t nx
 enum nu_status nu_plot_save(struct nu_plot *p, const char *path,
     enum nu_plot_format fmt, char **cause);
 
+/*
+ * Figures that are not one axes box (the event pictures of eventfig.h)
+ * draw themselves on cairo and are saved through the same surfaces and
+ * writer as nu_plot_save.
+ */
+typedef struct _cairo cairo_t;
+
+/* What a file says about the figure besides its drawing (all optional;
+ * strings borrowed).  title: PDF Title, SVG <title>; desc: PDF Subject,
+ * SVG <desc> (the words of the figure, since SVG text is outlines);
+ * text: PNG tEXt chunks as keyword, value pairs text[0..2*ntext), Latin-1,
+ * keywords of 1-79 characters. */
+struct nu_plot_doc {
+	const char *title;
+	const char *desc;
+	const char *const *text;
+	size_t ntext;
+};
+
+/*
+ * Draw a width x height figure (pixels for PNG, points for SVG and PDF,
+ * 100..10000 each) by calling draw(cr, ctx), which returns 0 when out of
+ * memory, and write it to path as nu_plot_save does (format from fmt or
+ * the extension; a temporary file renamed into place).  doc may be NULL.
+ */
+enum nu_status nu_plot_draw_save(const char *path, enum nu_plot_format fmt,
+    int width, int height, int (*draw)(cairo_t *cr, void *ctx), void *ctx,
+    const struct nu_plot_doc *doc, char **cause);
+
+/* The font settings of every figure (sans-serif, unhinted metrics). */
+void nu_plot_fonts(cairo_t *cr);
+
+/*
+ * Text s (with the _{} ^{} markup above) of size points anchored at (x, y):
+ * ha 0 puts its left end there, 0.5 its middle, 1 its right end; va 0 the
+ * top of the capitals, 1 the baseline; angle turns it counter-clockwise
+ * (radians) about the anchor.  In the current source colour.
+ */
+void nu_plot_show_text(cairo_t *cr, const char *s, double size, double x,
+    double y, double ha, double va, double angle);
+
+/* Advance width of s at size points (markup applied). */
+double nu_plot_text_width(cairo_t *cr, const char *s, double size);
+
 /* "png", "svg" or "pdf" (any case) into *out; NU_ERR_USAGE otherwise. */
 enum nu_status nu_plot_format_parse(const char *name, enum nu_plot_format *out,
     char **cause);

@@ -1,7 +1,9 @@
 /*
- * cmd-export.c: `nuscope export events`: one PNG picture per chosen event,
- * coloured for talks or raw for analysis, optionally captioned with a
- * model's score.
+ * cmd-export.c: `nuscope export events`: one picture per chosen event: by
+ * default the figure a talk shows (eventfig.h; PNG, SVG or PDF), with
+ * --plain the bare coloured map, with --raw the stored values as data.  A
+ * model's score goes into the caption; the words come from
+ * nu_eventfig_text, as the Events screen's do.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include "cli.h"
 #include "colormap.h"
 #include "dataset.h"
+#include "eventfig.h"
 #include "eventpng.h"
 #include "labels.h"
 #include "model.h"
@@ -28,16 +31,20 @@ static const char export_help[] =
     "usage: nuscope export events [OPTIONS] FILE|DIR|GLOB... "
     "(--index LIST | --where EXPR) -o DIR\n"
     "\n"
-    "Write one PNG picture per chosen event into DIR, named\n"
-    "event-<INDEX>.png after the event's global index (counted from 0 across\n"
-    "the files, in natural order); existing files of those names are\n"
-    "replaced.  The picture is drawn like the NOvA event display: XZ view\n"
-    "above YZ view, z (the beam) left to right, cells upwards, each cell\n"
-    "a SCALE x SCALE block coloured by its deposited charge (0 is the dark\n"
-    "background).\n"
-    "With --raw the picture is instead data: 8-bit grey, 100 x 160 pixels,\n"
-    "one per cell holding the exact stored value (rows 0-79 XZ cells 79..0,\n"
-    "rows 80-159 YZ cells 79..0, columns planes 0..99).\n"
+    "Write one picture per chosen event into DIR, named event-<INDEX>.png\n"
+    "(.svg, .pdf) after the event's global index (counted from 0 across the\n"
+    "files, in natural order); existing files of those names are replaced.\n"
+    "By default the picture is a figure for a talk: the XZ (top) view above\n"
+    "the YZ (side) view, z (the beam) left to right, drawn to scale (a plane\n"
+    "of one view 13.3 cm, a cell 3.97 cm), plane and cell ticks with a second\n"
+    "scale in metres, a colour bar in ADC (8-bit calibrated energy), and a\n"
+    "caption naming the interaction, the energies, the file and index and,\n"
+    "with --model, the score and whether the model is right.\n"
+    "With --plain the picture is the bare map: each cell a SCALE x SCALE\n"
+    "block coloured by its deposited charge (0 is the dark background).\n"
+    "With --raw the picture is data: 8-bit grey, 100 x 160 pixels, one per\n"
+    "cell holding the exact stored value (rows 0-79 XZ cells 79..0, rows\n"
+    "80-159 YZ cells 79..0, columns planes 0..99).\n"
     "\n"
     "choosing events (one of):\n"
     "  --index LIST      global indices and ranges, e.g. 0,5,10-20\n"
@@ -49,21 +56,25 @@ static const char export_help[] =
     "pictures:\n"
     "  -o, --output DIR  where to write them (created if missing; its parent\n"
     "                    must exist)\n"
+    "  --format LIST     figures: png (default), svg, pdf, or a comma list\n"
+    "                    such as png,pdf (one file per format and event)\n"
     "  --colormap NAME   viridis (default), inferno or grey\n"
-    "  --scale N         pixels per cell side, 1-32 (default 4)\n"
     "  --vmax N          top of the colour scale, 1-255 (default: each\n"
     "                    event's largest value); larger values saturate\n"
     "  --stretch HOW     how values spread over the colours: sqrt (default;\n"
     "                    tracks and showers both show), linear or log\n"
-    "  --caption         add a strip below naming the interaction, the\n"
-    "                    energies, the file and index, with the colour\n"
-    "                    scale (legible from --scale 3)\n"
-    "  --model MODEL.h5  score each event with the model and show the score\n"
-    "                    in the caption (implies --caption); --where may\n"
-    "                    then read score, label and selected, e.g.\n"
+    "  --model MODEL.h5  score each event with the model and show the score,\n"
+    "                    the decision at the model's threshold and whether it\n"
+    "                    is right in the caption; --where may then read\n"
+    "                    score, label and selected, e.g.\n"
     "                    'selected && label == 0' (the false positives)\n"
-    "  --raw             exact values, as described above; takes none of\n"
-    "                    the six options above it\n"
+    "  --plain           the bare coloured map instead of the figure (PNG)\n"
+    "  --scale N         --plain: pixels per cell side, 1-32 (default 4)\n"
+    "  --caption         --plain: add a strip below naming the interaction,\n"
+    "                    the energies, the file and index, with the colour\n"
+    "                    scale (legible from --scale 3; --model implies it)\n"
+    "  --raw             exact values, as described above (PNG); takes none\n"
+    "                    of the options above it but -o\n"
     "\n"
     "other options:\n"
     "  -q, --quiet       print one summary line instead of one line per file\n"
@@ -171,36 +182,17 @@ scorer_run(struct scorer *s, const uint8_t *maps, int n)
 	return nu_net_forward(net, s->ws, s->x, n, 0, false, 0, NULL);
 }
 
-/* The caption's words for one event's outputs y[nout]; ASCII unless utf8
- * (PNG text chunks are Latin-1). */
-static void
-score_text(const struct nu_model *m, const float *y, bool utf8, char *buf,
-    size_t len)
-{
-	enum nu_task t = m->net->task;
-	int k = nu_task_nclasses(t), best = 0;
-
-	if (k == 2 && m->net->nout == 1) {
-		snprintf(buf, len, "%s score %.3f", nu_task_class_name(t, 1), y[0]);
-	} else if (k > 0) {
-		for (int i = 1; i < m->net->nout; i++)
-			if (y[i] > y[best])
-				best = i;
-		snprintf(buf, len, "%s: %s p %.2f", nu_task_name(t),
-		    nu_task_class_name(t, best), y[best]);
-	} else if (t == NU_TASK_ENERGY) {
-		snprintf(buf, len, "model %s %.2f GeV", utf8 ? "E\u03bd" : "E_nu", y[0]);
-	} else {
-		snprintf(buf, len, "model %s %.3f", nu_task_name(t), y[0]);
-	}
-}
-
 /* ---- the command --------------------------------------------------------- */
+
+#define MAX_FORMATS 3
 
 struct export {
 	struct nu_dataset *ds;
-	struct nu_eventpng_opts po;
-	bool raw, quiet;
+	struct nu_eventpng_opts po;     /* --plain */
+	struct nu_eventfig_opts fo;     /* the figure */
+	enum nu_plot_format fmt[MAX_FORMATS];
+	int nfmt;
+	bool raw, plain, quiet;
 	struct scorer *sc;      /* NULL without --model */
 	const char *dir;
 	size_t dirlen;          /* without trailing slashes ("/" is 0) */
@@ -227,79 +219,94 @@ ensure_dir(const char *dir)
 	return 0;
 }
 
-/* Draw and write one event; returns false after reporting an error. */
+/* Write one picture to path; returns false after reporting an error. */
 static bool
-export_one(struct export *ex, uint64_t ev, const uint8_t *map, uint32_t code,
-    float nue, float lep, const float *y)
+write_one(struct export *ex, const char *path, const uint8_t *map,
+    const struct nu_eventfig_text *txt, const struct nu_eventfig_event *e,
+    enum nu_plot_format fmt)
 {
 	struct nu_eventpng_image *img = NULL;
 	struct nu_eventpng_caption cap = { 0 };
-	const struct nu_fileinfo *fi;
-	char *path, *cause = NULL, title[64], source[4200], comment[320], score[120];
-	const char *text[10];
-	size_t ntext = 0, file;
-	uint64_t local;
+	const char *kv[10];
+	char *cause = NULL;
 	enum nu_status st;
 
-	if ((st = nu_dataset_locate(ex->ds, ev, &file, &local, &cause)) != NU_OK) {
-		cli_error("export", st, cause);
-		free(cause);
-		return false;
-	}
-	fi = nu_dataset_file(ex->ds, file);
-	if ((path = nu_asprintf("%.*s/event-%llu.png", (int)ex->dirlen, ex->dir,
-	    (unsigned long long)ev)) == NULL) {
-		cli_error("export", NU_ERR_NOMEM, NULL);
-		return false;
-	}
-	snprintf(title, sizeof title, "event %llu", (unsigned long long)ev);
-	snprintf(source, sizeof source, "%s #%llu", fi->path, (unsigned long long)local);
-	if (y != NULL)
-		score_text(ex->sc->m, y, false, score, sizeof score);
-	snprintf(comment, sizeof comment, "interaction %u (%s), nuenergy %.4f GeV, "
-	    "lepenergy %.4f GeV%s%s", code, nu_code_name(code), nue, lep,
-	    y != NULL ? "; " : "", y != NULL ? score : "");
-	text[ntext++] = "Software";
-	text[ntext++] = "nuscope " PACKAGE_VERSION;
-	text[ntext++] = "Title";
-	text[ntext++] = title;
-	text[ntext++] = "Source";
-	text[ntext++] = source;
-	text[ntext++] = "Comment";
-	text[ntext++] = comment;
 	if (ex->raw) {
-		text[ntext++] = "Description";
-		text[ntext++] = "raw NOvA-format pixel map: pixel value = stored byte; "
-		    "columns = planes 0-99 (z); rows 0-79 = XZ cells 79..0, "
-		    "rows 80-159 = YZ cells 79..0";
 		st = nu_eventpng_render_raw(map, &img, &cause);
-	} else {
-		cap.interaction = code;
-		cap.nuenergy = nue;
-		cap.lepenergy = lep;
-		cap.file = fi->path;
-		cap.local = local;
-		cap.event = ev;
-		if (y != NULL) {
-			score_text(ex->sc->m, y, true, score, sizeof score);
-			cap.score = score;
-		}
+	} else if (ex->plain) {
+		cap.interaction = e->interaction;
+		cap.nuenergy = e->nuenergy;
+		cap.lepenergy = e->lepenergy;
+		cap.file = e->file;
+		cap.local = e->local;
+		cap.event = e->event;
+		cap.score = txt->score[0] != '\0' ? txt->score : NULL;
 		st = nu_eventpng_render(map, &ex->po, &cap, &img, &cause);
+	} else {
+		st = nu_eventfig_write(map, &ex->fo, txt, path, fmt, &cause);
 	}
-	if (st == NU_OK)
-		st = nu_eventpng_write(img, path, text, ntext / 2, &cause);
+	if (st == NU_OK && img != NULL)
+		st = nu_eventpng_write(img, path, kv,
+		    nu_eventfig_chunks(txt, ex->raw, kv), &cause);
 	nu_eventpng_image_free(img);
 	if (st != NU_OK) {
 		cli_error("export", st, cause);
 		free(cause);
-		free(path);
 		return false;
 	}
 	if (!ex->quiet)
 		printf("%s\n", path);
-	ex->written++;
-	free(path);
 	return true;
+}
+
+/* Draw and write one event (once per format); returns false after
+ * reporting an error. */
+static bool
+export_one(struct export *ex, uint64_t ev, const uint8_t *map, uint32_t code,
+    float nue, float lep, const float *y)
+{
+	struct nu_eventfig_event e = { .interaction = code, .nuenergy = nue,
+	    .lepenergy = lep, .event = ev };
+	struct nu_eventfig_score sc = { 0 };
+	struct nu_eventfig_text *txt;
+	char *cause = NULL;
+	size_t file;
+	enum nu_status st;
+	bool ok = true;
+
+	if ((st = nu_dataset_locate(ex->ds, ev, &file, &e.local, &cause)) != NU_OK) {
+		cli_error("export", st, cause);
+		free(cause);
+		return false;
+	}
+	e.file = nu_dataset_file(ex->ds, file)->path;
+	if (y != NULL) {
+		sc.have = true;
+		sc.task = ex->sc->m->net->task;
+		sc.nout = ex->sc->m->net->nout;
+		sc.out = y;
+		sc.threshold = ex->sc->m->meta.threshold;
+	}
+	if ((txt = malloc(sizeof(*txt))) == NULL) {
+		cli_error("export", NU_ERR_NOMEM, NULL);
+		return false;
+	}
+	nu_eventfig_text(&e, &sc, txt);
+	for (int i = 0; ok && i < ex->nfmt; i++) {
+		char *path = nu_asprintf("%.*s/event-%llu.%s", (int)ex->dirlen, ex->dir,
+		    (unsigned long long)ev, nu_plot_format_ext(ex->fmt[i]));
+
+		if (path == NULL) {
+			cli_error("export", NU_ERR_NOMEM, NULL);
+			ok = false;
+			break;
+		}
+		ok = write_one(ex, path, map, txt, &e, ex->fmt[i]);
+		ex->written += ok;
+		free(path);
+	}
+	free(txt);
+	return ok;
 }
 
 /* Export the chosen events, reading runs of consecutive ones together. */
@@ -345,6 +352,42 @@ export_all(struct export *ex, const uint64_t *idx, size_t n)
 	return ok;
 }
 
+/* --format LIST: png, svg, pdf, comma-separated, each at most once. */
+static bool
+parse_formats(struct export *ex, const char *list)
+{
+	const char *p = list;
+
+	ex->nfmt = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char name[8];
+		enum nu_plot_format f;
+
+		if (len == 0 || len >= sizeof name) {
+			usage_error("--format expects png, svg or pdf, or a comma list "
+			    "of them such as png,pdf, not '%s'", list);
+			return false;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (nu_plot_format_parse(name, &f, NULL) != NU_OK) {
+			usage_error("--format expects png, svg or pdf, or a comma list "
+			    "of them such as png,pdf: '%s' is none of them", name);
+			return false;
+		}
+		for (int i = 0; i < ex->nfmt; i++)
+			if (ex->fmt[i] == f) {
+				usage_error("--format names %s twice", name);
+				return false;
+			}
+		ex->fmt[ex->nfmt++] = f;
+		if (p[len] == '\0')
+			return true;
+		p += len + 1;
+	}
+}
+
 int
 cmd_export(int argc, char **argv)
 {
@@ -360,6 +403,8 @@ cmd_export(int argc, char **argv)
 		{ "caption", no_argument, NULL, 'C' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "plain", no_argument, NULL, 'P' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "skip-bad", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -367,11 +412,13 @@ cmd_export(int argc, char **argv)
 	};
 	struct export ex = {
 		.po = { .cmap = NU_CMAP_VIRIDIS, .stretch = NU_STRETCH_SQRT, .scale = 4 },
+		.fo = { .cmap = NU_CMAP_VIRIDIS, .stretch = NU_STRETCH_SQRT },
 	};
 	struct nu_open_opts oo = { 0 };
 	struct nu_where *where = NULL;
 	struct scorer sc;
 	const char *index = NULL, *wtext = NULL, *model = NULL, *drawing = NULL;
+	const char *plainopt = NULL, *format = NULL;
 	char *cause = NULL;
 	uint64_t *idx = NULL;
 	size_t nidx = 0;
@@ -417,31 +464,31 @@ cmd_export(int argc, char **argv)
 			if ((cm = nu_cmap_from_name(optarg)) < 0)
 				return usage_error("--colormap expects viridis, inferno or "
 				    "grey, not '%s'", optarg);
-			ex.po.cmap = (enum nu_cmap)cm;
+			ex.po.cmap = ex.fo.cmap = (enum nu_cmap)cm;
 			drawing = "--colormap";
 			break;
 		case 's':
 			if ((v = parse_number("--scale", optarg, 1, NU_EVENTPNG_MAXSCALE)) < 0)
 				return EXIT_USAGE;
 			ex.po.scale = (int)v;
-			drawing = "--scale";
+			drawing = plainopt = "--scale";
 			break;
 		case 'v':
 			if ((v = parse_number("--vmax", optarg, 1, 255)) < 0)
 				return EXIT_USAGE;
-			ex.po.vmax = (int)v;
+			ex.po.vmax = ex.fo.vmax = (int)v;
 			drawing = "--vmax";
 			break;
 		case 'x':
 			if ((cm = nu_cmap_stretch_from_name(optarg)) < 0)
 				return usage_error("--stretch expects sqrt, linear or log, "
 				    "not '%s'", optarg);
-			ex.po.stretch = (enum nu_cmap_stretch)cm;
+			ex.po.stretch = ex.fo.stretch = (enum nu_cmap_stretch)cm;
 			drawing = "--stretch";
 			break;
 		case 'C':
 			ex.po.caption = true;
-			drawing = "--caption";
+			drawing = plainopt = "--caption";
 			break;
 		case 'm':
 			model = optarg;
@@ -449,6 +496,12 @@ cmd_export(int argc, char **argv)
 			drawing = "--model";
 			break;
 		case 'r': ex.raw = true; break;
+		case 'P': ex.plain = true; break;
+		case 'f':
+			if (!parse_formats(&ex, optarg))
+				return EXIT_USAGE;
+			format = "--format";
+			break;
 		case 'q': ex.quiet = true; break;
 		case 'S': oo.skip_bad = true; break;
 		case 'h':
@@ -468,9 +521,20 @@ cmd_export(int argc, char **argv)
 		return usage_error("choose events with --index LIST or --where EXPR");
 	if (ex.dir == NULL || ex.dir[0] == '\0')
 		return usage_error("say where to write the pictures with -o DIR");
-	if (ex.raw && drawing != NULL)
+	if (ex.raw && ex.plain)
+		return usage_error("--raw and --plain are two kinds of picture: "
+		    "choose one");
+	if (ex.raw && (drawing != NULL || format != NULL))
 		return usage_error("--raw writes the stored values as they are; it "
-		    "cannot be combined with %s", drawing);
+		    "cannot be combined with %s", drawing != NULL ? drawing : format);
+	if (ex.plain && format != NULL)
+		return usage_error("--plain pictures are PNG only; --format is for "
+		    "the figures");
+	if (!ex.raw && !ex.plain && plainopt != NULL)
+		return usage_error("%s is for --plain pictures (the figure has a "
+		    "fixed layout and always a caption)", plainopt);
+	if (ex.nfmt == 0)
+		ex.fmt[ex.nfmt++] = NU_PLOT_PNG;
 	if (optind >= argc)
 		return usage_error("expected data files (FILE, DIR or GLOB)");
 	if (wtext != NULL && (st = nu_where_compile(&where, wtext, &cause)) != NU_OK) {
@@ -531,10 +595,21 @@ cmd_export(int argc, char **argv)
 		ex.dirlen--;
 	if (!export_all(&ex, idx, nidx))
 		goto out;
-	if (ex.quiet)
-		printf("exported %zu event%s to %s (%s)\n", ex.written,
-		    ex.written == 1 ? "" : "s", ex.dir, ex.raw ? "raw" :
-		    nu_cmap_name(ex.po.cmap));
+	if (ex.quiet) {
+		char kind[64];
+
+		if (ex.raw || ex.plain)
+			snprintf(kind, sizeof kind, "%s", ex.raw ? "raw" :
+			    nu_cmap_name(ex.po.cmap));
+		else
+			snprintf(kind, sizeof kind, "figures, %s: %s%s%s%s%s",
+			    nu_cmap_name(ex.fo.cmap), nu_plot_format_ext(ex.fmt[0]),
+			    ex.nfmt > 1 ? " " : "", ex.nfmt > 1 ?
+			    nu_plot_format_ext(ex.fmt[1]) : "", ex.nfmt > 2 ? " " : "",
+			    ex.nfmt > 2 ? nu_plot_format_ext(ex.fmt[2]) : "");
+		printf("exported %zu event%s to %s (%s)\n", ex.written / (size_t)ex.nfmt,
+		    ex.written / (size_t)ex.nfmt == 1 ? "" : "s", ex.dir, kind);
+	}
 	rc = fflush(stdout) == 0 ? 0 : 1;
 out:
 	if (rc != 0 && ex.written > 0)

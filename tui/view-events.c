@@ -6,8 +6,9 @@
  * honours the filter and a class filter (a group or a mode).  When the
  * Evaluation screen has loaded a model, the panel shows that model's
  * output for the event, judged at the program's threshold (t->threshold,
- * which the Evaluation screen moves); `e` writes the event as a PNG
- * picture, as `nuscope export events` draws it.
+ * which the Evaluation screen moves); `e` writes the event as the figure
+ * `nuscope export events` draws (eventfig.h), `E` its raw data image.
+ * Zoomed maps are centred on the event's hits.
  *
  * The Evaluation screen may hand this screen a list of events (the
  * events of a confusion-matrix cell or a slice, by score): stepping then
@@ -39,6 +40,7 @@
 #include <curses.h>
 
 #include "colormap.h"
+#include "eventfig.h"
 #include "eventpng.h"
 #include "heatmap.h"
 #include "labels.h"
@@ -59,10 +61,9 @@
 #define MAX_OUT 32              /* model outputs shown (16 for codes) */
 #define TOP_CLASSES 3           /* multi-class: the likeliest shown */
 
-/* What `e` writes: `nuscope export events`'s defaults. */
+/* The colours of `e`'s figure: `nuscope export events`'s defaults. */
 #define PNG_CMAP NU_CMAP_VIRIDIS
 #define PNG_STRETCH NU_STRETCH_SQRT
-#define PNG_SCALE 4
 
 static const char ramp[] = " .:-=+*#%@";
 
@@ -83,9 +84,12 @@ static struct {
 
 	int zoom;               /* index into zooms */
 	int plane0;             /* zoomed: the leftmost plane shown */
-	int celltop;            /* zoomed: the highest cell shown */
+	int celltop[NU_VIEWS];  /* zoomed: the highest cell shown, per view */
+	uint64_t centred;       /* zoomed: the event the window was centred on */
+	bool panned;            /* moved by hand since it was centred */
 	int mapw, maph;         /* one view's text columns and rows, last drawn */
-} ev_state = { .mapw = NU_PLANES, .maph = NU_CELLS / 2, .celltop = NU_CELLS - 1 };
+} ev_state = { .mapw = NU_PLANES, .maph = NU_CELLS / 2,
+    .celltop = { NU_CELLS - 1, NU_CELLS - 1 }, .centred = UINT64_MAX };
 
 /* A list of events handed over by tui_events_browse, or none. */
 static struct {
@@ -463,10 +467,20 @@ score_lines(const struct tui *t, char lines[][160], int max)
 
 /* ---- zoom and pan ------------------------------------------------------- */
 
-/* What one view of w columns and h text rows shows: planes [*p0, *p1] and
- * cells [*c0, *c1], partly shown ones included. */
+/*
+ * Zoomed, a view shows whole planes and cells at k text columns per plane
+ * and k half-rows per cell, so cells stay as wide as planes whatever the
+ * window (as the 1:1 pixels of the fit's half blocks).  The planes shown
+ * are the same for both views (z is common); the cells are each view's
+ * own, since an event's x and y need not be alike.  Zooming in from the
+ * fit, or stepping to another event while zoomed, centres both views on
+ * the event's hits; pans then move both views together.
+ */
+
+/* What view `view` of w columns and h text rows shows: planes [*p0, *p1]
+ * and cells [*c0, *c1], partly shown ones included. */
 static void
-visible(int w, int h, int *p0, int *p1, int *c0, int *c1)
+visible(int view, int w, int h, int *p0, int *p1, int *c0, int *c1)
 {
 	int k = zooms[ev_state.zoom];
 
@@ -481,10 +495,26 @@ visible(int w, int h, int *p0, int *p1, int *c0, int *c1)
 	*p1 = ev_state.plane0 + (w + k - 1) / k - 1;
 	if (*p1 > NU_PLANES - 1)
 		*p1 = NU_PLANES - 1;
-	*c1 = ev_state.celltop;
-	*c0 = ev_state.celltop - (2 * h + k - 1) / k + 1;
+	*c1 = ev_state.celltop[view];
+	*c0 = ev_state.celltop[view] - (2 * h + k - 1) / k + 1;
 	if (*c0 < 0)
 		*c0 = 0;
+}
+
+/* "planes 3-34, cells 30-46 XZ, 28-44 YZ": the zoomed range in words
+ * (one cell range when both views show the same). */
+static void
+range_text(int w, int h, char *buf, size_t len)
+{
+	int p0, p1, c0, c1, d0, d1;
+
+	visible(0, w, h, &p0, &p1, &c0, &c1);
+	visible(1, w, h, &p0, &p1, &d0, &d1);
+	if (c0 == d0 && c1 == d1)
+		snprintf(buf, len, "planes %d-%d, cells %d-%d", p0, p1, c0, c1);
+	else
+		snprintf(buf, len, "planes %d-%d, cells %d-%d XZ, %d-%d YZ",
+		    p0, p1, c0, c1, d0, d1);
 }
 
 /* Keep the pan inside the map for views of w x h: the map never leaves
@@ -497,7 +527,8 @@ clamp_pan(int w, int h)
 
 	if (k == 0) {
 		ev_state.plane0 = 0;
-		ev_state.celltop = NU_CELLS - 1;
+		for (int v = 0; v < NU_VIEWS; v++)
+			ev_state.celltop[v] = NU_CELLS - 1;
 		return;
 	}
 	maxp = NU_PLANES - w / k;
@@ -510,36 +541,138 @@ clamp_pan(int w, int h)
 		ev_state.plane0 = maxp;
 	if (ev_state.plane0 < 0)
 		ev_state.plane0 = 0;
-	if (ev_state.celltop < minc)
-		ev_state.celltop = minc;
-	if (ev_state.celltop > NU_CELLS - 1)
-		ev_state.celltop = NU_CELLS - 1;
+	for (int v = 0; v < NU_VIEWS; v++) {
+		if (ev_state.celltop[v] < minc)
+			ev_state.celltop[v] = minc;
+		if (ev_state.celltop[v] > NU_CELLS - 1)
+			ev_state.celltop[v] = NU_CELLS - 1;
+	}
 }
 
-/* Change to zoom level z, keeping the middle of what is shown. */
+/*
+ * Where the bulk of a deposit lies along one axis: the first and last
+ * index of sum[0..n) between 1 % and 99 % of its total, so that a stray
+ * hit far away (a neutron's, a late photon's) does not stretch the box.
+ * Returns false when there is no deposit.
+ */
+static bool
+bulk(const double *sum, int n, int *lo, int *hi)
+{
+	double total = 0, run = 0;
+
+	for (int i = 0; i < n; i++)
+		total += sum[i];
+	if (total <= 0)
+		return false;
+	*lo = -1;
+	*hi = n - 1;
+	for (int i = 0; i < n; i++) {
+		run += sum[i];
+		if (*lo < 0 && run > 0.01 * total)
+			*lo = i;
+		if (run >= 0.99 * total) {
+			*hi = i;
+			break;
+		}
+	}
+	if (*lo < 0)
+		*lo = 0;
+	return true;
+}
+
+/* The first of n shown out of [lo, hi]: the box's middle mid-window when
+ * it fits, else from one before lo (the upstream end: the vertex). */
+static int
+window_start(int lo, int hi, int n)
+{
+	if (hi - lo + 1 <= n)
+		return (lo + hi + 1) / 2 - n / 2;
+	return lo - 1;
+}
+
+/*
+ * Centre a zoomed window of w x h on the event's hits.  Planes first: on
+ * the bulk of both views' deposits or, when the event is longer than the
+ * window, from its upstream end, where the vertex is.  Then each view's
+ * cells, from the planes shown only: on the bulk of their deposits when it
+ * fits, else on their energy-weighted mean cell (the dense core of a
+ * shower rather than the middle of a long track); the middle for a view
+ * with no hits there.
+ */
+static void
+centre_on_hits(int w, int h)
+{
+	int k = zooms[ev_state.zoom], lo, hi, np, nc;
+	double planes[NU_PLANES] = { 0 };
+
+	ev_state.centred = ev_state.ev;
+	ev_state.panned = false;
+	if (k == 0)
+		return;
+	np = w / k;
+	nc = 2 * h / k;
+	for (int v = 0; v < NU_VIEWS; v++)
+		for (int p = 0; p < NU_PLANES; p++)
+			for (int c = 0; c < NU_CELLS; c++)
+				planes[p] += NU_PIXEL(ev_state.map, v, p, c);
+	if (!bulk(planes, NU_PLANES, &lo, &hi)) {
+		lo = 0;
+		hi = NU_PLANES - 1;
+	}
+	ev_state.plane0 = window_start(lo, hi, np);
+	clamp_pan(w, h);
+	for (int v = 0; v < NU_VIEWS; v++) {
+		double cells[NU_CELLS] = { 0 }, sum = 0, wsum = 0;
+		int p1 = ev_state.plane0 + np < NU_PLANES ? ev_state.plane0 + np : NU_PLANES;
+
+		for (int p = ev_state.plane0; p < p1; p++)
+			for (int c = 0; c < NU_CELLS; c++)
+				cells[c] += NU_PIXEL(ev_state.map, v, p, c);
+		for (int c = 0; c < NU_CELLS; c++) {
+			sum += cells[c];
+			wsum += cells[c] * c;
+		}
+		if (!bulk(cells, NU_CELLS, &lo, &hi))
+			ev_state.celltop[v] = (NU_CELLS + nc) / 2 - 1;
+		else if (hi - lo + 1 <= nc)     /* the box's middle mid-window */
+			ev_state.celltop[v] = (lo + hi + 1) / 2 + nc / 2 - 1;
+		else
+			ev_state.celltop[v] = (int)(wsum / sum + 0.5) + nc / 2;
+	}
+	clamp_pan(w, h);
+}
+
+/* Change to zoom level z: onto the event's hits, or, once the window has
+ * been panned, keeping the middle of what is shown. */
 static void
 set_zoom(struct tui *t, int z)
 {
 	int w = ev_state.mapw, h = ev_state.maph, p0, p1, c0, c1, k;
-	int midp, midc;
+	int midp, midc[NU_VIEWS], from = zooms[ev_state.zoom];
+	char range[96];
 
-	visible(w, h, &p0, &p1, &c0, &c1);
+	for (int v = 0; v < NU_VIEWS; v++) {
+		visible(v, w, h, &p0, &p1, &c0, &c1);
+		midc[v] = (c0 + c1 + 1) / 2;
+	}
 	midp = (p0 + p1 + 1) / 2;
-	midc = (c0 + c1 + 1) / 2;
 	ev_state.zoom = z;
 	k = zooms[z];
-	if (k > 0) {
+	if (k > 0 && (from == 0 || !ev_state.panned)) {
+		centre_on_hits(w, h);
+	} else if (k > 0) {
 		ev_state.plane0 = midp - w / k / 2;
-		ev_state.celltop = midc + 2 * h / k / 2;
+		for (int v = 0; v < NU_VIEWS; v++)
+			ev_state.celltop[v] = midc[v] + 2 * h / k / 2;
 	}
 	clamp_pan(w, h);
-	visible(w, h, &p0, &p1, &c0, &c1);
+	range_text(w, h, range, sizeof range);
 	if (k == 0)
 		tui_message(t, false, "zoom: fit to the window");
 	else
-		tui_message(t, false, "zoom %dx: planes %d-%d, cells %d-%d%s", k,
-		    p0, p1, c0, c1, p1 - p0 < NU_PLANES - 1 || c1 - c0 < NU_CELLS - 1 ?
-		    " (h j k l pan)" : "");
+		tui_message(t, false, "zoom %dx%s: %s%s", k,
+		    ev_state.panned ? "" : " on the hits", range,
+		    (w / k < NU_PLANES || 2 * h / k < NU_CELLS) ? " (h j k l pan)" : "");
 }
 
 /* Pan by a quarter of the window (dx planes or dy cells, in quarters). */
@@ -547,28 +680,31 @@ static void
 pan(struct tui *t, int dx, int dy)
 {
 	int k = zooms[ev_state.zoom], w = ev_state.mapw, h = ev_state.maph;
-	int p0, p1, c0, c1, sp, sc_;
+	int sp, sc_, was_p = ev_state.plane0, was_c[NU_VIEWS];
+	bool moved = false;
+	char range[96];
 
 	if (k == 0) {
 		tui_message(t, false, "the map fits the window: zoom in (z or +) "
 		    "to pan");
 		return;
 	}
-	visible(w, h, &p0, &p1, &c0, &c1);
 	sp = (w / k) / 4 > 0 ? (w / k) / 4 : 1;
 	sc_ = (2 * h / k) / 4 > 0 ? (2 * h / k) / 4 : 1;
 	ev_state.plane0 += dx * sp;
-	ev_state.celltop += dy * sc_;
-	clamp_pan(w, h);
-	{
-		int q0, q1, d0, d1;
-
-		visible(w, h, &q0, &q1, &d0, &d1);
-		tui_message(t, false, "%splanes %d-%d, cells %d-%d",
-		    q0 != p0 || d1 != c1 ? "" : dx < 0 ? "at the first plane: " :
-		    dx > 0 ? "at the last plane: " : dy > 0 ? "at the top cell: " :
-		    "at cell 0: ", q0, q1, d0, d1);
+	for (int v = 0; v < NU_VIEWS; v++) {
+		was_c[v] = ev_state.celltop[v];
+		ev_state.celltop[v] += dy * sc_;
 	}
+	clamp_pan(w, h);
+	moved = ev_state.plane0 != was_p;
+	for (int v = 0; v < NU_VIEWS; v++)
+		moved |= ev_state.celltop[v] != was_c[v];
+	ev_state.panned |= moved;
+	range_text(w, h, range, sizeof range);
+	tui_message(t, false, "%s%s", moved ? "" : dx < 0 ? "at the first plane: " :
+	    dx > 0 ? "at the last plane: " : dy > 0 ? "at the top cell: " :
+	    "at cell 0: ", range);
 }
 
 /* ---- drawing ------------------------------------------------------------- */
@@ -608,7 +744,7 @@ pixel(int view, int r, int ph, int j, int w)
 			c1 = c0 + 1;
 		return block_max(view, p0, p1, c0, c1);
 	} else {
-		int p = ev_state.plane0 + j / k, c = ev_state.celltop - r / k;
+		int p = ev_state.plane0 + j / k, c = ev_state.celltop[view] - r / k;
 
 		if (p >= NU_PLANES || c < 0)
 			return -1;
@@ -737,7 +873,7 @@ draw_map(struct tui *t, int view, int y, int x, int h, int w)
 		}
 	}
 	/* cell labels: the top and bottom cells shown */
-	visible(w, h, &p0, &p1, &c0, &c1);
+	visible(view, w, h, &p0, &p1, &c0, &c1);
 	tui_putf(y, x - 4, 3, "%3d", c1);
 	tui_putf(y + h - 1, x - 4, 3, "%3d", c0);
 }
@@ -758,15 +894,14 @@ style_name(const struct tui *t)
 static void
 zoom_line(char *buf, size_t len)
 {
-	int p0, p1, c0, c1, k = zooms[ev_state.zoom];
+	int k = zooms[ev_state.zoom];
+	char range[96];
 
-	visible(ev_state.mapw, ev_state.maph, &p0, &p1, &c0, &c1);
+	range_text(ev_state.mapw, ev_state.maph, range, sizeof range);
 	if (k == 0)
-		snprintf(buf, len, "zoom fit: planes %d-%d, cells %d-%d", p0, p1,
-		    c0, c1);
+		snprintf(buf, len, "zoom fit: %s", range);
 	else
-		snprintf(buf, len, "zoom %dx: planes %d-%d, cells %d-%d", k,
-		    p0, p1, c0, c1);
+		snprintf(buf, len, "zoom %dx: %s", k, range);
 }
 
 /* Bring pos up to date: how many events match the filter and class, and
@@ -867,6 +1002,8 @@ events_draw(struct tui *t, int top, int rows, int cols)
 		h = 2;
 	ev_state.mapw = mw;
 	ev_state.maph = h;
+	if (zooms[ev_state.zoom] > 0 && ev_state.centred != ev_state.ev)
+		centre_on_hits(mw, h);  /* another event, zoomed: onto its hits */
 	clamp_pan(mw, h);
 	zoom_line(zline, sizeof zline);
 
@@ -880,7 +1017,7 @@ events_draw(struct tui *t, int top, int rows, int cols)
 		draw_map(t, view, y + 1, 5, h, mw);
 		y += h + 1;
 	}
-	visible(mw, h, &p0, &p1, &c0, &c1);
+	visible(0, mw, h, &p0, &p1, &c0, &c1);
 	tui_putf(y, 5, mw, "plane %d", p0);
 	{
 		char last[16];
@@ -942,79 +1079,76 @@ events_draw(struct tui *t, int top, int rows, int cols)
 
 /* ---- export ---------------------------------------------------------------- */
 
-/* Write event ev_state.ev as a PNG at path, as `nuscope export events`
- * draws it (a caption with the score when a model is loaded, as --model
- * gives).  On failure the message line says why; no file is left. */
+/*
+ * Write event ev_state.ev at path as `nuscope export events` does: the
+ * figure (PNG, or SVG or PDF by the name's extension), its caption with
+ * the loaded model's score at the model's threshold; or, raw, the stored
+ * values as a grey PNG.  On failure the message line says why; no file is
+ * left.
+ */
 static void
-export_png(struct tui *t, const char *path)
+export_event(struct tui *t, const char *path, bool raw)
 {
-	struct nu_eventpng_opts po = { .cmap = PNG_CMAP, .stretch = PNG_STRETCH,
-	    .scale = PNG_SCALE };
-	struct nu_eventpng_caption cap = { 0 };
+	struct nu_eventfig_opts fo = { .cmap = PNG_CMAP, .stretch = PNG_STRETCH };
+	struct nu_eventfig_event e = { .event = ev_state.ev };
+	struct nu_eventfig_score fs = { 0 };
+	struct nu_eventfig_text *txt;
 	struct nu_eventpng_image *img = NULL;
-	const struct nu_fileinfo *fi;
-	char *cause = NULL, title[64], source[4200], comment[512], score[160];
-	char where[4200];
-	const char *text[8];
-	uint64_t ev = ev_state.ev, local;
-	uint32_t code = 0;
-	float nue = 0, lep = 0;
+	struct nu_eventfig_geom g;
+	char *cause = NULL, where[4200], size[64];
+	const char *kv[10], *dot = strrchr(path, '.');
+	enum nu_plot_format fmt = NU_PLOT_PNG;
+	uint64_t ev = ev_state.ev;
 	size_t file;
 	enum nu_status st;
 	struct stat sb;
 	bool existed;
 
-	if ((st = nu_dataset_locate(t->ds, ev, &file, &local, &cause)) != NU_OK ||
+	if ((st = nu_dataset_locate(t->ds, ev, &file, &e.local, &cause)) != NU_OK ||
 	    (st = nu_dataset_read_column(t->ds, NU_COL_INTERACTION, ev, 1,
-	    NU_CT_U32, &code, &cause)) != NU_OK ||
+	    NU_CT_U32, &e.interaction, &cause)) != NU_OK ||
 	    (st = nu_dataset_read_column(t->ds, NU_COL_NUENERGY, ev, 1,
-	    NU_CT_F32, &nue, &cause)) != NU_OK ||
+	    NU_CT_F32, &e.nuenergy, &cause)) != NU_OK ||
 	    (st = nu_dataset_read_column(t->ds, NU_COL_LEPENERGY, ev, 1,
-	    NU_CT_F32, &lep, &cause)) != NU_OK) {
+	    NU_CT_F32, &e.lepenergy, &cause)) != NU_OK) {
 		tui_message(t, true, "export: %s", cause != NULL ? cause : nu_strerror(st));
 		free(cause);
 		return;
 	}
-	fi = nu_dataset_file(t->ds, file);
-	score[0] = '\0';
+	e.file = nu_dataset_file(t->ds, file)->path;
 	score_update(t);        /* the model may have changed since the draw */
 	if (t->model != NULL && sc.valid && sc.ev == ev && sc.err[0] == '\0') {
-		char lines[EXTRA_LINES][160];
-
-		/* the output line, without its indent (ASCII, as the PNG's
-		 * Latin-1 text chunks need) */
-		if (score_lines(t, lines, EXTRA_LINES) >= 2)
-			snprintf(score, sizeof score, "%.150s", lines[1] + 2);
+		fs.have = true;
+		fs.task = t->model->net->task;
+		fs.nout = t->model->net->nout;
+		fs.out = sc.out;
+		fs.threshold = score_threshold(t);
 	}
-	snprintf(title, sizeof title, "event %llu", (unsigned long long)ev);
-	snprintf(source, sizeof source, "%s #%llu", fi->path, (unsigned long long)local);
-	snprintf(comment, sizeof comment, "interaction %u (%s), nuenergy %.4f GeV, "
-	    "lepenergy %.4f GeV%s%s", code, nu_code_name(code), nue, lep,
-	    score[0] != '\0' ? "; " : "", score);
-	text[0] = "Software";
-	text[1] = "nuscope " PACKAGE_VERSION;
-	text[2] = "Title";
-	text[3] = title;
-	text[4] = "Source";
-	text[5] = source;
-	text[6] = "Comment";
-	text[7] = comment;
-	if (score[0] != '\0') {
-		po.caption = true;
-		cap.interaction = code;
-		cap.nuenergy = nue;
-		cap.lepenergy = lep;
-		cap.file = fi->path;
-		cap.local = local;
-		cap.event = ev;
-		cap.score = score;
+	if ((txt = malloc(sizeof(*txt))) == NULL) {
+		tui_message(t, true, "export: out of memory");
+		return;
 	}
+	nu_eventfig_text(&e, &fs, txt);
+	if (!raw && dot != NULL && strchr(dot, '/') == NULL &&
+	    nu_plot_format_parse(dot + 1, &fmt, NULL) != NU_OK)
+		fmt = NU_PLOT_PNG;      /* any other name: a PNG */
 	existed = stat(path, &sb) == 0;
-	st = nu_eventpng_render(ev_state.map, &po, &cap, &img, &cause);
-	if (st == NU_OK)
-		st = nu_eventpng_write(img, path, text, 4, &cause);
-	if (st != NU_OK) {
+	if (raw) {
+		st = nu_eventpng_render_raw(ev_state.map, &img, &cause);
+		if (st == NU_OK)
+			st = nu_eventpng_write(img, path, kv,
+			    nu_eventfig_chunks(txt, true, kv), &cause);
 		nu_eventpng_image_free(img);
+		snprintf(size, sizeof size, "raw %dx%d", NU_EVENTPNG_RAW_W,
+		    NU_EVENTPNG_RAW_H);
+	} else {
+		st = nu_eventfig_write(ev_state.map, &fo, txt, path, fmt, &cause);
+		nu_eventfig_geometry(&g, fs.have);
+		snprintf(size, sizeof size, "%s %dx%d", nu_plot_format_ext(fmt),
+		    g.width, g.height);
+	}
+	free(txt);
+	if (st != NU_OK) {
 		tui_message(t, true, "export: %s", cause != NULL ? cause : nu_strerror(st));
 		free(cause);
 		return;
@@ -1023,15 +1157,15 @@ export_png(struct tui *t, const char *path)
 		snprintf(where, sizeof where, "%s", path);
 	else
 		snprintf(where + strlen(where), sizeof where - strlen(where), "/%s", path);
-	tui_message(t, false, "event %llu written to %s (%dx%d%s)%s",
-	    (unsigned long long)ev, where, img->width, img->height,
-	    po.caption ? ", captioned with the score" : "",
+	tui_message(t, false, "event %llu written to %s (%s%s)%s",
+	    (unsigned long long)ev, where, size,
+	    fs.have && !raw ? ", with the model's score" : "",
 	    existed ? ", replacing the file there" : "");
-	nu_eventpng_image_free(img);
 }
 
+/* The typed name, ~/ expanded; a directory gets the default name inside. */
 static void
-export_done(struct tui *t, const char *text)
+export_done(struct tui *t, const char *text, bool raw)
 {
 	char path[2048];
 	const char *home = getenv("HOME");
@@ -1048,14 +1182,25 @@ export_done(struct tui *t, const char *text)
 		snprintf(path, sizeof path, "%s%s", home, text + 1);
 	else
 		snprintf(path, sizeof path, "%s", text);
-	/* a directory gets the default name inside it */
 	len = strlen(path);
 	if ((len > 0 && path[len - 1] == '/') ||
 	    (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
-		snprintf(path + len, sizeof path - len, "%sevent-%llu.png",
+		snprintf(path + len, sizeof path - len, "%sevent-%llu%s.png",
 		    len > 0 && path[len - 1] == '/' ? "" : "/",
-		    (unsigned long long)ev_state.ev);
-	export_png(t, path);
+		    (unsigned long long)ev_state.ev, raw ? "-raw" : "");
+	export_event(t, path, raw);
+}
+
+static void
+export_figure_done(struct tui *t, const char *text)
+{
+	export_done(t, text, false);
+}
+
+static void
+export_raw_done(struct tui *t, const char *text)
+{
+	export_done(t, text, true);
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -1290,13 +1435,17 @@ events_key(struct tui *t, int ch)
 	case 'L': pan(t, 4 * NU_PLANES, 0); return TUI_REDRAW;
 	case 'K': pan(t, 0, 4 * NU_CELLS); return TUI_REDRAW;
 	case 'J': pan(t, 0, -4 * NU_CELLS); return TUI_REDRAW;
-	case 'e': {
+	case 'e': case 'E': {
 		char name[64];
 
-		snprintf(name, sizeof name, "event-%llu.png",
-		    (unsigned long long)ev_state.ev);
-		tui_prompt(t, "write the event as PNG (Tab completes)", name, true,
-		    export_done);
+		snprintf(name, sizeof name, "event-%llu%s.png",
+		    (unsigned long long)ev_state.ev, ch == 'E' ? "-raw" : "");
+		if (ch == 'e')
+			tui_prompt(t, "write the event as a figure (.png, .svg or .pdf; "
+			    "Tab completes)", name, true, export_figure_done);
+		else
+			tui_prompt(t, "write the event's raw data image (PNG; Tab "
+			    "completes)", name, true, export_raw_done);
 		return TUI_REDRAW;
 	}
 	default:
@@ -1359,7 +1508,7 @@ tui_events_browse(struct tui *t, const char *label, const uint64_t *events,
 const struct tui_view tui_view_events = {
 	.name = "Events",
 	.mnemonic = 'e',
-	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  e PNG  "
+	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  e figure  "
 	    "Esc all",
 	.help =
 	    "n, Right, Down    next event (that the filter and class select)\n"
@@ -1370,11 +1519,14 @@ const struct tui_view tui_view_events = {
 	    "c                 cycle the class: all, each group, each mode (those\n"
 	    "                    with no event that passes the filter are skipped)\n"
 	    "C                 all classes again\n"
-	    "z                 zoom: fit the window, 1, 2, 4 columns per plane\n"
+	    "z                 zoom: fit the window, 1, 2, 4 columns per plane,\n"
+	    "                  centred on the event's hits (each view's own cells)\n"
 	    "+ (=), -          zoom in, out (fit, 1, 2, 3, 4, 6, 8)\n"
 	    "h l, j k          pan zoomed maps: planes left/right, cells down/up\n"
 	    "H L, J K          pan to the first/last plane, cell 0/79\n"
-	    "e                 write the event as a PNG picture (as nuscope export)\n"
+	    "e                 write the event as a figure for a talk (as nuscope\n"
+	    "                  export events; .svg or .pdf by the name)\n"
+	    "E                 write its raw data image (as export --raw)\n"
 	    "Esc               leave a list opened from the Evaluation screen\n"
 	    "                    (a confusion-matrix cell or a slice): every event\n"
 	    "The filter set on the Data screen (/) applies here too; the header\n"
