@@ -519,6 +519,9 @@ parse_lines(struct arch *a, char *text, char **cause)
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		if (strlen(line) > NU_ARCH_MAXLINE)
+			return nu_fail(cause, NU_ERR_FORMAT, "%s:%d: the line is longer "
+			    "than %d characters", path, lineno, NU_ARCH_MAXLINE);
 		s = trim(line);
 		if (*s == '\0' || *s == '#' || *s == ';')
 			continue;

@@ -25,6 +25,9 @@
  * headers costs nothing before the error. */
 #define NU_ARCH_MAXSECTIONS 163
 #define NU_ARCH_MAXLIST 16
+/* Characters in one line, comments included: no key or value comes near
+ * it, and an error message quotes at most one line. */
+#define NU_ARCH_MAXLINE 4096
 
 enum arch_type {
 	ARCH_INT,       /* whole number in [min, max] */

@@ -431,6 +431,12 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 		    path, type_name(type, tn, sizeof tn));
 		goto fail;
 	}
+	if (dims[0] > NU_FILE_MAXEVENTS) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /cvnmap holds %llu events; "
+		    "nuscope reads at most %d per file (split the file)", path,
+		    (unsigned long long)dims[0], NU_FILE_MAXEVENTS);
+		goto fail;
+	}
 	if ((st = storage_checked(h->cvnmap, path, "/cvnmap", dims[0],
 	    (uint64_t)dims[1] * H5Tget_size(type), (uint64_t)sb.st_size, cause)) != NU_OK)
 		goto fail;

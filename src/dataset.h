@@ -23,6 +23,10 @@
 #define NU_CELLS 80
 #define NU_VIEW_BYTES (NU_PLANES * NU_CELLS)     /* 8000 */
 #define NU_MAP_BYTES (NU_VIEWS * NU_VIEW_BYTES)  /* 16000 */
+/* Events in one file: 1.6 TB of maps, 700 times the whole published
+ * dataset, yet per-event tables of a few GB at most.  Checked before
+ * anything is allocated in proportion to a file's events. */
+#define NU_FILE_MAXEVENTS 100000000
 
 /* Pixel (view, plane, cell) of one event's 16000-byte map. */
 #define NU_PIXEL(map, view, plane, cell) \

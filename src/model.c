@@ -722,9 +722,14 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	attr_read(f, "partial_loss", H5T_NATIVE_DOUBLE, &m->meta.partial_loss);
 	attr_read(f, "partial_metric", H5T_NATIVE_DOUBLE, &m->meta.partial_metric);
 	attr_read(f, "partial_events", H5T_NATIVE_UINT64, &m->meta.partial_events);
-	/* files written before the selection was recorded: every event */
-	if ((m->where = attr_str_dup(f, "where")) == NULL &&
-	    (m->where = strdup("")) == NULL) {
+	/* files written before the selection was recorded: every event; one
+	 * that holds something else must not read as every event */
+	if ((m->where = attr_str_dup(f, "where")) == NULL && H5Aexists(f, "where") > 0) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: the where attribute is not one "
+		    "fixed-length string (as nuscope writes it)", path);
+		goto out;
+	}
+	if (m->where == NULL && (m->where = strdup("")) == NULL) {
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ struct parser {
 	const char *text, *p;
 	char **cause;
 	enum nu_status st;
+	int depth;              /* of parentheses and ! around the parser */
 };
 
 static const struct { const char *name; int var; double value; } symbols[] = {
@@ -94,10 +96,29 @@ skip(struct parser *ps)
 static int
 fail(struct parser *ps, const char *what)
 {
+	/* a long text is quoted by its start: the position says the rest */
+	int len = (int)strlen(ps->text), shown = len > 60 ? 56 : len;
+
 	if (ps->st == NU_OK)
-		ps->st = nu_fail(ps->cause, NU_ERR_USAGE, "where: %s: %s (at %d)",
-		    ps->text, what, (int)(ps->p - ps->text) + 1);
+		ps->st = nu_fail(ps->cause, NU_ERR_USAGE, "where: %.*s%s: %s (at %d)",
+		    shown, ps->text, shown < len ? " ..." : "", what,
+		    (int)(ps->p - ps->text) + 1);
 	return -1;
+}
+
+/* Enter a parenthesis or a !, failing past the depth limit. */
+static bool
+nest(struct parser *ps)
+{
+	if (++ps->depth > NU_WHERE_MAXDEPTH) {
+		char what[80];
+
+		snprintf(what, sizeof what, "nested more than %d deep (parentheses "
+		    "and !)", NU_WHERE_MAXDEPTH);
+		fail(ps, what);
+		return false;
+	}
+	return true;
 }
 
 static int parse_or(struct parser *ps);
@@ -178,6 +199,8 @@ parse_cmp(struct parser *ps)
 
 	skip(ps);
 	if (*ps->p == '(') {
+		if (!nest(ps))
+			return -1;
 		ps->p++;
 		if ((a = parse_or(ps)) < 0)
 			return -1;
@@ -185,12 +208,16 @@ parse_cmp(struct parser *ps)
 		if (*ps->p != ')')
 			return fail(ps, "expected ')'");
 		ps->p++;
+		ps->depth--;
 		return a;
 	}
 	if (*ps->p == '!' && ps->p[1] != '=') {
+		if (!nest(ps))
+			return -1;
 		ps->p++;
 		if ((a = parse_cmp(ps)) < 0)
 			return -1;
+		ps->depth--;
 		return add(ps, (struct node){ .op = OP_NOT, .a = a });
 	}
 	if ((a = parse_operand(ps, -1)) < 0)
@@ -400,9 +427,18 @@ eval(const struct nu_where *w, int i, const double *vals)
 
 	switch (n->op) {
 	case OP_OR:
-		return eval(w, n->a, vals) || eval(w, n->b, vals);
-	case OP_AND:
-		return eval(w, n->a, vals) && eval(w, n->b, vals);
+	case OP_AND: {
+		/* a chain a || b || c is a tree leaning left as deep as it is
+		 * long: walk down its left side in a loop, recursing only into
+		 * the right operands (whose depth the parser bounds); the order
+		 * does not change a result without side effects */
+		enum op op = n->op;
+
+		for (; n->op == op; n = &w->n[n->a])
+			if (eval(w, n->b, vals) == (op == OP_OR))
+				return op == OP_OR;
+		return eval(w, (int)(n - w->n), vals);
+	}
 	case OP_NOT:
 		return !eval(w, n->a, vals);
 	default:

@@ -21,6 +21,10 @@
  * threshold, compared in float as nuscope eval counts, else 0; it may
  * stand alone: `selected && label == 0`).
  * They compile without a model, but selecting with them needs one.
+ *
+ * Parentheses and ! nest at most NU_WHERE_MAXDEPTH deep (checked while
+ * parsing, so a hostile text cannot exhaust the stack); && and || chains
+ * may be of any length (they are evaluated without recursion).
  */
 #ifndef NU_WHERE_H
 #define NU_WHERE_H
@@ -41,6 +45,8 @@ enum {
 	NU_WHERE_SELECTED,
 	NU_WHERE_NVARS
 };
+
+#define NU_WHERE_MAXDEPTH 256
 
 struct nu_where;
 struct nu_model;

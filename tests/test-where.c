@@ -262,6 +262,83 @@ model_checks(void)
 	drop_model(&reg);
 	nu_dataset_free(ds);
 }
+/* Text of n copies of unit, then tail (owned by the caller). */
+static char *
+repeat(const char *unit, size_t n, const char *tail)
+{
+	size_t u = strlen(unit), t = strlen(tail);
+	char *s = malloc(u * n + t + 1);
+
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * u, unit, u);
+	memcpy(s + u * n, tail, t + 1);
+	return s;
+}
+
+/* Hostile depth is refused while parsing; long chains of && and || are
+ * fine, and evaluate without recursing once per operand (1,000,000 of them
+ * overflow an 8 MB stack when they did). */
+static void
+depth_checks(void)
+{
+	double v[NU_WHERE_NVARS];
+	struct nu_where *w = NULL;
+	char *cause = NULL, *text, *close;
+	size_t n = 1000000;
+
+	event(v, 13, 12.5, 4.0, 100, 7);
+	close = repeat(")", NU_WHERE_MAXDEPTH, "");
+	text = repeat("(", NU_WHERE_MAXDEPTH, "run == 100");
+	text = realloc(text, strlen(text) + strlen(close) + 1);
+	strcat(text, close);
+	CHECK(eval(text, v) == 1, "%d nested parentheses are allowed", NU_WHERE_MAXDEPTH);
+	free(text);
+	free(close);
+	text = repeat("!", NU_WHERE_MAXDEPTH, "run == 100");
+	CHECK(eval(text, v) == 1, "%d !s are allowed", NU_WHERE_MAXDEPTH);
+	free(text);
+
+	text = repeat("(", 40000, "run == 100");
+	CHECK(nu_where_compile(&w, text, &cause) == NU_ERR_USAGE && w == NULL,
+	    "40,000 nested parentheses are refused");
+	CHECK_STR_HAS(cause, "nested more than 256 deep (parentheses and !) (at 257)",
+	    "  at the 257th");
+	CHECK(strlen(cause) < 200, "  quoting the start of the text only (%zu characters)",
+	    strlen(cause));
+	free(cause);
+	cause = NULL;
+	free(text);
+	text = repeat("!", 100000, "run == 100");
+	CHECK(nu_where_compile(&w, text, &cause) == NU_ERR_USAGE && w == NULL,
+	    "100,000 !s are refused");
+	free(cause);
+	cause = NULL;
+	free(text);
+	text = repeat(" ( ! ", 129, "run == 100");
+	CHECK(nu_where_compile(&w, text, &cause) == NU_ERR_USAGE && w == NULL,
+	    "parentheses and !s count together");
+	free(cause);
+	cause = NULL;
+	free(text);
+
+	text = repeat("run == 1 || ", n, "run == 100");
+	CHECK(eval(text, v) == 1, "a chain of 1,000,000 || holding at its end");
+	free(text);
+	text = repeat("run == 1 || ", n, "run == 2");
+	CHECK(eval(text, v) == 0, "  and holding nowhere");
+	free(text);
+	text = repeat("run == 100 && ", n, "nuenergy > 10");
+	CHECK(eval(text, v) == 1, "a chain of 1,000,000 && holding everywhere");
+	free(text);
+	text = repeat("run == 100 && ", n, "nuenergy > 20");
+	CHECK(eval(text, v) == 0, "  and failing at its end");
+	free(text);
+	text = repeat("run == 1 && nuenergy > 0 || ", n, "(run == 100 && !(run == 1 || run == 2))");
+	CHECK(eval(text, v) == 1, "a chain of && inside a chain of ||");
+	free(text);
+}
 
 int
 main(void)
@@ -339,6 +416,7 @@ main(void)
 		CHECK_STR_HAS(cause, bad[i].msg, "'%s': message", bad[i].text);
 	}
 	free(cause);
+	depth_checks();
 	model_checks();
 	TEST_DONE();
 }
