@@ -53,6 +53,11 @@ void cli_interrupt_restore(void);
  * when msg is NULL. */
 void cli_error(const char *cmd, enum nu_status st, const char *msg);
 
+/* Whether argv[1..argc-1] ask for help (-h or --help before any "--"):
+ * for commands with subcommands, where "nuscope model dump --help" must
+ * print the help, not look for a file named --help. */
+bool cli_wants_help(int argc, char **argv);
+
 struct nu_seen_counts;
 /* End the first line of a report on stdout with what was done with the
  * model's training and validation events ("; left out the 6,205 events

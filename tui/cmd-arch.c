@@ -94,6 +94,10 @@ arch_summary(int argc, char **argv)
 int
 cmd_arch(int argc, char **argv)
 {
+	if (cli_wants_help(argc, argv)) {
+		fputs(arch_help, stdout);
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return arch_check(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "summary") == 0)
@@ -124,10 +128,6 @@ cmd_arch(int argc, char **argv)
 		}
 		fputs(d, stdout);
 		free(d);
-		return 0;
-	}
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(arch_help, stdout);
 		return 0;
 	}
 	fprintf(stderr, "nuscope arch: expected summary, check or keys\n%s", arch_help);

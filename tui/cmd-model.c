@@ -251,7 +251,7 @@ cmd_model(int argc, char **argv)
 	bool json = false;
 	int i = 2;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (cli_wants_help(argc, argv)) {
 		fputs(model_help, stdout);
 		return 0;
 	}

@@ -62,6 +62,15 @@ cli_error(const char *cmd, enum nu_status st, const char *msg)
 	fprintf(stderr, "nuscope %s: %s\n", cmd, msg != NULL ? msg : nu_strerror(st));
 }
 
+bool
+cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 void
 cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
 {

@@ -1336,6 +1336,28 @@ on_sigint(int sig)
 	errno = saved;
 }
 
+/* SIGTERM and SIGHUP (a kill, a closed terminal window): no question
+ * asked; the loop ends as after q and y, so a run stops and saves its
+ * model and the terminal is given back as it was, and the program exits
+ * with 128 + the signal's number.  The same wake pipe as Ctrl-C's. */
+static atomic_int sigterm_pending;
+
+static void
+on_sigterm(int sig)
+{
+	int fd = atomic_load(&sigint_fd), saved = errno;
+
+	atomic_store(&sigterm_pending, sig);
+	if (fd >= 0) {
+		char c = 0;
+
+		if (write(fd, &c, 1) < 0) {
+			/* a full pipe is already a wake-up */
+		}
+	}
+	errno = saved;
+}
+
 /* The terminal, or NULL with a message that names $TERM when curses has
  * no entry for it (initscr would print a terse line and exit). */
 static SCREEN *
@@ -1408,7 +1430,9 @@ cmd_tui(int argc, char **argv)
 	    hrows = TUI_HEADLESS_ROWS, wake[2] = { -1, -1 };
 	long frames = -1, drawn = 0;
 	bool ascii = false, caught = false, quit = false;
-	struct sigaction old_int;
+	struct sigaction old_int, old_term, old_hup;
+	bool caught_term = false;
+	int term_sig = 0;
 	FILE *hout = NULL, *hin = NULL;
 	SCREEN *scr = NULL;
 	char *end;
@@ -1496,6 +1520,10 @@ cmd_tui(int argc, char **argv)
 		atomic_store(&sigint_pending, 0);
 		atomic_store(&sigint_fd, wake[1]);
 		caught = sigaction(SIGINT, &sa, &old_int) == 0;
+		atomic_store(&sigterm_pending, 0);
+		sa.sa_handler = on_sigterm;
+		caught_term = sigaction(SIGTERM, &sa, &old_term) == 0 &&
+		    sigaction(SIGHUP, &sa, &old_hup) == 0;
 	}
 	cbreak();
 	noecho();
@@ -1594,6 +1622,10 @@ cmd_tui(int argc, char **argv)
 					flags |= TUI_REDRAW;
 			}
 			views_tick(&t);
+			if ((term_sig = atomic_exchange(&sigterm_pending, 0)) != 0) {
+				quit = true;
+				break;
+			}
 			if (atomic_exchange(&sigint_pending, 0)) {
 				flags |= handle_key(&t, TUI_KEY_INTERRUPT);
 				if (flags & TUI_QUIT) {
@@ -1620,11 +1652,17 @@ cmd_tui(int argc, char **argv)
 	/* Ctrl-C that ended the program (answered or not asked): 130 */
 	if (quit && t.interrupted)
 		rc = EXIT_INTERRUPTED;
+	if (term_sig != 0)
+		rc = 128 + term_sig;
 out:
 	views_fini(&t);         /* stop background work before the screen goes */
 	if (scr != NULL) {
 		if (!isendwin())
 			endwin();
+	}
+	if (caught_term) {
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
 	}
 	if (caught) {
 		sigaction(SIGINT, &old_int, NULL);

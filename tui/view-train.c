@@ -597,7 +597,7 @@ train_on_quit(struct tui *t)
 		if (t->views[i] == &tui_view_train)
 			t->view = i;
 	tr.confirm_quit = true;
-	tui_message(t, true, "training is running: stop and save? (y/n)");
+	tui_message(t, false, "training is running: stop and save? (y/n)");
 	return TUI_REDRAW;
 }
 
