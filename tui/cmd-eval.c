@@ -434,22 +434,10 @@ cmd_eval(int argc, char **argv)
 		switch (opt) {
 		case 'o': plotdir = optarg; break;
 		case 'p':
-			nfmt = 0;
-			for (char *list = optarg; *list; ) {
-				char name[16];
-				size_t len = strcspn(list, ",");
-
-				snprintf(name, sizeof name, "%.*s", (int)(len < 15 ? len : 15), list);
-				if (nfmt == 3 || len >= sizeof name ||
-				    nu_plot_format_parse(name, &fmts[nfmt], NULL) != NU_OK) {
-					fprintf(stderr, "nuscope eval: --plots expects formats from "
-					    "png, svg, pdf, not '%s'\n", optarg);
-					return EXIT_USAGE;
-				}
-				nfmt++;
-				list += len;
-				if (*list == ',')
-					list++;
+			if (nu_plot_formats_parse(optarg, fmts, &nfmt, &cause) != NU_OK) {
+				fprintf(stderr, "nuscope eval: --plots: %s\n", cause);
+				free(cause);
+				return EXIT_USAGE;
 			}
 			break;
 		case 't':
