@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dataset.h"
 #include "net.h"
@@ -400,7 +401,42 @@ struct nu_net_ws {
 	float *gb[2];           /* gradients of the branch outputs */
 	void *blocks[3 * NU_NET_MAXNODES + 16];
 	int nblocks;
+	bool prof;              /* timing on (nu_net_ws_profile) */
+	double tf[NU_NET_MAXNODES], tb[NU_NET_MAXNODES];        /* seconds */
+	double tpass;           /* whole passes, seconds */
 };
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void
+nu_net_ws_profile(struct nu_net_ws *ws, bool on)
+{
+	ws->prof = on;
+	memset(ws->tf, 0, sizeof ws->tf);
+	memset(ws->tb, 0, sizeof ws->tb);
+	ws->tpass = 0.0;
+}
+
+void
+nu_net_ws_profile_add(const struct nu_net_ws *ws, int nnodes, double *fwd,
+    double *bwd, double *other)
+{
+	double in = 0.0;
+
+	for (int i = 0; i < nnodes && i < NU_NET_MAXNODES; i++) {
+		fwd[i] += ws->tf[i];
+		bwd[i] += ws->tb[i];
+		in += ws->tf[i] + ws->tb[i];
+	}
+	*other += ws->tpass > in ? ws->tpass - in : 0.0;
+}
 
 static size_t
 numel(struct layer_shape s)
@@ -511,9 +547,13 @@ chain_forward(const struct nu_net *net, struct nu_net_ws *ws, struct inst *in,
 	for (int i = 0; i < in->n; i++) {
 		struct layer_ctx ctx;
 
+		double t0 = ws->prof ? seconds() : 0.0;
+
 		ctx_for(net, ws, in->first + i, instance, &ctx, in, i, NULL);
 		layer_forward(net->node[in->first + i].l, &ctx, x, in->act[i]);
 		x = in->act[i];
+		if (ws->prof)
+			ws->tf[in->first + i] += seconds() - t0;
 	}
 	return x;
 }
@@ -533,9 +573,13 @@ chain_backward(const struct nu_net *net, struct nu_net_ws *ws, struct inst *in,
 		const float *x = i > 0 ? in->act[i - 1] : x0;
 		float *dx = i > 0 ? (dy == ws->g[0] ? ws->g[1] : ws->g[0]) : dx_out;
 
+		double t0 = ws->prof ? seconds() : 0.0;
+
 		ctx_for(net, ws, in->first + i, instance, &ctx, in, i, grads);
 		layer_backward(net->node[in->first + i].l, &ctx, x, in->act[i], dy, dx);
 		dy = dx;
+		if (ws->prof)
+			ws->tb[in->first + i] += seconds() - t0;
 	}
 }
 
@@ -544,6 +588,7 @@ nu_net_forward(const struct nu_net *net, struct nu_net_ws *ws, const float *x,
     int n, size_t first, bool train, uint64_t step_seed, const float **logits)
 {
 	const float *t_in = x, *out;
+	double t0 = ws->prof ? seconds() : 0.0;
 
 	ws->n = n;
 	ws->first = first;
@@ -585,11 +630,27 @@ nu_net_forward(const struct nu_net *net, struct nu_net_ws *ws, const float *x,
 	out = chain_forward(net, ws, &ws->tr, 0, t_in);
 	if (logits != NULL)
 		*logits = net->fused ? (ws->tr.n > 1 ? ws->tr.act[ws->tr.n - 2] : t_in) : out;
+	if (ws->prof)
+		ws->tpass += seconds() - t0;
 	return out;
 }
 
+static void backward(const struct nu_net *net, struct nu_net_ws *ws,
+    const float *dout, float *grads);
+
 void
 nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
+    float *grads)
+{
+	double t0 = ws->prof ? seconds() : 0.0;
+
+	backward(net, ws, dout, grads);
+	if (ws->prof)
+		ws->tpass += seconds() - t0;
+}
+
+static void
+backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
     float *grads)
 {
 	int upto = ws->tr.n - (net->fused ? 1 : 0);

@@ -113,6 +113,19 @@ const float *nu_net_forward(const struct nu_net *net, struct nu_net_ws *ws,
 void nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws,
     const float *dout, float *grads);
 
+/*
+ * Per-node timing of the passes on ws, to see where a step's time goes
+ * (nuscope bench train).  Off by default: it costs two clock reads per
+ * node and pass.  nu_net_ws_profile switches it on or off and zeroes the
+ * sums; nu_net_ws_profile_add ADDS the seconds each node spent forward
+ * and backward since then to fwd and bwd ([net->nnodes] each), and the
+ * seconds the passes spent outside the nodes (splitting the views,
+ * merging the branches) to *other.
+ */
+void nu_net_ws_profile(struct nu_net_ws *ws, bool on);
+void nu_net_ws_profile_add(const struct nu_net_ws *ws, int nnodes, double *fwd,
+    double *bwd, double *other);
+
 /* Batch norm: fold the statistics the training forwards on ws[0..nws-1]
  * left into the running statistics (no-op without batch norm). */
 void nu_net_update_state(struct nu_net *net, struct nu_net_ws *const *ws, int nws);

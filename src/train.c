@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "layer.h"
 #include "loss.h"
 #include "rng.h"
 #include "metrics.h"
@@ -1309,6 +1310,54 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The profiled steps of nu_train_bench: `steps` training steps, then as
+ * many inference passes, with every worker timing its nodes. */
+static void
+profile(struct nu_train *t, const struct nu_batch *b, int steps, float *scores,
+    struct nu_train_bench *out)
+{
+	const struct nu_net *net = t->net;
+	double per = 1.0 / ((double)b->n * (double)steps), wall = 0.0;
+	double zero[NU_NET_MAXNODES] = { 0 };
+
+	out->nnodes = net->nnodes;
+	for (int i = 0; i < net->nnodes; i++) {
+		snprintf(out->name[i], sizeof out->name[i], "%s", net->node[i].name);
+		out->kind[i] = net->node[i].l->ops->name;
+		out->mflop[i] = layer_flops(net->node[i].l) / 1e6;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		double *f = pass == 0 ? out->fwd : out->ifwd;
+		double *bw = pass == 0 ? out->bwd : zero;
+		double *other = pass == 0 ? &out->other : &out->iother;
+
+		for (int k = 0; k < t->nthreads; k++)
+			nu_net_ws_profile(t->w[k].ws, true);
+		wall = 0.0;
+		for (int i = 0; i < steps; i++) {
+			struct timespec t0;
+			double loss, metric;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (pass == 0)
+				train_step(t, b, 1e-4, &loss, &metric);
+			else
+				run_job(t, JOB_EVAL, b, 0, scores);
+			wall += elapsed(&t0);
+		}
+		for (int k = 0; k < t->nthreads; k++) {
+			nu_net_ws_profile_add(t->w[k].ws, net->nnodes, f, bw, other);
+			nu_net_ws_profile(t->w[k].ws, false);
+		}
+		for (int i = 0; i < net->nnodes; i++) {
+			f[i] *= per;
+			bw[i] *= per;
+		}
+		*other *= per;
+		*(pass == 0 ? &out->step : &out->istep) = wall * t->nthreads * per;
+	}
+}
+
 enum nu_status
 nu_train_bench(const struct arch *a, size_t batch, int threads, int micro, int steps,
     struct nu_train_bench *out, char **cause)
@@ -1386,6 +1435,7 @@ nu_train_bench(const struct arch *a, size_t batch, int threads, int micro, int s
 			times[i] = elapsed(&t0);
 	}
 	out->infer_eps = (double)batch / median(times, steps);
+	profile(t, &b, steps, scores, out);
 out:
 	if (started)
 		stop_workers(t);

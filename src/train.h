@@ -177,6 +177,18 @@ void nu_train_free(struct nu_train *t);
 struct nu_train_bench {
 	double train_eps, infer_eps;    /* events per second */
 	int micro;                      /* events per worker pass used */
+	/* Then as many profiled steps (nu_net_ws_profile), in thread-seconds
+	 * per event (summed over the threads): each node's forward and
+	 * backward in a training step and its forward in inference; the
+	 * passes' work outside the nodes; and a whole step's thread time
+	 * (threads x wall time / batch), which also holds the loss, the
+	 * optimiser and the threads' waiting. */
+	int nnodes;
+	char name[NU_NET_MAXNODES][40];
+	const char *kind[NU_NET_MAXNODES];      /* static strings */
+	double mflop[NU_NET_MAXNODES];          /* forward, per event */
+	double fwd[NU_NET_MAXNODES], bwd[NU_NET_MAXNODES], other, step;
+	double ifwd[NU_NET_MAXNODES], iother, istep;
 };
 enum nu_status nu_train_bench(const struct arch *a, size_t batch, int threads,
     int micro, int steps, struct nu_train_bench *out, char **cause);

@@ -40,7 +40,11 @@ static const char bench_help[] =
     "  --batch N         events per batch (default 256)\n"
     "  --threads N       compute threads (default 2)\n"
     "  --micro N         events per thread pass (default 16)\n"
-    "  --steps N         timed steps; medians are reported (default 10)\n";
+    "  --steps N         timed steps; medians are reported (default 10)\n"
+    "Then as many profiled steps of each kind print where the time goes:\n"
+    "each layer's forward and backward in thread-microseconds per event,\n"
+    "its share of the step and its GFLOP/s (a training step counted as\n"
+    "three forward passes of FLOPs).\n";
 
 static double
 now(void)
@@ -170,6 +174,57 @@ out:
 	return rc;
 }
 
+/* One row of the profile: microseconds per event and shares. */
+static void
+profile_row(const char *name, const char *kind, double mflop, double f, double b,
+    double step, double fi, double istep)
+{
+	double us = 1e6 * (f + b);
+
+	printf("%-24s %-10s", name, kind);
+	if (mflop > 0.0)
+		printf(" %7.2f", mflop);
+	else
+		printf(" %7s", "");
+	printf(" %9.1f %9.1f %6.1f%%", 1e6 * f, 1e6 * b, step > 0 ? 100.0 * (f + b) / step : 0.0);
+	/* a training step costs about three forward passes of FLOPs */
+	if (mflop > 0.0 && us > 0.0)
+		printf(" %7.1f", 3.0 * mflop / us * 1e3);
+	else
+		printf(" %7s", "");
+	printf(" %9.1f %6.1f%%", 1e6 * fi, istep > 0 ? 100.0 * fi / istep : 0.0);
+	if (mflop > 0.0 && fi > 0.0)
+		printf(" %7.1f\n", mflop / fi * 1e-3);
+	else
+		putchar('\n');
+}
+
+/* Where a step's time goes, layer by layer (thread time per event). */
+static void
+print_profile(const struct nu_train_bench *r, long steps)
+{
+	double f = 0.0, b = 0.0, fi = 0.0;
+
+	printf("\nwhere the time goes: thread time per event (us) over %ld profiled "
+	    "steps of each kind\n", steps);
+	printf("%-24s %-10s %7s %9s %9s %7s %7s %9s %7s %7s\n", "node", "kind",
+	    "MFLOP", "train fwd", "bwd", "share", "GFLOP/s", "infer", "share", "GFLOP/s");
+	for (int i = 0; i < r->nnodes; i++) {
+		profile_row(r->name[i], r->kind[i], r->mflop[i], r->fwd[i], r->bwd[i],
+		    r->step, r->ifwd[i], r->istep);
+		f += r->fwd[i];
+		b += r->bwd[i];
+		fi += r->ifwd[i];
+	}
+	profile_row("(views and merge)", "", 0.0, r->other, 0.0, r->step, r->iother,
+	    r->istep);
+	profile_row("(loss, optimiser, wait)", "", 0.0,
+	    r->step > f + b + r->other ? r->step - f - b - r->other : 0.0, 0.0, r->step,
+	    r->istep > fi + r->iother ? r->istep - fi - r->iother : 0.0, r->istep);
+	printf("%-24s %-10s %7s %9.1f %9s %6.1f%% %7s %9.1f %6.1f%%\n", "step", "", "",
+	    1e6 * r->step, "", 100.0, "", 1e6 * r->istep, 100.0);
+}
+
 static int
 bench_train(int argc, char **argv)
 {
@@ -230,6 +285,7 @@ bench_train(int argc, char **argv)
 #endif
 	printf("training %.0f events/s, inference %.0f events/s (medians of %ld steps)\n",
 	    r.train_eps, r.infer_eps, steps);
+	print_profile(&r, steps);
 	arch_free(a);
 	return 0;
 }
