@@ -24,11 +24,8 @@ two_steps(const char *train, double w1, double w2, const char *what)
 	snprintf(text, sizeof text, "[net]\nversion = 1\nviews = xz\n[flatten]\n[dense]\n"
 	    "units = 1\nactivation = sigmoid\n[train]\nlr = 0.1\n%s", train);
 	a = support_parse(text);
-	if (a == NULL || nu_opt_new(&o, &a->sec[a->train], 1, NULL) != NU_OK) {
-		CHECK(0, "%s: optimizer made", what);
-		arch_free(a);
-		return;
-	}
+	REQUIRE(a != NULL && nu_opt_new(&o, &a->sec[a->train], 1, NULL) == NU_OK,
+	    "%s: optimizer made", what);
 	nu_opt_step(o, &w, &g, nu_opt_lr(o, 0));
 	CHECK_NEAR(w, w1, 2e-7, "%s: first step", what);
 	nu_opt_step(o, &w, &g, nu_opt_lr(o, 0));
@@ -59,7 +56,9 @@ main(void)
 	a = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n[dense]\nunits = 1\n"
 	    "activation = sigmoid\n[train]\nlr = 0.1\nschedule = step\ndecay_rate = 0.5\n"
 	    "decay_epochs = 3\nepochs = 9\n");
-	if (a != NULL && nu_opt_new(&o, &a->sec[a->train], 1, NULL) == NU_OK) {
+	REQUIRE(a != NULL && nu_opt_new(&o, &a->sec[a->train], 1, NULL) == NU_OK,
+	    "the step schedule's optimizer is made");
+	{
 		CHECK_NEAR(nu_opt_lr(o, 2), 0.1, 1e-12, "step schedule: epochs 0-2 at 0.1");
 		CHECK_NEAR(nu_opt_lr(o, 3), 0.05, 1e-12, "epoch 3 at 0.05");
 		CHECK_NEAR(nu_opt_lr(o, 8), 0.025, 1e-12, "epoch 8 at 0.025");
@@ -76,22 +75,22 @@ main(void)
 	/* L2 on a dense layer's weights and bias */
 	a = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n[dense]\nunits = 1\n"
 	    "activation = sigmoid\nl2 = 0.01\nl2_bias = 0.5\n");
-	if (a != NULL) {
+	{
 		struct nu_net *net = NULL;
+		float *g;
+		double sumw = 0, pen;
 
-		if (nu_net_new(&net, a, 1, NULL) == NU_OK) {
-			float *g = calloc(net->nparams, sizeof(float));
-			double sumw = 0, pen;
-
-			net->params[8000] = 2.0f;   /* the bias */
-			for (int i = 0; i < 8000; i++)
-				sumw += (double)net->params[i] * net->params[i];
-			pen = nu_opt_l2(net, net->params, g);
-			CHECK_NEAR(pen, 0.01 * sumw + 0.5 * 4.0, 1e-6, "penalty l2 sum w^2 + l2_bias b^2");
-			CHECK_NEAR(g[8000], 2.0 * 0.5 * 2.0, 1e-6, "bias gradient 2 l2_bias b");
-			CHECK_NEAR(g[17], 2.0 * 0.01 * net->params[17], 1e-7, "weight gradient 2 l2 w");
-			free(g);
-		}
+		REQUIRE(a != NULL && nu_net_new(&net, a, 1, NULL) == NU_OK,
+		    "the L2 network is built");
+		REQUIRE((g = calloc(net->nparams, sizeof(float))) != NULL, "memory");
+		net->params[8000] = 2.0f;   /* the bias */
+		for (int i = 0; i < 8000; i++)
+			sumw += (double)net->params[i] * net->params[i];
+		pen = nu_opt_l2(net, net->params, g);
+		CHECK_NEAR(pen, 0.01 * sumw + 0.5 * 4.0, 1e-6, "penalty l2 sum w^2 + l2_bias b^2");
+		CHECK_NEAR(g[8000], 2.0 * 0.5 * 2.0, 1e-6, "bias gradient 2 l2_bias b");
+		CHECK_NEAR(g[17], 2.0 * 0.01 * net->params[17], 1e-7, "weight gradient 2 l2 w");
+		free(g);
 		nu_net_free(net);
 	}
 	arch_free(a);

@@ -2,6 +2,12 @@
  * testhelp.h: a tiny TAP test harness.  Each CHECK is one TAP line; a test
  * program ends with TEST_DONE(), which prints the plan and exits non-zero
  * when anything failed.  TEST_SKIP_ALL(reason) skips the whole program.
+ *
+ * The plan is the running count, so a block of checks that never runs
+ * would vanish without a trace: when set-up that later checks need fails,
+ * REQUIRE stops the program with TAP's "Bail out!" (an error for the
+ * driver); a check that cannot apply here says so with SKIP, which is
+ * counted and shown, never a CHECK(1, ...).
  */
 #ifndef NU_TESTHELP_H
 #define NU_TESTHELP_H
@@ -51,6 +57,24 @@ static int th_count, th_failed;
 	if (!th_ok) \
 		printf("#   \"%s\" does not contain \"%s\"\n", \
 		    th_s ? th_s : "(null)", (needle)); \
+} while (0)
+
+#define REQUIRE(cond, ...) do { \
+	if (!(cond)) { \
+		printf("Bail out! "); \
+		printf(__VA_ARGS__); \
+		printf(" (%s:%d: %s)\n", __FILE__, __LINE__, #cond); \
+		fflush(stdout); \
+		exit(1); \
+	} \
+} while (0)
+
+#define SKIP(...) do { \
+	th_count++; \
+	printf("ok %d # SKIP ", th_count); \
+	printf(__VA_ARGS__); \
+	printf("\n"); \
+	fflush(stdout); \
 } while (0)
 
 #define TEST_SKIP_ALL(reason) do { \
