@@ -12,7 +12,7 @@
 
 #include "labels.h"
 #include "plot.h"
-#include "train.h"
+#include "epoch.h"
 
 /* The history of one model file, with what a legend names it by. */
 struct nu_histplot {

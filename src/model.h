@@ -9,7 +9,7 @@
 #include "arch.h"
 #include "net.h"
 #include "opt.h"
-#include "train.h"
+#include "epoch.h"
 #include "trainset.h"
 
 #define NU_MODEL_VERSION 1

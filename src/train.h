@@ -30,22 +30,13 @@
 
 #include "arch.h"
 #include "dataset.h"
+#include "epoch.h"
 #include "net.h"
 #include "split.h"
 
 enum nu_run_state {
 	NU_RUN_READY, NU_RUN_RUNNING, NU_RUN_PAUSED,
 	NU_RUN_FINISHED, NU_RUN_STOPPED, NU_RUN_FAILED
-};
-
-/* One completed epoch.  Values that do not apply are NaN. */
-struct nu_epoch_rec {
-	int epoch;              /* 0-based */
-	double lr;
-	double train_loss, train_metric;        /* metric: accuracy or MAE */
-	double val_loss, val_metric, val_accuracy, val_balanced_accuracy, val_auc;
-	double seconds;
-	uint64_t train_events, val_events;
 };
 
 /*
