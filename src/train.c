@@ -3,8 +3,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -13,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "loader.h"
 #include "layer.h"
@@ -24,6 +21,7 @@
 #include "opt.h"
 #include "split.h"
 #include "train.h"
+#include "wake.h"
 #include "where.h"
 
 #define MAX_WORKERS 16
@@ -104,8 +102,8 @@ struct nu_train {
 	char *result_cause;
 
 	/* ---- control ---- */
-	atomic_bool stop, pause, wake_pending;
-	int pipefd[2];
+	atomic_bool stop, pause;
+	struct nu_wake wake;    /* the front end's poll() loop */
 	pthread_t thread;
 	bool started;
 };
@@ -119,16 +117,11 @@ elapsed(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
 }
 
-/* Wake the front end unless a wake-up is already pending. */
+/* Wake the front end (at most one wake-up pending). */
 static void
 wake(struct nu_train *t)
 {
-	if (!atomic_exchange(&t->wake_pending, true)) {
-		char c = 1;
-		ssize_t rc = write(t->pipefd[1], &c, 1);
-
-		(void)rc;   /* a full pipe already wakes the reader */
-	}
+	nu_wake_signal(&t->wake);
 }
 
 static void
@@ -937,7 +930,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	pthread_cond_init(&t->jgo, NULL);
 	pthread_cond_init(&t->jdone, NULL);
 	pthread_cond_init(&t->resume_cv, NULL);
-	t->pipefd[0] = t->pipefd[1] = -1;
+	nu_wake_init(&t->wake);
 	t->ds = ds;
 	t->snap.best_epoch = -1;
 	t->snap.confusion.epoch = -1;
@@ -967,12 +960,8 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (pipe(t->pipefd) != 0) {
-		st = nu_fail(cause, NU_ERR_IO, "cannot make a pipe: %s", strerror(errno));
+	if ((st = nu_wake_open(&t->wake, cause)) != NU_OK)
 		goto fail;
-	}
-	fcntl(t->pipefd[0], F_SETFL, O_NONBLOCK);
-	fcntl(t->pipefd[1], F_SETFL, O_NONBLOCK);
 
 	/* a resumed run: read first, for the selection its split was made on */
 	if (opts->resume != NULL) {
@@ -1193,18 +1182,14 @@ nu_train_save(struct nu_train *t, const char *path)
 int
 nu_train_fd(const struct nu_train *t)
 {
-	return t->pipefd[0];
+	return nu_wake_fd(&t->wake);
 }
 
 void
 nu_train_snapshot(struct nu_train *t, struct nu_train_snap *s)
 {
-	char buf[64];
-
-	/* re-arm before copying, so news after the copy wakes again */
-	atomic_store(&t->wake_pending, false);
-	while (read(t->pipefd[0], buf, sizeof buf) > 0)
-		;
+	/* re-armed before copying, so news after the copy wakes again */
+	nu_wake_drain(&t->wake);
 	pthread_mutex_lock(&t->mu);
 	*s = t->snap;
 	pthread_mutex_unlock(&t->mu);
@@ -1382,7 +1367,7 @@ nu_train_bench(const struct arch *a, size_t batch, int threads, int micro, int s
 	pthread_cond_init(&t->jgo, NULL);
 	pthread_cond_init(&t->jdone, NULL);
 	pthread_cond_init(&t->resume_cv, NULL);
-	t->pipefd[0] = t->pipefd[1] = -1;
+	nu_wake_init(&t->wake);
 	t->nthreads = threads < 1 ? 1 : threads > MAX_WORKERS ? MAX_WORKERS : threads;
 	t->seed = 1;
 	if ((st = nu_net_new(&t->net, a, 1, cause)) != NU_OK ||
@@ -1484,10 +1469,7 @@ nu_train_free(struct nu_train *t)
 	free(t->conf);
 	free(t->save_path);
 	free(t->result_cause);
-	if (t->pipefd[0] >= 0)
-		close(t->pipefd[0]);
-	if (t->pipefd[1] >= 0)
-		close(t->pipefd[1]);
+	nu_wake_close(&t->wake);
 	pthread_mutex_destroy(&t->mu);
 	pthread_mutex_destroy(&t->jmu);
 	pthread_cond_destroy(&t->jgo);

@@ -43,7 +43,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,6 +62,7 @@
 #include "model.h"
 #include "paths.h"
 #include "tui.h"
+#include "wake.h"
 #include "where.h"
 
 #define EV_ROC_MAXW 160
@@ -95,7 +95,7 @@ enum job_kind { JOB_EVAL, JOB_PLOTS };
 struct job {
 	enum job_kind kind;
 	pthread_t th;
-	int fd[2];              /* the wake pipe: read end, write end */
+	struct nu_wake wake;    /* news for the UI thread's poll() */
 	double started;         /* monotonic seconds */
 
 	/* inputs: written before the thread starts, then only read */
@@ -124,7 +124,6 @@ struct job {
 	size_t nfiles;
 	int written;
 	atomic_uint_least64_t nevents;  /* events of the opened files, 0 before */
-	atomic_bool wake_pending;
 	atomic_bool done;
 	atomic_bool stop;               /* set when the program ends */
 };
@@ -386,13 +385,11 @@ model_replace(struct tui *t, struct nu_model *m, char *path)
 
 /* ---- the worker --------------------------------------------------------- */
 
-/* One byte on the wake pipe, unless one is pending (worker thread). */
+/* News for the UI thread (worker thread). */
 static void
 job_wake(struct job *j)
 {
-	if (!atomic_exchange(&j->wake_pending, true))
-		while (write(j->fd[1], "", 1) < 0 && errno == EINTR)
-			;
+	nu_wake_signal(&j->wake);
 }
 
 /* The worker: evaluate, or draw the figures.  Touches only *j. */
@@ -460,10 +457,7 @@ job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
-	if (j->fd[0] >= 0)
-		close(j->fd[0]);
-	if (j->fd[1] >= 0)
-		close(j->fd[1]);
+	nu_wake_close(&j->wake);
 	free(j->load);
 	for (size_t i = 0; i < j->npaths; i++)
 		free(j->paths[i]);
@@ -489,9 +483,8 @@ job_new(enum job_kind kind)
 	if (j == NULL)
 		return NULL;
 	j->kind = kind;
-	j->fd[0] = j->fd[1] = -1;
+	nu_wake_init(&j->wake);
 	atomic_init(&j->nevents, 0);
-	atomic_init(&j->wake_pending, false);
 	atomic_init(&j->done, false);
 	atomic_init(&j->stop, false);
 	return j;
@@ -501,16 +494,15 @@ job_new(enum job_kind kind)
 static bool
 job_launch(struct tui *t, struct job *j)
 {
+	char *cause = NULL;
 	int e;
 
-	if (pipe(j->fd) != 0) {
-		tui_message(t, true, "cannot start the evaluation: %s", strerror(errno));
+	if (nu_wake_open(&j->wake, &cause) != NU_OK) {
+		tui_message(t, true, "cannot start the evaluation: %s", cause);
+		free(cause);
 		job_free(j);
 		return false;
 	}
-	fcntl(j->fd[0], F_SETFL, fcntl(j->fd[0], F_GETFL) | O_NONBLOCK);
-	fcntl(j->fd[0], F_SETFD, FD_CLOEXEC);
-	fcntl(j->fd[1], F_SETFD, FD_CLOEXEC);
 	j->started = now_s();
 	if ((e = pthread_create(&j->th, NULL, job_main, j)) != 0) {
 		tui_message(t, true, "cannot start the evaluation: %s", strerror(e));
@@ -518,7 +510,7 @@ job_launch(struct tui *t, struct job *j)
 		return false;
 	}
 	ev.job = j;
-	t->wake_fd[TUI_WAKE_EVAL] = j->fd[0];
+	t->wake_fd[TUI_WAKE_EVAL] = nu_wake_fd(&j->wake);
 	return true;
 }
 
@@ -793,13 +785,10 @@ static void
 eval_tick(struct tui *t)
 {
 	struct job *j = ev.job;
-	char drain[16];
 
 	if (j == NULL)
 		return;
-	atomic_store(&j->wake_pending, false);
-	while (read(j->fd[0], drain, sizeof drain) > 0)
-		;
+	nu_wake_drain(&j->wake);
 	if (atomic_load(&j->done))
 		job_finish(t);
 }

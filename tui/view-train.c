@@ -34,7 +34,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,6 +51,7 @@
 #include "model.h"
 #include "plot.h"
 #include "train.h"
+#include "wake.h"
 #include "tui.h"
 
 #define NCMP 9                  /* compared models, marked 1-9 */
@@ -95,7 +95,7 @@ static struct {
 	bool cancel;            /* x or quit while preparing: stop at once */
 	bool save_req;          /* w while preparing: a checkpoint at once */
 	pthread_t setup_th;
-	int setup_pipe[2];
+	struct nu_wake setup_wake;      /* the setup thread's end */
 	struct {
 		char **paths;
 		size_t npaths;
@@ -107,9 +107,10 @@ static struct {
 		enum nu_status st;
 		char *cause;
 		atomic_bool stop;       /* x or quit: stop reading events */
+		atomic_bool done;       /* set before setup_wake is signalled */
 	} setup;
 
-} tr = { .setup_pipe = { -1, -1 } };
+} tr = { .setup_wake = { .fd = { -1, -1 } } };
 
 static const double smooth_alpha[] = { 0, 0.9, 0.98 };
 #define NSMOOTH ((int)(sizeof smooth_alpha / sizeof smooth_alpha[0]))
@@ -235,9 +236,8 @@ train_tick(struct tui *t)
 	int ne;
 
 	if (tr.preparing) {
-		char c;
-
-		if (read(tr.setup_pipe[0], &c, 1) != 1)
+		nu_wake_drain(&tr.setup_wake);
+		if (!atomic_load(&tr.setup.done))
 			return;         /* still reading events */
 		setup_join(t);
 	}
@@ -308,8 +308,8 @@ setup_main(void *arg)
 	if (st == NU_OK)
 		st = nu_train_start(tr.setup.run, &tr.setup.cause);
 	tr.setup.st = st;
-	while (write(tr.setup_pipe[1], "", 1) < 0 && errno == EINTR)
-		;
+	atomic_store(&tr.setup.done, true);
+	nu_wake_signal(&tr.setup_wake);
 	return NULL;
 }
 
@@ -327,11 +327,7 @@ setup_free(void)
 	tr.setup.where = NULL;
 	tr.setup.resume = NULL;
 	tr.setup.cause = NULL;
-	for (int i = 0; i < 2; i++)
-		if (tr.setup_pipe[i] >= 0) {
-			close(tr.setup_pipe[i]);
-			tr.setup_pipe[i] = -1;
-		}
+	nu_wake_close(&tr.setup_wake);
 }
 
 static void run_fail(struct tui *t, enum nu_status st, const char *cause);
@@ -523,7 +519,7 @@ run_start(struct tui *t, const char *resume)
 
 	/* what the set-up thread needs, copied: the UI may change its own */
 	memset(&tr.setup, 0, sizeof tr.setup);
-	tr.setup_pipe[0] = tr.setup_pipe[1] = -1;
+	nu_wake_init(&tr.setup_wake);
 	if ((tr.setup.paths = calloc(t->npaths, sizeof *tr.setup.paths)) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < t->npaths; i++) {
@@ -545,13 +541,14 @@ run_start(struct tui *t, const char *resume)
 	tr.setup.opts.resume = tr.setup.resume;
 	tr.setup.opts.epochs = epochs;
 	atomic_init(&tr.setup.stop, false);
+	atomic_init(&tr.setup.done, false);
 	tr.setup.opts.stop = &tr.setup.stop;
-	if (pipe(tr.setup_pipe) != 0) {
-		run_fail(t, NU_ERR_IO, strerror(errno));
+	if (nu_wake_open(&tr.setup_wake, &cause) != NU_OK) {
+		run_fail(t, NU_ERR_IO, cause);
+		free(cause);
 		setup_free();
 		return;
 	}
-	fcntl(tr.setup_pipe[0], F_SETFL, O_NONBLOCK);
 	tr.cancel = tr.save_req = false;
 	if ((err = pthread_create(&tr.setup_th, NULL, setup_main, NULL)) != 0) {
 		run_fail(t, NU_ERR_IO, strerror(err));
@@ -559,7 +556,7 @@ run_start(struct tui *t, const char *resume)
 		return;
 	}
 	tr.preparing = true;
-	t->wake_fd[TUI_WAKE_TRAIN] = tr.setup_pipe[0];
+	t->wake_fd[TUI_WAKE_TRAIN] = nu_wake_fd(&tr.setup_wake);
 	t->on_quit = train_on_quit;
 	if (resume != NULL)
 		tui_log("resuming %s to epoch %d -> %s", resume, epochs, tr.run_output);
