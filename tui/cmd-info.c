@@ -767,7 +767,7 @@ cmd_info(int argc, char **argv)
 		print_csv(stdout, ds, per, &total);
 	else
 		print_text(stdout, term_use_color(stdout, color), ds, where_text, per, &total);
-	rc = fflush(stdout) == 0 ? 0 : 1;
+	rc = 0;     /* main() flushes and checks standard output */
 out:
 	free(cause);
 	free(per);
