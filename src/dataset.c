@@ -34,6 +34,8 @@ struct handle {
 	hid_t cvnmap;
 	hid_t col[NU_NCOLUMNS];
 	uint64_t used;              /* LRU clock value */
+	hsize_t tiny[2];            /* /cvnmap's chunk when read chunk by chunk
+	                             * (see tiny_chunks), else 0 */
 };
 
 struct nu_dataset {
@@ -355,6 +357,78 @@ open_cvnmap(hid_t file)
 }
 
 /*
+ * Tiny chunks (a file written with chunks=(1, 1), say: 16,000 chunks per
+ * event) make HDF5's hyperslab read cost about 20 us per chunk, 0.3 s per
+ * event, because it plans and converts every chunk of the selection on its
+ * own.  Reading such chunks directly (H5Dread_chunk, a B-tree lookup and
+ * a read each) and placing their bytes ourselves is about ten times
+ * faster (100 events in 1x1 chunks: predict 42 s -> 3.2 s, train of 2
+ * epochs 21 s -> 6 s, on 2 busy cores).
+ * Only when the bytes need no work: no filters and unsigned 8-bit pixels.
+ * Chunks of 4 kB and more go through H5Dread, where the per-chunk cost
+ * no longer shows.  Fills chunk with the chunk dims, or zeros.
+ */
+#define TINY_CHUNK_BYTES 4096
+
+static void
+tiny_chunks(hid_t did, hsize_t chunk[2])
+{
+	hid_t dcpl = H5Dget_create_plist(did), type = H5Dget_type(did);
+	hsize_t c[2];
+
+	chunk[0] = chunk[1] = 0;
+	if (dcpl >= 0 && type >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+	    H5Pget_chunk(dcpl, 2, c) == 2 && H5Pget_nfilters(dcpl) == 0 &&
+	    H5Tget_class(type) == H5T_INTEGER && H5Tget_size(type) == 1 &&
+	    H5Tget_sign(type) == H5T_SGN_NONE && c[0] > 0 && c[1] > 0 &&
+	    c[0] * c[1] < TINY_CHUNK_BYTES) {
+		chunk[0] = c[0];
+		chunk[1] = c[1];
+	}
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (type >= 0)
+		H5Tclose(type);
+}
+
+/* Rows [first, first+n) of a tiny-chunked /cvnmap into out, chunk by
+ * chunk; false if any chunk cannot be read so (one never written, which
+ * H5Dread fills in): the caller then reads the rows the usual way. */
+static bool
+read_tiny(hid_t did, const hsize_t chunk[2], uint64_t first, size_t n,
+    uint8_t *out)
+{
+	uint8_t buf[TINY_CHUNK_BYTES];
+	uint64_t end = first + n;
+	bool ok = true;
+
+	quiet_hdf5();
+	for (uint64_t r0 = first / chunk[0] * chunk[0]; ok && r0 < end; r0 += chunk[0]) {
+		uint64_t ra = r0 > first ? r0 : first;
+		uint64_t rb = r0 + chunk[0] < end ? r0 + chunk[0] : end;
+
+		for (hsize_t c0 = 0; ok && c0 < NU_MAP_BYTES; c0 += chunk[1]) {
+			hsize_t off[2] = { r0, c0 };
+			hsize_t w = c0 + chunk[1] <= NU_MAP_BYTES ? chunk[1] :
+			    NU_MAP_BYTES - c0;
+			uint32_t filters = 0;
+
+			if (H5Dread_chunk(did, H5P_DEFAULT, off, &filters, buf) < 0 ||
+			    filters != 0) {
+				ok = false;
+				break;
+			}
+			for (uint64_t r = ra; r < rb; r++)
+				memcpy(out + (r - first) * NU_MAP_BYTES + c0,
+				    buf + (r - r0) * chunk[1], (size_t)w);
+		}
+	}
+	if (!ok)
+		H5Eclear2(H5E_DEFAULT);
+	return ok;
+}
+
+/*
  * Open path and check it against the contract; on success h holds open
  * handles and fi is filled in (fi->path and fi->first are the caller's).
  */
@@ -409,6 +483,7 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /cvnmap: %s", path, msg);
 		goto fail;
 	}
+	tiny_chunks(h->cvnmap, h->tiny);
 	space = H5Dget_space(h->cvnmap);
 	type = H5Dget_type(h->cvnmap);
 	rank = H5Sget_simple_extent_ndims(space);
@@ -855,6 +930,9 @@ maps_piece(struct nu_dataset *ds, size_t file, uint64_t local, size_t count,
 
 	if (st != NU_OK)
 		return st;
+	if (h->tiny[0] > 0 && read_tiny(h->cvnmap, h->tiny, local, count,
+	    (uint8_t *)ud + done * NU_MAP_BYTES))
+		return NU_OK;
 	return read_rows(h->cvnmap, ds->files[file].path, "/cvnmap", local,
 	    count, H5T_NATIVE_UINT8, NU_MAP_BYTES,
 	    (uint8_t *)ud + done * NU_MAP_BYTES, cause);

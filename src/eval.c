@@ -353,9 +353,20 @@ nu_quantile_edges(const float *v, size_t n, int nbins, double *edges)
 	float *s;
 	int m = 0;
 
+	size_t k = 0;
+
 	if (n == 0 || nbins < 1 || (s = malloc(n * sizeof(*s))) == NULL)
 		return 0;
-	memcpy(s, v, n * sizeof(*s));
+	/* NaN has no place in an order (and would make qsort's comparison
+	 * inconsistent), infinity none in a bin edge */
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			s[k++] = v[i];
+	n = k;
+	if (n == 0) {
+		free(s);
+		return 0;
+	}
 	qsort(s, n, sizeof(*s), float_cmp);
 	for (int i = 0; i <= nbins; i++) {
 		double e = nu_quantile_sorted(s, n, (double)i / nbins);

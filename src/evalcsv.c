@@ -14,59 +14,39 @@
 
 #include "evalcsv.h"
 
-/* One table being written: the stream, its temporary and final names. */
+/* One table being written: the stream of its temporary (nu_afile). */
 struct table {
 	FILE *f;
-	char *tmp;
-	const char *dir, *name;
+	struct nu_afile *af;
 };
 
 static enum nu_status
 table_open(struct table *tb, const char *dir, const char *name, char **cause)
 {
-	tb->dir = dir;
-	tb->name = name;
-	tb->f = NULL;
-	tb->tmp = nu_asprintf("%s/%s.tmp-%ld", dir, name, (long)getpid());
-	if (tb->tmp == NULL)
-		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-	if ((tb->f = fopen(tb->tmp, "w")) == NULL) {
-		enum nu_status st = nu_fail(cause, NU_ERR_IO, "%s/%s: %s", dir, name,
-		    strerror(errno));
+	char *path = nu_asprintf("%s/%s", dir, name);
+	enum nu_status st;
 
-		free(tb->tmp);
-		tb->tmp = NULL;
-		return st;
-	}
-	return NU_OK;
+	tb->f = NULL;
+	tb->af = NULL;
+	if (path == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	if ((st = nu_afile_open(&tb->af, path, cause)) == NU_OK)
+		tb->f = nu_afile_stream(tb->af);
+	free(path);
+	return st;
 }
 
 /* Close the table and rename it into place; on any failure the temporary
- * goes and the cause names the table. */
+ * goes and the cause names the table and the error. */
 static enum nu_status
 table_close(struct table *tb, int *written, char **cause)
 {
-	char *dest = nu_asprintf("%s/%s", tb->dir, tb->name);
-	int err = ferror(tb->f) ? EIO : 0;
-	enum nu_status st = NU_OK;
+	enum nu_status st = nu_afile_commit(tb->af, cause);
 
-	if (fclose(tb->f) != 0 && err == 0)
-		err = errno;
-	if (err == 0 && dest == NULL)
-		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-	else if (err == 0 && rename(tb->tmp, dest) != 0)
-		err = errno;
-	if (err != 0)
-		st = nu_fail(cause, NU_ERR_IO, "%s/%s: could not write: %s", tb->dir,
-		    tb->name, strerror(err));
-	if (st != NU_OK)
-		unlink(tb->tmp);
-	else if (written != NULL)
+	if (st == NU_OK && written != NULL)
 		(*written)++;
-	free(tb->tmp);
-	free(dest);
 	tb->f = NULL;
-	tb->tmp = NULL;
+	tb->af = NULL;
 	return st;
 }
 

@@ -218,12 +218,11 @@ scores(struct out *o, const struct nu_eval_report *r)
 	for (int b = 0; b <= NSCORE_BINS; b++)
 		edges[b] = (double)b / NSCORE_BINS;
 	for (size_t i = 0; i < r->n; i++) {
-		int b = (int)(r->score[i * (size_t)r->nout] * NSCORE_BINS);
+		double pos = r->score[i * (size_t)r->nout] * NSCORE_BINS;
+		/* clamped while a double (NaN to bin 0): the report holds
+		 * finite scores only, but a cast never sees a wild value */
+		int b = pos >= NSCORE_BINS - 1 ? NSCORE_BINS - 1 : pos > 0 ? (int)pos : 0;
 
-		if (b >= NSCORE_BINS)
-			b = NSCORE_BINS - 1;
-		if (b < 0)
-			b = 0;
 		counts[nu_code_group(r->code[i]) * NSCORE_BINS + b]++;
 	}
 	for (int g = 0; g < NU_NGROUPS; g++) {
@@ -291,9 +290,9 @@ regression(struct out *o, const struct nu_eval_report *r)
 	char xl[64], yl[64];
 
 	for (size_t i = 0; i < r->n; i++) {
-		if (r->label[i] > hi)
+		if (isfinite(r->label[i]) && r->label[i] > hi)
 			hi = r->label[i];
-		if (r->score[i] > hi)
+		if (isfinite(r->score[i]) && r->score[i] > hi)
 			hi = r->score[i];
 	}
 	if (!(hi > 0))
@@ -301,10 +300,16 @@ regression(struct out *o, const struct nu_eval_report *r)
 	for (int b = 0; b <= NB; b++)
 		xe[b] = ye[b] = hi * b / NB;
 	for (size_t i = 0; i < r->n; i++) {
-		int bx = (int)(r->label[i] / hi * NB), by = (int)(r->score[i] / hi * NB);
+		/* bin positions tested in floating point before they become
+		 * integers: NaN fails both tests */
+		double px = r->label[i] / hi * NB, py = r->score[i] / hi * NB;
+		int bx, by;
 
-		if (bx >= 0 && bx < NB + 1 && by >= 0 && by < NB + 1)
-			counts[(by < NB ? by : NB - 1) * NB + (bx < NB ? bx : NB - 1)]++;
+		if (!(px >= 0 && px <= NB && py >= 0 && py <= NB))
+			continue;
+		bx = (int)px;
+		by = (int)py;
+		counts[(by < NB ? by : NB - 1) * NB + (bx < NB ? bx : NB - 1)]++;
 	}
 	snprintf(xl, sizeof xl, "True %s", what);
 	snprintf(yl, sizeof yl, "Predicted %s", what);

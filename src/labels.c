@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -196,10 +198,13 @@ nu_task_label(enum nu_task t, uint32_t code, float nuenergy, float lepenergy,
 		*label = (float)m;
 		return true;
 	case NU_TASK_ENERGY:
+		/* a NaN or infinite target would turn every weight into NaN */
+		if (!isfinite(nuenergy))
+			return false;
 		*label = nuenergy;
 		return true;
 	case NU_TASK_Y:
-		if (!(nuenergy > 0.0f))
+		if (!(nuenergy > 0.0f) || !isfinite(nuenergy) || !isfinite(lepenergy))
 			return false;
 		*label = lepenergy / nuenergy;
 		return true;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -167,41 +168,50 @@ remove_stale(const char *path, int dirlen)
 	free(prefix);
 }
 
-enum nu_status
-nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
+/* Create the temporary ".NAME.tmp-PID-K" beside path (after removing
+ * stale ones): its descriptor, and its name in *tmp (caller frees); -1
+ * with errno set on failure. */
+static int
+tmp_create(const char *path, char **tmp)
 {
-	const unsigned char *d = data;
 	static atomic_uint seq;
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	char *tmp = NULL;
-	int fd = -1, e = 0;
-	size_t off = 0;
+	int fd = -1;
 
+	*tmp = NULL;
 	remove_stale(path, dirlen);
 	for (int tries = 0; fd < 0 && tries < 100; tries++) {
-		free(tmp);
-		tmp = nu_asprintf("%.*s.%s.tmp-%ld-%u", dirlen, path, path + dirlen,
+		free(*tmp);
+		*tmp = nu_asprintf("%.*s.%s.tmp-%ld-%u", dirlen, path, path + dirlen,
 		    (long)getpid(), atomic_fetch_add(&seq, 1));
-		if (tmp == NULL)
-			return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (*tmp == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
 	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-	}
-	while (off < n && e == 0) {
-		ssize_t w = write(fd, d + off, n - off);
+		int e = errno;
 
-		if (w < 0 && errno != EINTR)
-			e = errno;
-		else if (w > 0)
-			off += (size_t)w;
+		free(*tmp);
+		*tmp = NULL;
+		errno = e;
 	}
+	return fd;
+}
+
+/* Finish a temporary whose data is written (e is the first error so far,
+ * 0 if none): sync and close fd, rename tmp to path and sync the
+ * directory; on any error remove tmp.  Frees tmp; the first error. */
+static int
+tmp_finish(const char *path, char *tmp, int fd, int e)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+
 	if (e == 0 && fsync(fd) != 0)
 		e = errno;
 	if (close(fd) != 0 && e == 0)
@@ -224,9 +234,142 @@ nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
 		}
 		free(dir);
 	}
-	if (e != 0)
+	return e;
+}
+
+enum nu_status
+nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
+{
+	const unsigned char *d = data;
+	char *tmp;
+	int fd, e = 0;
+	size_t off = 0;
+
+	if ((fd = tmp_create(path, &tmp)) < 0)
+		return nu_fail(cause, errno == ENOMEM ? NU_ERR_NOMEM : NU_ERR_IO,
+		    "%s: cannot write: %s", path, strerror(errno));
+	while (off < n && e == 0) {
+		ssize_t w = write(fd, d + off, n - off);
+
+		if (w < 0 && errno != EINTR)
+			e = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	if ((e = tmp_finish(path, tmp, fd, e)) != 0)
 		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path, strerror(e));
 	return NU_OK;
+}
+
+struct nu_afile {
+	FILE *f;
+	char *path, *tmp;
+};
+
+enum nu_status
+nu_afile_open(struct nu_afile **out, const char *path, char **cause)
+{
+	struct nu_afile *af = calloc(1, sizeof(*af));
+	int fd = -1;
+
+	*out = NULL;
+	if (af == NULL || (af->path = strdup(path)) == NULL) {
+		free(af);
+		return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
+	}
+	if ((fd = tmp_create(path, &af->tmp)) < 0 ||
+	    (af->f = fdopen(fd, "w")) == NULL) {
+		enum nu_status st = nu_fail(cause, errno == ENOMEM ? NU_ERR_NOMEM :
+		    NU_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(af->tmp);
+		}
+		free(af->tmp);
+		free(af->path);
+		free(af);
+		return st;
+	}
+	*out = af;
+	return NU_OK;
+}
+
+FILE *
+nu_afile_stream(struct nu_afile *af)
+{
+	return af->f;
+}
+
+enum nu_status
+nu_afile_commit(struct nu_afile *af, char **cause)
+{
+	enum nu_status st = NU_OK;
+	int e = 0, fd;
+
+	if (af == NULL)
+		return NU_OK;
+	/* stdio keeps what a failed write could not put out and tries again
+	 * here, so this flush fails with the write's errno */
+	errno = 0;
+	if (fflush(af->f) != 0 || ferror(af->f))
+		e = errno != 0 ? errno : EIO;
+	fd = dup(fileno(af->f));
+	fclose(af->f);          /* flushed above: closes the descriptor only */
+	if (fd < 0 && e == 0)
+		e = errno;
+	if (fd >= 0)
+		e = tmp_finish(af->path, af->tmp, fd, e);
+	else {
+		unlink(af->tmp);
+		free(af->tmp);
+	}
+	if (e != 0)
+		st = nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", af->path, strerror(e));
+	free(af->path);
+	free(af);
+	return st;
+}
+
+void
+nu_afile_abort(struct nu_afile *af)
+{
+	if (af == NULL)
+		return;
+	fclose(af->f);
+	unlink(af->tmp);
+	free(af->tmp);
+	free(af->path);
+	free(af);
+}
+
+enum nu_status
+nu_check_writable(const char *path, char **cause)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") :
+	    nu_asprintf("%.*s", (int)(slash - path), path);
+	struct stat sb;
+	enum nu_status st = NU_OK;
+
+	if (dir == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
+	if (path[0] == '\0' || (slash != NULL && slash[1] == '\0'))
+		st = nu_fail(cause, NU_ERR_USAGE, "'%s' names a directory, not a file",
+		    path);
+	else if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		st = nu_fail(cause, NU_ERR_USAGE, "%s: is a directory, not a file", path);
+	else if (stat(dir, &sb) != 0)
+		st = nu_fail(cause, NU_ERR_NOT_FOUND, "%s: cannot write there: directory "
+		    "%s: %s", path, dir, strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		st = nu_fail(cause, NU_ERR_NOT_FOUND, "%s: cannot write there: %s is "
+		    "not a directory", path, dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		st = nu_fail(cause, NU_ERR_IO, "%s: cannot write in directory %s: %s",
+		    path, dir, strerror(errno));
+	free(dir);
+	return st;
 }
 
 const char *

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NU_VERSION_STRING PACKAGE_VERSION
 
@@ -67,6 +68,27 @@ char *nu_vasprintf(const char *fmt, va_list ap);
  */
 enum nu_status nu_write_atomic(const char *path, const void *data, size_t n,
     char **cause);
+
+/*
+ * The same for a file written as a stream (a CSV table, a JSON report):
+ * nu_afile_open creates the temporary and nu_afile_stream is where to
+ * write (borrowed); nu_afile_commit flushes, syncs and renames it into
+ * place, and on a failed write at any point (a full disk) removes it and
+ * says "path: cannot write: <errno text>".  Both commit and abort free af.
+ */
+struct nu_afile;
+enum nu_status nu_afile_open(struct nu_afile **af, const char *path, char **cause);
+FILE *nu_afile_stream(struct nu_afile *af);
+enum nu_status nu_afile_commit(struct nu_afile *af, char **cause);
+void nu_afile_abort(struct nu_afile *af);     /* NULL is a no-op */
+
+/*
+ * Whether a file could be written at path, checked before long work that
+ * ends in writing it: path does not name a directory, its directory
+ * exists, is a directory and is writable (a read-only mount fails even
+ * for root).  The cause names path and what is wrong.
+ */
+enum nu_status nu_check_writable(const char *path, char **cause);
 
 /* A count with its digits grouped by commas, 60121 -> "60,121", into buf
  * (returned). */

@@ -15,6 +15,7 @@
 struct floatvec {
 	float *v;
 	size_t n, cap;
+	uint64_t nonfinite;         /* values left out: NaN or infinite */
 };
 
 struct nu_summary_acc {
@@ -22,9 +23,15 @@ struct nu_summary_acc {
 	struct floatvec nue, lep, y;
 };
 
+/* Keep x for the statistics, or only count it when it is NaN or infinite:
+ * such a value has no place in an order or a histogram bin. */
 static enum nu_status
 fv_push(struct floatvec *fv, float x)
 {
+	if (!isfinite(x)) {
+		fv->nonfinite++;
+		return NU_OK;
+	}
 	if (fv->n == fv->cap) {
 		size_t cap = fv->cap ? fv->cap * 2 : 4096;
 		float *v = realloc(fv->v, cap * sizeof(*v));
@@ -60,6 +67,7 @@ nu_summary_acc_reset(struct nu_summary_acc *acc)
 {
 	memset(&acc->s, 0, sizeof(acc->s));
 	acc->nue.n = acc->lep.n = acc->y.n = 0;
+	acc->nue.nonfinite = acc->lep.nonfinite = acc->y.nonfinite = 0;
 }
 
 enum nu_status
@@ -91,8 +99,10 @@ nu_summary_acc_add(struct nu_summary_acc *acc, size_t n, const uint32_t *code,
 		if (fv_push(&acc->nue, nuenergy[i]) != NU_OK ||
 		    fv_push(&acc->lep, lepenergy[i]) != NU_OK)
 			return NU_ERR_NOMEM;
-		if (nuenergy[i] > 0.0f &&
-		    fv_push(&acc->y, lepenergy[i] / nuenergy[i]) != NU_OK)
+		/* y of an infinite E_nu or E_lep is no number either (E_lep/inf
+		 * would read as 0) */
+		if (nuenergy[i] > 0.0f && fv_push(&acc->y, isfinite(nuenergy[i]) &&
+		    isfinite(lepenergy[i]) ? lepenergy[i] / nuenergy[i] : NAN) != NU_OK)
 			return NU_ERR_NOMEM;
 	}
 	return NU_OK;
@@ -125,6 +135,9 @@ float_cmp(const void *pa, const void *pb)
 /*
  * Histogram over [lo, hi] in nbins equal bins, the last closed on the
  * right; bin edges are lo + k*(hi-lo)/nbins, as numpy.histogram draws them.
+ * v holds finite values only (fv_push keeps the others out), and lo, hi
+ * are finite, so the bin number is always within range before it
+ * becomes an integer.
  */
 static void
 histogram(struct nu_stats *st, const float *v, size_t n, double lo, double hi,
@@ -136,7 +149,7 @@ histogram(struct nu_stats *st, const float *v, size_t n, double lo, double hi,
 	st->hi = hi;
 	st->nbins = nbins;
 	for (size_t i = 0; i < n; i++) {
-		double x = v[i];
+		double x = v[i], pos;
 		long k;
 
 		if (x < lo) {
@@ -147,9 +160,8 @@ histogram(struct nu_stats *st, const float *v, size_t n, double lo, double hi,
 			st->overflow++;
 			continue;
 		}
-		k = (long)((x - lo) / step);
-		if (k >= nbins)
-			k = nbins - 1;
+		pos = (x - lo) / step;
+		k = pos < nbins ? (long)pos : nbins - 1;
 		/* settle values that rounding put on the wrong side of an edge */
 		if (k > 0 && x < lo + k * step)
 			k--;
@@ -164,6 +176,7 @@ stats_of(struct nu_stats *st, struct floatvec *fv, int nbins, int energy)
 {
 	memset(st, 0, sizeof(*st));
 	st->nbins = nbins;
+	st->nonfinite = fv->nonfinite;
 	if (fv->n == 0) {
 		st->hi = 1.0;
 		return;

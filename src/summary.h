@@ -22,6 +22,7 @@ struct nu_stats {
 	int nbins;
 	uint64_t hist[NU_HIST_MAXBINS];
 	uint64_t underflow, overflow;      /* values outside [lo, hi] */
+	uint64_t nonfinite;        /* NaN or infinite: in none of the above */
 };
 
 struct nu_summary {
@@ -37,7 +38,8 @@ struct nu_summary {
 	double numu_cc_fraction;           /* share of codes 0-3 */
 	double baseline;                   /* accuracy of always guessing the majority */
 	/* E_nu and E_lep: histogram over [0, max]; y = E_lep/E_nu for
-	 * E_nu > 0: histogram over [0, 1] */
+	 * E_nu > 0: histogram over [0, 1].  A value that is NaN or infinite
+	 * (y: when E_nu or E_lep is) counts only in its nonfinite field. */
 	struct nu_stats nuenergy, lepenergy, y;
 };
 

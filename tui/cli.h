@@ -58,6 +58,11 @@ void cli_error(const char *cmd, enum nu_status st, const char *msg);
  * print the help, not look for a file named --help. */
 bool cli_wants_help(int argc, char **argv);
 
+/* fflush(stdout) for a command that shows progress as it goes: a failure's
+ * errno is kept for the check main() makes of standard output at exit
+ * (which reports "cannot write to standard output (FILE): ...", status 1). */
+void cli_flush_stdout(void);
+
 struct nu_seen_counts;
 /* End the first line of a report on stdout with what was done with the
  * model's training and validation events ("; left out the 6,205 events

@@ -236,15 +236,16 @@ static int
 write_json(const char *path, const struct nu_eval_report *r, const char *model,
     const char *where, const char *trained_where)
 {
-	char *tmp = nu_asprintf("%s.tmp-%ld", path, (long)getpid());
+	struct nu_afile *af;
+	char *cause = NULL;
 	FILE *f;
-	int ok;
 
-	if (tmp == NULL || (f = fopen(tmp, "w")) == NULL) {
-		fprintf(stderr, "nuscope eval: %s: %s\n", path, strerror(errno));
-		free(tmp);
+	if (nu_afile_open(&af, path, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope eval: %s\n", cause);
+		free(cause);
 		return 0;
 	}
+	f = nu_afile_stream(af);
 	fputs("{\"model\": ", f);
 	json_str(f, model);
 	fputs(", \"where\": ", f);
@@ -357,15 +358,12 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model,
 		fputc('}', f);
 	}
 	fputs("\n ]}\n", f);
-	ok = !ferror(f);
-	ok = fclose(f) == 0 && ok;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
-		fprintf(stderr, "nuscope eval: %s: could not write\n", path);
-		unlink(tmp);
+	if (nu_afile_commit(af, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope eval: %s\n", cause);
+		free(cause);
+		return 0;
 	}
-	free(tmp);
-	return ok;
+	return 1;
 }
 
 /* ---- the command ---------------------------------------------------------------- */

@@ -88,8 +88,9 @@ json_stats(FILE *f, const struct nu_stats *s)
 	fputs(", \"counts\": [", f);
 	for (int b = 0; b < s->nbins; b++)
 		fprintf(f, "%s%llu", b ? ", " : "", (unsigned long long)s->hist[b]);
-	fprintf(f, "], \"underflow\": %llu, \"overflow\": %llu}}",
-	    (unsigned long long)s->underflow, (unsigned long long)s->overflow);
+	fprintf(f, "], \"underflow\": %llu, \"overflow\": %llu}, \"nonfinite\": %llu}",
+	    (unsigned long long)s->underflow, (unsigned long long)s->overflow,
+	    (unsigned long long)s->nonfinite);
 }
 
 static void
@@ -284,9 +285,11 @@ csv_stats(FILE *f, const char *scope, const char *name, const struct nu_stats *s
 	char section[32], key[16], label[64];
 	const double vals[] = { s->min, s->q1, s->median, s->q3, s->max };
 	static const char *const keys[] = { "min", "q1", "median", "q3", "max" };
-	double n = (double)s->n;
+	double n = (double)s->n, nonfinite = (double)s->nonfinite;
 
 	csv_row(f, scope, name, "n", "", NULL, NULL, &n);
+	csv_row(f, scope, name, "nonfinite", "NaN or infinite, not in n", NULL, NULL,
+	    &nonfinite);
 	for (int i = 0; i < 5 && s->n > 0; i++)
 		csv_row(f, scope, name, keys[i], "", NULL, NULL, &vals[i]);
 	snprintf(section, sizeof section, "%s_hist", name);
@@ -470,8 +473,14 @@ stats_line(const struct textctx *t, const char *name, const struct nu_stats *s)
 		fprintf(t->f, " %9s   no events\n", "0");
 		return;
 	}
-	fprintf(t->f, " %9llu %9.3f %9.3f %9.3f %9.3f %9.3f\n",
-	    (unsigned long long)s->n, s->min, s->q1, s->median, s->q3, s->max);
+	fprintf(t->f, " %9llu", (unsigned long long)s->n);
+	for (int i = 0; i < 5; i++) {
+		double v = (i == 0 ? s->min : i == 1 ? s->q1 :
+		    i == 2 ? s->median : i == 3 ? s->q3 : s->max);
+
+		fprintf(t->f, fabs(v) < 1e5 ? " %9.3f" : " %9.3g", v);
+	}
+	fputc('\n', t->f);
 }
 
 static void
@@ -493,8 +502,11 @@ histogram_block(const struct textctx *t, const char *title, const char *unit,
 		if (s->hist[b] > peak)
 			peak = s->hist[b];
 	for (int b = 0; b < s->nbins; b++) {
-		fprintf(t->f, "  %8.3f - %8.3f %9llu  ", s->lo + b * w,
-		    s->lo + (b + 1) * w, (unsigned long long)s->hist[b]);
+		/* %g once the edges outgrow the column (a file with a huge
+		 * value stretches the range) */
+		fprintf(t->f, fabs(s->hi) < 1e5 ? "  %8.3f - %8.3f %9llu  " :
+		    "  %8.3g - %8.3g %9llu  ", s->lo + b * w, s->lo + (b + 1) * w,
+		    (unsigned long long)s->hist[b]);
 		bar(t, peak ? (double)s->hist[b] / peak : 0, 40);
 		fputc('\n', t->f);
 	}
@@ -502,6 +514,16 @@ histogram_block(const struct textctx *t, const char *title, const char *unit,
 		fprintf(t->f, "  below %.4g: %llu\n", s->lo, (unsigned long long)s->underflow);
 	if (s->overflow)
 		fprintf(t->f, "  above %.4g: %llu\n", s->hi, (unsigned long long)s->overflow);
+}
+
+/* Values that are NaN or infinite are in no statistic and no bin: say so. */
+static void
+nonfinite_line(const struct textctx *t, const char *title, const struct nu_stats *s)
+{
+	if (s->nonfinite > 0)
+		fprintf(t->f, "  %s: %llu event%s not finite (NaN/inf), not in the "
+		    "histogram\n", title, (unsigned long long)s->nonfinite,
+		    s->nonfinite == 1 ? "" : "s");
 }
 
 static void
@@ -617,6 +639,9 @@ print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
 	if (s->y.n < s->events)
 		fprintf(f, "  (y over the %llu events with E_nu > 0)\n",
 		    (unsigned long long)s->y.n);
+	nonfinite_line(&t, t.utf8 ? "E_ν" : "E_nu", &s->nuenergy);
+	nonfinite_line(&t, t.utf8 ? "E_ℓ" : "E_lep", &s->lepenergy);
+	nonfinite_line(&t, "y", &s->y);
 
 	histogram_block(&t, t.utf8 ? "E_ν" : "E_nu", "GeV", &s->nuenergy);
 	histogram_block(&t, t.utf8 ? "E_ℓ" : "E_lep", "GeV", &s->lepenergy);
@@ -742,7 +767,7 @@ cmd_info(int argc, char **argv)
 		print_csv(stdout, ds, per, &total);
 	else
 		print_text(stdout, term_use_color(stdout, color), ds, where_text, per, &total);
-	rc = fflush(stdout) == 0 ? 0 : 1;
+	rc = 0;     /* main() flushes and checks standard output */
 out:
 	free(cause);
 	free(per);

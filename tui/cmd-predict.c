@@ -66,12 +66,13 @@ cmd_predict(int argc, char **argv)
 	float *scores = NULL;
 	uint8_t *keep = NULL;
 	const char *outpath = NULL, *wtext = NULL;
-	char *cause = NULL, *tmp = NULL, *end;
+	char *cause = NULL, *end;
 	uint64_t *all = NULL, nkept = 0;
 	uint8_t *seen = NULL;
 	struct nu_seen_counts sc = { 0 };
 	double *meta = NULL;
 	FILE *out = stdout;
+	struct nu_afile *af = NULL;
 	long batch = 64;
 	int opt, rc = 1;
 	enum nu_status st;
@@ -207,12 +208,11 @@ cmd_predict(int argc, char **argv)
 		}
 	}
 	if (outpath != NULL) {
-		if ((tmp = nu_asprintf("%s.tmp-%ld", outpath, (long)getpid())) == NULL ||
-		    (out = fopen(tmp, "w")) == NULL) {
-			fprintf(stderr, "nuscope predict: %s: %s\n", outpath, strerror(errno));
-			out = NULL;
+		if ((st = nu_afile_open(&af, outpath, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
 			goto out;
 		}
+		out = nu_afile_stream(af);
 	}
 
 	/* header */
@@ -271,25 +271,18 @@ cmd_predict(int argc, char **argv)
 			fputc('\n', out);
 		}
 	}
-	if (fflush(out) != 0 || ferror(out)) {
-		fprintf(stderr, "nuscope predict: write error\n");
-		goto out;
-	}
-	if (outpath != NULL) {
-		if (fclose(out) != 0 || rename(tmp, outpath) != 0) {
-			out = NULL;
-			fprintf(stderr, "nuscope predict: %s: %s\n", outpath, strerror(errno));
+	/* standard output is checked by main() on the way out */
+	if (af != NULL) {
+		st = nu_afile_commit(af, &cause);
+		af = NULL;
+		if (st != NU_OK) {
+			cli_error("predict", st, cause);
 			goto out;
 		}
-		out = NULL;
 	}
 	rc = 0;
 out:
-	if (outpath != NULL && out != NULL && out != stdout)
-		fclose(out);
-	if (tmp != NULL && rc != 0)
-		unlink(tmp);
-	free(tmp);
+	nu_afile_abort(af);
 	free(all);
 	free(seen);
 	free(meta);

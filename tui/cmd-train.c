@@ -108,6 +108,17 @@ print_epoch(FILE *f, const struct nu_epoch_rec *r, int epochs, bool classify)
 	fprintf(f, " (%.1f s)\n", r->seconds);
 }
 
+/* Flush the JSON log: 0, or the errno of a line that could not be written
+ * (now or by an earlier implicit flush). */
+static int
+log_error(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) != 0)
+		return errno ? errno : EIO;
+	return ferror(f) ? EIO : 0;
+}
+
 static char *
 default_output(const char *arch)
 {
@@ -152,7 +163,8 @@ cmd_train(int argc, char **argv)
 	int seen_e = 0, opt, rc = 1;
 	long v;
 	enum nu_status st;
-	bool stopping = false;
+	bool stopping = false, json_failed = false;
+	int e;
 
 	optind = 1;
 	opterr = 0;
@@ -219,6 +231,12 @@ cmd_train(int argc, char **argv)
 	if (output == NULL && (output = default_output(argv[optind])) == NULL)
 		goto out;
 	to.output = output;
+	/* a path that cannot be written is found now, not after an epoch */
+	if ((st = nu_check_writable(output, &cause)) != NU_OK ||
+	    (json_path != NULL && (st = nu_check_writable(json_path, &cause)) != NU_OK)) {
+		cli_error("train", st, cause);
+		goto out;
+	}
 	st = nu_dataset_open(&ds, (const char *const *)argv + optind + 1,
 	    (size_t)(argc - optind - 1), &oo, &cause);
 	if (st != NU_OK) {
@@ -291,7 +309,7 @@ cmd_train(int argc, char **argv)
 				if (tty && !quiet)
 					fprintf(stderr, "\r\033[K");
 				print_epoch(stdout, &er[i], snap.epochs, classify);
-				fflush(stdout);
+				cli_flush_stdout();
 				if (json != NULL) {
 					fprintf(json, "{\"type\": \"epoch\", \"epoch\": %d", er[i].epoch);
 					json_double(json, "lr", er[i].lr);
@@ -310,8 +328,23 @@ cmd_train(int argc, char **argv)
 			}
 			seen_e += ne;
 		}
-		if (json != NULL)
-			fflush(json);
+		if (json != NULL && !json_failed && (e = log_error(json)) != 0) {
+			/* the run goes on no further: a log with a hole would
+			 * read as complete.  Stop as Ctrl-C does, which saves
+			 * the model, after freeing what the log took */
+			json_failed = true;
+			fprintf(stderr, "%snuscope train: %s: cannot write the JSON log: %s; "
+			    "stopping (the incomplete log is removed, the model is "
+			    "saved if it can be)\n", tty && !quiet ? "\r\033[K" : "",
+			    json_path, strerror(e));
+			fclose(json);
+			json = NULL;
+			unlink(json_path);
+			if (!stopping) {
+				stopping = true;
+				nu_train_stop(t);
+			}
+		}
 		if (snap.state == NU_RUN_FINISHED || snap.state == NU_RUN_STOPPED ||
 		    snap.state == NU_RUN_FAILED)
 			break;
@@ -337,9 +370,23 @@ cmd_train(int argc, char **argv)
 			    nu_task_nclasses(nu_train_net(t)->task) > 0);
 		}
 	}
-	rc = snap.state == NU_RUN_STOPPED ? EXIT_INTERRUPTED : 0;
+	rc = json_failed ? 1 : snap.state == NU_RUN_STOPPED ? EXIT_INTERRUPTED : 0;
 	if (snap.state != NU_RUN_STOPPED)
 		printf("model written to %s\n", output);
+	else if (json_failed)
+		printf("model saved to %s at the stop (--resume continues it)\n", output);
+	if (json != NULL) {
+		e = log_error(json);
+		if (fclose(json) != 0 && e == 0)
+			e = errno ? errno : EIO;
+		json = NULL;
+		if (e != 0) {
+			fprintf(stderr, "nuscope train: %s: cannot write the JSON log: %s "
+			    "(removed)\n", json_path, strerror(e));
+			unlink(json_path);
+			rc = 1;
+		}
+	}
 out:
 	if (json != NULL)
 		fclose(json);

@@ -3,10 +3,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "trainset.h"
@@ -82,6 +84,46 @@ cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
 		fprintf(stderr, "nuscope %s: warning: --include-training: %s\n", cmd, what);
 }
 
+static int stdout_errno;        /* of the first failed cli_flush_stdout */
+
+void
+cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 && stdout_errno == 0)
+		stdout_errno = errno ? errno : EIO;
+}
+
+/*
+ * Flush and close standard output at the end of a command: output lost to
+ * a full disk or a closed pipe is an error the user hears of, with the
+ * file it went to, and exit status 1 (not 0, nor a silent 1).
+ */
+static int
+close_stdout(const char *cmd, int rc)
+{
+	char name[1024];
+	ssize_t n;
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		e = errno ? errno : EIO;
+	else if (ferror(stdout))
+		e = stdout_errno ? stdout_errno : EIO;
+	n = readlink("/proc/self/fd/1", name, sizeof name - 1);
+	name[n > 0 ? n : 0] = '\0';
+	errno = 0;
+	if (fclose(stdout) != 0 && e == 0)
+		e = errno ? errno : EIO;
+	if (e == 0)
+		return rc;
+	fprintf(stderr, "nuscope%s%s: cannot write to standard output%s%s%s: %s\n",
+	    cmd ? " " : "", cmd ? cmd : "", n > 0 ? " (" : "", name, n > 0 ? ")" : "",
+	    strerror(e));
+	return rc != 0 ? rc : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -93,20 +135,21 @@ main(int argc, char **argv)
 		/* no command: the interactive program, on the sample dataset */
 		char *targv[] = { "tui", NULL };
 
-		return cmd_tui(1, targv);
+		return close_stdout("tui", cmd_tui(1, targv));
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return 0;
+		return close_stdout(NULL, 0);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("nuscope %s\n", PACKAGE_VERSION);
-		return 0;
+		return close_stdout(NULL, 0);
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return close_stdout(commands[i].name,
+			    commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "nuscope: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

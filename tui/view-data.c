@@ -96,7 +96,11 @@ draw_hist(struct tui *t, int y, int x, int w, int h)
 	tui_putf(y, x, w, "Histogram of %s", hist_name(t, data_state.hist));
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	if (s->n == 0 || s->nbins <= 0) {
-		tui_put(y + 1, x, w, "  (no values)");
+		if (s->nonfinite > 0)
+			tui_putf(y + 1, x, w, "  (no finite values; %llu not finite "
+			    "(NaN/inf))", (unsigned long long)s->nonfinite);
+		else
+			tui_put(y + 1, x, w, "  (no values)");
 		return;
 	}
 	tui_putf(y, x + 32, w - 32, "n %llu  min %.3g  median %.3g  max %.3g",
@@ -130,9 +134,16 @@ draw_hist(struct tui *t, int y, int x, int w, int h)
 	attroff(COLOR_PAIR(t->colors ? TUI_PAIR_TITLE : 0));
 	tui_putf(y + bars + 1, x + 11, w - 11, "%-.3g", s->lo);
 	tui_putf(y + bars + 1, x + 11 + s->nbins * bin_w - 6, 8, "%6.3g", s->hi);
-	if (s->underflow + s->overflow > 0)
+	if (s->underflow + s->overflow > 0 && s->nonfinite > 0)
+		tui_putf(y + bars + 1, x + 24, w - 40, "(%llu outside the range, "
+		    "%llu not finite (NaN/inf))", (unsigned long long)(s->underflow +
+		    s->overflow), (unsigned long long)s->nonfinite);
+	else if (s->underflow + s->overflow > 0)
 		tui_putf(y + bars + 1, x + 24, w - 40, "(%llu outside the range)",
 		    (unsigned long long)(s->underflow + s->overflow));
+	else if (s->nonfinite > 0)
+		tui_putf(y + bars + 1, x + 24, w - 40, "(%llu not finite (NaN/inf), "
+		    "not in the histogram)", (unsigned long long)s->nonfinite);
 }
 
 static void
