@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "arch.h"
+#include "loader.h"
+#include "split.h"
 
 #define ACTIVATIONS "linear|relu|leaky-relu|sigmoid|tanh|softmax"
 
@@ -128,20 +130,20 @@ static const struct arch_key train_keys[] = {
 	{ "patience", ARCH_INT, 0, 100000, NULL, "5", "epochs without improvement before stopping" },
 	{ "min_delta", ARCH_FLOAT, 0, 1e9, NULL, "0", "smallest change that counts as improvement" },
 	{ "restore_best", ARCH_BOOL, 0, 0, NULL, "yes", "end with the weights of the best epoch" },
-	{ "balance", ARCH_ENUM, 0, 0, "none|undersample|oversample|weights", "none",
+	{ "balance", ARCH_ENUM, 0, 0, NU_BALANCE_CHOICES, "none",
 	  "against class imbalance: drop majority events, repeat minority "
 	  "events, or weight the loss" },
 	{ "class_weights", ARCH_LIST, 0, 1e6, NULL, "",
 	  "loss weight of each class, in class order (default with "
 	  "balance = weights: inverse class frequency)" },
-	{ "split", ARCH_ENUM, 0, 0, "random|stratified|sequential|files", "random",
+	{ "split", ARCH_ENUM, 0, 0, NU_SPLIT_CHOICES, "random",
 	  "how events are divided into training, validation and test" },
 	{ "fractions", ARCH_LIST, 0, 1, NULL, "0.8,0.1,0.1",
 	  "training, validation and test shares for random, stratified and sequential splits" },
 	{ "train_files", ARCH_STRING, 0, 0, NULL, "", "split = files: training files (globs, comma-separated)" },
 	{ "val_files", ARCH_STRING, 0, 0, NULL, "", "split = files: validation files" },
 	{ "test_files", ARCH_STRING, 0, 0, NULL, "", "split = files: test files" },
-	{ "normalise", ARCH_ENUM, 0, 0, "255|max|log1p", "255",
+	{ "normalise", ARCH_ENUM, 0, 0, NU_NORM_CHOICES, "255",
 	  "pixel scaling: divide by 255, divide by the training set's maximum, or log(1 + value) / log(256)" },
 	{ "mirror", ARCH_BOOL, 0, 0, NULL, "no", "augment by mirroring events in the cell direction" },
 	{ "noise", ARCH_FLOAT, 0, 10, NULL, "0", "augment with Gaussian noise of this sigma (after scaling)" },
@@ -237,6 +239,12 @@ choice(const char *choices, int n, char *buf, size_t len)
 		return NULL;
 	snprintf(buf, len, "%.*s", (int)strcspn(p, "|"), p);
 	return buf;
+}
+
+int
+arch_enum_index(const struct arch_section *s, const char *key)
+{
+	return (int)arch_get(s, key)->i;
 }
 
 const char *

@@ -112,6 +112,9 @@ long arch_int(const struct arch_section *s, const char *key);
 double arch_float(const struct arch_section *s, const char *key);
 bool arch_bool(const struct arch_section *s, const char *key);
 const char *arch_enum(const struct arch_section *s, const char *key);
+/* The index of an ENUM value's choice in its key's choices: the enum
+ * value, where the choices are declared beside the enum (NU_SPLIT_CHOICES). */
+int arch_enum_index(const struct arch_section *s, const char *key);
 const int *arch_pair(const struct arch_section *s, const char *key);
 const struct arch_value *arch_get(const struct arch_section *s, const char *key);
 /* True when the file set the key (rather than the default applying). */

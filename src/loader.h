@@ -27,7 +27,9 @@
 #include "dataset.h"
 #include "split.h"
 
+/* The [train] key normalise takes these choices, in the enum's order. */
 enum nu_norm { NU_NORM_255, NU_NORM_MAX, NU_NORM_LOG1P };
+#define NU_NORM_CHOICES "255|max|log1p"
 
 struct nu_loader_opts {
 	int views;              /* 1 = XZ, 2 = YZ, 3 = both (XZ then YZ) */

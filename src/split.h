@@ -12,8 +12,12 @@
 #include "dataset.h"
 #include "labels.h"
 
+/* The [train] keys split and balance (arch.c's key table) take these
+ * choices, in the enums' order: a parsed value's index is the enum. */
 enum nu_split_kind { NU_SPLIT_RANDOM, NU_SPLIT_STRATIFIED, NU_SPLIT_SEQUENTIAL, NU_SPLIT_FILES };
+#define NU_SPLIT_CHOICES "random|stratified|sequential|files"
 enum nu_balance { NU_BALANCE_NONE, NU_BALANCE_UNDERSAMPLE, NU_BALANCE_OVERSAMPLE, NU_BALANCE_WEIGHTS };
+#define NU_BALANCE_CHOICES "none|undersample|oversample|weights"
 enum { NU_PART_TRAIN, NU_PART_VAL, NU_PART_TEST, NU_NPARTS };
 
 #define NU_MAXCLASSES 16

@@ -763,23 +763,6 @@ setup_workers(struct nu_train *t, size_t batch, int micro, char **cause)
 	return NU_OK;
 }
 
-static int
-enum_index(const char *choices, const char *v)
-{
-	int i = 0;
-
-	for (const char *p = choices; *p; i++) {
-		size_t n = strcspn(p, "|");
-
-		if (strlen(v) == n && strncmp(p, v, n) == 0)
-			return i;
-		p += n;
-		if (*p == '|')
-			p++;
-	}
-	return -1;
-}
-
 /* The selection of a run resuming model m (from path): m's own, which
  * `asked` (the caller's --where, NULL or "" for none) may only repeat. */
 static enum nu_status
@@ -947,8 +930,8 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	{
 		static const char *const mons[] = { "val_loss", "val_accuracy",
 		    "val_balanced_accuracy", "val_auc", "val_mse" };
-		int mi = enum_index("val_loss|val_accuracy|val_balanced_accuracy|val_auc|val_mse",
-		    arch_enum(tr, "monitor"));
+		/* in the order of the choices of arch.c's monitor key */
+		int mi = arch_enum_index(tr, "monitor");
 
 		t->monitor = mons[mi < 0 ? 0 : mi];
 		t->monitor_max = mi == 1 || mi == 2 || mi == 3;
@@ -991,8 +974,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	/* the split */
 	memset(&so, 0, sizeof(so));
 	so.task = t->net->task;
-	so.kind = (enum nu_split_kind)enum_index("random|stratified|sequential|files",
-	    arch_enum(tr, "split"));
+	so.kind = (enum nu_split_kind)arch_enum_index(tr, "split");
 	fr = arch_get(tr, "fractions");
 	if (so.kind != NU_SPLIT_FILES && fr->nlist != 3) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s:%d: fractions needs three numbers "
@@ -1006,8 +988,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	so.files[0] = arch_enum(tr, "train_files");
 	so.files[1] = arch_enum(tr, "val_files");
 	so.files[2] = arch_enum(tr, "test_files");
-	so.balance = (enum nu_balance)enum_index("none|undersample|oversample|weights",
-	    arch_enum(tr, "balance"));
+	so.balance = (enum nu_balance)arch_enum_index(tr, "balance");
 	cw = arch_get(tr, "class_weights");
 	double cwv[NU_ARCH_MAXLIST];
 	if (cw->nlist > 0) {
@@ -1054,7 +1035,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	lo.shuffle = true;
 	lo.mirror = arch_bool(tr, "mirror");
 	lo.noise = arch_float(tr, "noise");
-	lo.norm = (enum nu_norm)enum_index("255|max|log1p", t->normalise);
+	lo.norm = (enum nu_norm)arch_enum_index(tr, "normalise");
 	lo.seed = t->seed;
 	lo.memory_limit = opts->memory_limit;
 	lo.stop = opts->stop;
