@@ -459,7 +459,7 @@ test_options(void)
 	nu_sim_new(&sim, &c, NULL);
 	nu_sim_generate(sim, 0, 200, 2, noisy, ev, NULL);
 	nu_sim_free(sim);
-	c.noise = false;
+	c.without = 1u << NU_SIM_FX_NOISE;
 	nu_sim_new(&sim, &c, NULL);
 	nu_sim_generate(sim, 0, 200, 2, quiet, ev, NULL);
 	for (size_t i = 0; i < 200 * (size_t)NU_MAP_BYTES; i++) {
