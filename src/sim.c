@@ -1111,7 +1111,7 @@ kin_res(struct rng *r, struct kin *k)
 }
 
 static bool
-kin_dis(struct rng *r, struct kin *k)
+kin_dis(struct rng *r, struct kin *k, double f0)
 {
 	double x, y, q2, w2, w, nu, q[3], b[3], msum, mu;
 	double ga, gb;
@@ -1135,7 +1135,8 @@ kin_dis(struct rng *r, struct kin *k)
 	if (!lepton(r, k->e, k->el, k->ml, q2, k->pl, q))
 		return false;
 	/* multiplicity grows with ln W^2 (bubble-chamber fits give
-	 * <n_ch> ~ 0.4 + 1.4 ln W^2); pions: a third neutral */
+	 * <n_ch> ~ 0.4 + 1.4 ln W^2); pions: a share f0 neutral, a third
+	 * on average */
 	mu = 1.2 * log(w2 / 1.5);
 	npi = 1 + poisson(r, mu > 0.0 ? mu : 0.0);
 	if (npi > 20)
@@ -1148,7 +1149,7 @@ kin_dis(struct rng *r, struct kin *k)
 	msum = k->h.m[0];
 	for (int i = 0; i < npi; i++) {
 		double u = uni(r);
-		int ch = u < 1.0 / 3.0 ? 0 : (u < 0.7 ? 1 : -1);
+		int ch = u < f0 ? 0 : (u < f0 + 0.55 * (1.0 - f0) ? 1 : -1);
 
 		if (k->cc && i == 0)
 			ch = 1;         /* the struck d quark -> u: one more positive */
@@ -1299,7 +1300,17 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 	double u, e, p[NU_SIM_NPROCESSES], vtx[3];
 	int flav = 0, proc = 0, tracks = 0, showers = 0, block;
 	bool ok = false;
+	double f0 = 1.0 / 3.0;
 
+	/* with wider hadron showers the neutral-pion share of a DIS event
+	 * fluctuates around its third; from a stream of its own, so nothing
+	 * else drawn changes */
+	if (sim->fx[NU_SIM_FX_HADRONS]) {
+		struct rng h;
+
+		rng_seed(&h, sim->cfg.seed, index, 3);
+		f0 = 0.05 + 0.5667 * uni(&h);
+	}
 	rng_seed(r, sim->cfg.seed, index, 0);
 	u = uni(r);
 	while (flav < NU_SIM_NFLAVOURS - 1 && u >= sim->flav_cdf[flav])
@@ -1330,7 +1341,7 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 		switch (proc) {
 		case NU_SIM_QE:  ok = kin_qe(r, &k); break;
 		case NU_SIM_RES: ok = kin_res(r, &k); break;
-		case NU_SIM_DIS: ok = kin_dis(r, &k); break;
+		case NU_SIM_DIS: ok = kin_dis(r, &k, f0); break;
 		default:         ok = kin_other(r, &k); break;
 		}
 	}
