@@ -38,8 +38,8 @@
 
 /* ---- the detector (cm, MeV) --------------------------------------------- */
 
-#define CELL_W 3.97             /* cell width, both views */
-#define PLANE_D 6.65            /* plane depth along z */
+#define CELL_W NU_SIM_CELL_W   /* cell pitch, both views */
+#define PLANE_D NU_SIM_PLANE_D  /* plane pitch along z */
 #define X0 40.0                 /* radiation length */
 #define RMOL 10.0               /* Moliere radius */
 #define E_CRIT 90.0             /* critical energy, MeV */
@@ -52,20 +52,44 @@
 #define MIP_DEDX 2.0            /* MeV/cm, for shower-start stubs */
 #define BIRKS_KB 0.012          /* cm/MeV */
 /*
- * Pixel value = photo-electrons, PE_PER_MEV per visible MeV: a muon
- * crossing one plane at normal incidence leaves 6.65 cm * ~1.9 MeV/cm ~ 12.7
- * MeV, about 32 counts, well inside 0-255, while the core of a GeV shower
- * saturates at 255.
+ * Pixel value = calibrated energy, PE_PER_MEV counts per MeV deposited in
+ * the scintillator: a muon crossing one plane at normal incidence leaves
+ * ~1.9 MeV/cm over the 5.6 cm of liquid, about 27 counts, well inside
+ * 0-255, while the core of a GeV shower saturates at 255.  Whether a cell
+ * is a hit, and how much its value fluctuates, depends on its
+ * photo-electrons (see digitise).
  */
 #define PE_PER_MEV 2.5
-#define PIX_THRESH 3            /* counts below this are not hits */
-#define ACTIVE_MEV 3.0          /* a cell with this much opens the window
-                                 * (7.5 p.e.: nearly always a hit) */
+#define ACTIVE_PE 20.0          /* a live cell with this much light opens
+                                 * the window (nearly always a hit) */
 
-/* Vertex volume: inside a far-detector-sized block, detector coordinates. */
-#define VTX_XY 650.0
-#define VTX_Z0 100.0
-#define VTX_Z1 5400.0
+/* The far detector (nuscope-sim(7), THE DETECTOR, gives the sources). */
+#define DET_HALF NU_SIM_DET_HALF        /* 762.2 cm: cells span +-DET_HALF */
+#define DET_CELLS NU_SIM_DET_CELLS
+#define DET_PLANES NU_SIM_DET_PLANES
+#define DET_LEN (DET_PLANES * PLANE_D)  /* 5958 cm */
+#define CELL_IN_W 3.6           /* inside of a cell across: 0.37 cm of PVC */
+#define CELL_IN_D 5.6           /* ... along the beam: 1.05 cm of PVC */
+#define FIBRE_L 1550.0          /* a cell's length; its fibre loops back */
+#define FIBRE_LAMBDA 800.0      /* effective attenuation length, cm */
+#define PE_FAR 30.0             /* p.e. of a normal MIP at the far end */
+#define MIP_MEV (1.9 * CELL_IN_D)       /* its deposit, MeV */
+#define APD_F 2.5               /* APD excess noise factor at gain 100 */
+#define APD_NOISE 3.0           /* electronics noise, p.e. rms */
+#define APD_THRESH 12.0         /* hit threshold, p.e. (4 sigma) */
+#define CAL_SPREAD 0.05         /* residual miscalibration, rms */
+#define DEAD_APD 0.01           /* share of dead 32-cell APDs */
+#define DEAD_CELL 0.005         /* share of other dead channels */
+#define COSMIC_RATE 120e3       /* Hz over the detector's top face */
+#define SPILL 10e-6             /* s: the NuMI spill, the readout window */
+#define COSMIC_DX 200.0         /* cosmics placed within this of the vertex */
+#define COSMIC_Z0 -200.0        /* ... and from this before it */
+#define COSMIC_Z1 1300.0        /* ... to this after it, along z */
+
+/* Vertex volume: the whole detector, detector coordinates. */
+#define VTX_XY DET_HALF
+#define VTX_Z0 0.0
+#define VTX_Z1 DET_LEN
 
 /* The deposit grid around the vertex: GP physical planes from GP_BACK
  * before the vertex plane, GC cells per view centred on the vertex cell.
@@ -134,6 +158,12 @@ enum { RT_MU, RT_PI, RT_P, NRTABLES };
 
 struct nu_sim {
 	struct nu_sim_config cfg;
+	bool fx[NU_SIM_NEFFECTS];       /* effect on */
+	uint8_t *dead;                  /* [DET_PLANES][DET_CELLS] 1 = dead */
+	float *cal;                     /* [DET_PLANES][DET_CELLS] calibration residual */
+	long ndead;
+	float yield[DET_CELLS];         /* p.e./MeV by cells from the readout */
+	double cosmic_p;                /* chance of a cosmic in the window */
 	double cdf[NSUB + 1];           /* over sub-bins, cut to [emin, emax] */
 	double lo[NSUB], hi[NSUB];      /* sub-bin i cut to [emin, emax] */
 	double cmode[NU_SIM_NPROCESSES];  /* process calibration */
@@ -152,6 +182,9 @@ struct nu_sim_ctx {
 	struct rng kr;                  /* kinematics stream */
 	struct rng dr;                  /* detector stream */
 	float *grid;                    /* [GP][GC] visible MeV */
+	float *light;                   /* [GP][GC] expected p.e. */
+	uint64_t index;                 /* the event being made */
+	int start[2], c0[2];            /* the map window of the last event */
 	int pbase;                      /* absolute plane of grid row 0 (even) */
 	int cbase[2];                   /* absolute cell of grid column 0, per view */
 	int bp_lo[2], bp_hi[2], bc_lo[2], bc_hi[2];   /* touched box per view */
@@ -162,9 +195,11 @@ struct nu_sim_ctx {
 	int cur;                        /* primary being transported */
 	double rowsum[GP];              /* visible MeV per grid row */
 	double rowsumc[GP];             /* ... times the cell index */
-	bool rowact[GP];                /* a cell of the row >= ACTIVE_MEV */
-	float vis[MAXPRIM];             /* visible MeV per primary */
-	int hits[MAXPRIM];              /* cells > 0.5 MeV per primary */
+	bool rowact[GP];                /* a cell of the row >= ACTIVE_PE */
+	/* visible MeV and cells > 0.5 MeV per primary; slot MAXPRIM takes
+	 * what is not the interaction's (cosmics, nuclear breakup) */
+	float vis[MAXPRIM + 1];
+	int hits[MAXPRIM + 1];
 };
 
 /* ---- random numbers: xoshiro256** of rng.h, seeded per event ------------- */
@@ -522,7 +557,121 @@ nu_sim_config_default(struct nu_sim_config *cfg)
 		cfg->mix[f] = real_mix[f];
 	cfg->emin = 0.0;
 	cfg->emax = NU_SIM_EMAX;
-	cfg->noise = true;
+	cfg->without = 0;
+}
+
+static const char *const fx_names[NU_SIM_NEFFECTS] = {
+	[NU_SIM_FX_CONTAINMENT] = "containment",
+	[NU_SIM_FX_WALLS] = "walls",
+	[NU_SIM_FX_ATTENUATION] = "attenuation",
+	[NU_SIM_FX_APD] = "apd",
+	[NU_SIM_FX_CALIBRATION] = "calibration",
+	[NU_SIM_FX_DEAD] = "dead",
+	[NU_SIM_FX_NOISE] = "noise",
+	[NU_SIM_FX_COSMICS] = "cosmics",
+	[NU_SIM_FX_HADRONS] = "hadrons",
+};
+
+const char *
+nu_sim_effect_name(enum nu_sim_effect fx)
+{
+	return (unsigned)fx < NU_SIM_NEFFECTS ? fx_names[fx] : "?";
+}
+
+enum nu_status
+nu_sim_effects_parse(const char *list, unsigned *without, char **cause)
+{
+	const char *p = list;
+
+	if (*p == '\0')
+		return nu_fail(cause, NU_ERR_USAGE, "no effect named");
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int fx;
+
+		for (fx = 0; fx < NU_SIM_NEFFECTS; fx++)
+			if (strlen(fx_names[fx]) == n && strncmp(p, fx_names[fx], n) == 0)
+				break;
+		if (fx == NU_SIM_NEFFECTS) {
+			char known[256] = "";
+
+			for (int k = 0; k < NU_SIM_NEFFECTS; k++) {
+				strcat(known, k ? ", " : "");
+				strcat(known, fx_names[k]);
+			}
+			return nu_fail(cause, NU_ERR_USAGE, "unknown effect '%.*s' "
+			    "(known: %s)", (int)(n < 64 ? n : 64), p, known);
+		}
+		*without |= 1u << fx;
+		if (p[n] == '\0')
+			return NU_OK;
+		p += n + 1;
+	}
+}
+
+/* p.e. per MeV at d cm from the readout: light runs both ways round the
+ * looped fibre, the direct way d and the far way 2L - d. */
+double
+nu_sim_light_yield(double d)
+{
+	double y0 = PE_FAR / MIP_MEV / (2.0 * exp(-FIBRE_L / FIBRE_LAMBDA));
+
+	if (d < 0.0)
+		d = 0.0;
+	if (d > FIBRE_L)
+		d = FIBRE_L;
+	return y0 * (exp(-d / FIBRE_LAMBDA) + exp(-(2.0 * FIBRE_L - d) / FIBRE_LAMBDA));
+}
+
+/* The run's channel map from the seed alone: dead APDs (32 neighbouring
+ * cells of a plane), single dead channels, calibration residuals. */
+static void
+channels_init(struct nu_sim *sim)
+{
+	struct nu_rng r;
+	uint64_t x = sim->cfg.seed ^ 0x6a09e667f3bcc909ull;
+
+	for (int i = 0; i < 4; i++)
+		r.s[i] = nu_splitmix64(&x);
+	sim->ndead = 0;
+	for (int p = 0; p < DET_PLANES; p++) {
+		for (int a = 0; a < DET_CELLS / 32; a++) {
+			bool apd = (double)(nu_rng_next(&r) >> 11) * 0x1.0p-53 < DEAD_APD;
+
+			for (int c = a * 32; c < a * 32 + 32; c++) {
+				double u = (double)(nu_rng_next(&r) >> 11) * 0x1.0p-53;
+				double g1, g2, s;
+				size_t k = (size_t)p * DET_CELLS + c;
+
+				sim->dead[k] = sim->fx[NU_SIM_FX_DEAD] && (apd || u < DEAD_CELL);
+				sim->ndead += sim->dead[k];
+				/* a normal by Box-Muller from two more draws */
+				g1 = ((double)(nu_rng_next(&r) >> 11) + 0.5) * 0x1.0p-53;
+				g2 = (double)(nu_rng_next(&r) >> 11) * 0x1.0p-53;
+				s = sqrt(-2.0 * log(g1)) * cos(2.0 * PI * g2);
+				if (s > 3.0)
+					s = 3.0;
+				if (s < -3.0)
+					s = -3.0;
+				sim->cal[k] = sim->fx[NU_SIM_FX_CALIBRATION] ?
+				    (float)(1.0 + CAL_SPREAD * s) : 1.0f;
+			}
+		}
+	}
+}
+
+bool
+nu_sim_channel_dead(const struct nu_sim *sim, int plane, int cell)
+{
+	if ((unsigned)plane >= DET_PLANES || (unsigned)cell >= DET_CELLS)
+		return false;
+	return sim->dead[(size_t)plane * DET_CELLS + cell] != 0;
+}
+
+double
+nu_sim_dead_fraction(const struct nu_sim *sim)
+{
+	return (double)sim->ndead / ((double)DET_PLANES * DET_CELLS);
 }
 
 /* Solve for cmode so that the process fractions over the spectrum
@@ -608,6 +757,24 @@ nu_sim_new(struct nu_sim **out, const struct nu_sim_config *cfg, char **cause)
 	if ((sim = calloc(1, sizeof(*sim))) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	sim->cfg = *cfg;
+	sim->dead = malloc((size_t)DET_PLANES * DET_CELLS);
+	sim->cal = malloc((size_t)DET_PLANES * DET_CELLS * sizeof(*sim->cal));
+	if (sim->dead == NULL || sim->cal == NULL) {
+		nu_sim_free(sim);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	}
+	for (int fx = 0; fx < NU_SIM_NEFFECTS; fx++)
+		sim->fx[fx] = !(cfg->without & (1u << fx));
+	channels_init(sim);
+	/* the yield by whole cells from the readout, at each cell's middle;
+	 * without attenuation the middle of the fibre's everywhere */
+	for (int k = 0; k < DET_CELLS; k++)
+		sim->yield[k] = (float)nu_sim_light_yield(sim->fx[NU_SIM_FX_ATTENUATION] ?
+		    (k + 0.5) * FIBRE_L / DET_CELLS : 0.5 * FIBRE_L);
+	/* rate per unit of the top face, times the area cosmics are placed
+	 * on, times the window */
+	sim->cosmic_p = COSMIC_RATE / (2.0 * DET_HALF * DET_LEN) *
+	    (2.0 * COSMIC_DX) * (COSMIC_Z1 - COSMIC_Z0) * SPILL;
 	for (int f = 0; f < NU_SIM_NFLAVOURS; f++) {
 		s += cfg->mix[f] / fsum;
 		sim->flav_cdf[f] = s;
@@ -641,7 +808,7 @@ nu_sim_new(struct nu_sim **out, const struct nu_sim_config *cfg, char **cause)
 		total += w[i];
 	}
 	if (total <= 0.0) {
-		free(sim);
+		nu_sim_free(sim);
 		return nu_fail(cause, NU_ERR_USAGE, "energy range %g-%g GeV holds "
 		    "no events%s", cfg->emin, cfg->emax, msum > 0.0 ?
 		    " of the processes asked for" : "");
@@ -669,6 +836,10 @@ nu_sim_new(struct nu_sim **out, const struct nu_sim_config *cfg, char **cause)
 void
 nu_sim_free(struct nu_sim *sim)
 {
+	if (sim == NULL)
+		return;
+	free(sim->dead);
+	free(sim->cal);
 	free(sim);
 }
 
@@ -687,7 +858,10 @@ nu_sim_ctx_new(struct nu_sim_ctx **out, const struct nu_sim *sim)
 	if (ctx == NULL)
 		return NU_ERR_NOMEM;
 	ctx->grid = calloc((size_t)GP * GC, sizeof(*ctx->grid));
-	if (ctx->grid == NULL) {
+	ctx->light = calloc((size_t)GP * GC, sizeof(*ctx->light));
+	if (ctx->grid == NULL || ctx->light == NULL) {
+		free(ctx->grid);
+		free(ctx->light);
 		free(ctx);
 		return NU_ERR_NOMEM;
 	}
@@ -706,6 +880,7 @@ nu_sim_ctx_free(struct nu_sim_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	free(ctx->grid);
+	free(ctx->light);
 	free(ctx);
 }
 
@@ -936,7 +1111,7 @@ kin_res(struct rng *r, struct kin *k)
 }
 
 static bool
-kin_dis(struct rng *r, struct kin *k)
+kin_dis(struct rng *r, struct kin *k, double f0)
 {
 	double x, y, q2, w2, w, nu, q[3], b[3], msum, mu;
 	double ga, gb;
@@ -960,7 +1135,8 @@ kin_dis(struct rng *r, struct kin *k)
 	if (!lepton(r, k->e, k->el, k->ml, q2, k->pl, q))
 		return false;
 	/* multiplicity grows with ln W^2 (bubble-chamber fits give
-	 * <n_ch> ~ 0.4 + 1.4 ln W^2); pions: a third neutral */
+	 * <n_ch> ~ 0.4 + 1.4 ln W^2); pions: a share f0 neutral, a third
+	 * on average */
 	mu = 1.2 * log(w2 / 1.5);
 	npi = 1 + poisson(r, mu > 0.0 ? mu : 0.0);
 	if (npi > 20)
@@ -973,7 +1149,7 @@ kin_dis(struct rng *r, struct kin *k)
 	msum = k->h.m[0];
 	for (int i = 0; i < npi; i++) {
 		double u = uni(r);
-		int ch = u < 1.0 / 3.0 ? 0 : (u < 0.7 ? 1 : -1);
+		int ch = u < f0 ? 0 : (u < f0 + 0.55 * (1.0 - f0) ? 1 : -1);
 
 		if (k->cc && i == 0)
 			ch = 1;         /* the struck d quark -> u: one more positive */
@@ -1124,7 +1300,17 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 	double u, e, p[NU_SIM_NPROCESSES], vtx[3];
 	int flav = 0, proc = 0, tracks = 0, showers = 0, block;
 	bool ok = false;
+	double f0 = 1.0 / 3.0;
 
+	/* with wider hadron showers the neutral-pion share of a DIS event
+	 * fluctuates around its third; from a stream of its own, so nothing
+	 * else drawn changes */
+	if (sim->fx[NU_SIM_FX_HADRONS]) {
+		struct rng h;
+
+		rng_seed(&h, sim->cfg.seed, index, 3);
+		f0 = 0.05 + 0.5667 * uni(&h);
+	}
 	rng_seed(r, sim->cfg.seed, index, 0);
 	u = uni(r);
 	while (flav < NU_SIM_NFLAVOURS - 1 && u >= sim->flav_cdf[flav])
@@ -1155,7 +1341,7 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 		switch (proc) {
 		case NU_SIM_QE:  ok = kin_qe(r, &k); break;
 		case NU_SIM_RES: ok = kin_res(r, &k); break;
-		case NU_SIM_DIS: ok = kin_dis(r, &k); break;
+		case NU_SIM_DIS: ok = kin_dis(r, &k, f0); break;
 		default:         ok = kin_other(r, &k); break;
 		}
 	}
@@ -1253,7 +1439,8 @@ ifloor(double x)
 static inline void
 deposit(struct nu_sim_ctx *ctx, int ix, int iy, int iz, double e)
 {
-	int lp = iz - ctx->pbase, v, lc;
+	const struct nu_sim *sim = ctx->sim;
+	int lp = iz - ctx->pbase, v, lc, along;
 	float *cell;
 
 	if ((unsigned)lp >= GP)
@@ -1262,11 +1449,20 @@ deposit(struct nu_sim_ctx *ctx, int ix, int iy, int iz, double e)
 	lc = (v ? iy : ix) - ctx->cbase[v];
 	if ((unsigned)lc >= GC)
 		return;
+	if (sim->fx[NU_SIM_FX_CONTAINMENT] && ((unsigned)iz >= DET_PLANES ||
+	    (unsigned)(ix + DET_CELLS / 2) >= DET_CELLS ||
+	    (unsigned)(iy + DET_CELLS / 2) >= DET_CELLS))
+		return;
+	/* cells from the readout: x-measuring (vertical) cells are read out
+	 * at the top, y-measuring (horizontal) ones on the +x side */
+	along = DET_CELLS / 2 - 1 - (v ? ix : iy);
+	along = along < 0 ? 0 : (along >= DET_CELLS ? DET_CELLS - 1 : along);
+	ctx->light[lp * GC + lc] += (float)e * sim->yield[along];
 	cell = &ctx->grid[lp * GC + lc];
 	*cell += (float)e;
 	ctx->rowsum[lp] += e;
 	ctx->rowsumc[lp] += e * lc;
-	if (*cell >= ACTIVE_MEV)
+	if (ctx->light[lp * GC + lc] >= ACTIVE_PE)
 		ctx->rowact[lp] = true;
 	if (lp < ctx->bp_lo[v]) ctx->bp_lo[v] = lp;
 	if (lp > ctx->bp_hi[v]) ctx->bp_hi[v] = lp;
@@ -1277,14 +1473,26 @@ deposit(struct nu_sim_ctx *ctx, int ix, int iy, int iz, double e)
 		ctx->hits[ctx->cur]++;
 }
 
+/* A point deposit; one inside a PVC wall is lost. */
 static inline void
 deposit_at(struct nu_sim_ctx *ctx, const double x[3], double e)
 {
-	deposit(ctx, ifloor(x[0] / CELL_W), ifloor(x[1] / CELL_W),
-	    ifloor(x[2] / PLANE_D), e);
+	int ix = ifloor(x[0] / CELL_W), iy = ifloor(x[1] / CELL_W);
+	int iz = ifloor(x[2] / PLANE_D);
+
+	if (ctx->sim->fx[NU_SIM_FX_WALLS]) {
+		double fz = x[2] - iz * PLANE_D;
+		double fc = (iz & 1) ? x[1] - iy * CELL_W : x[0] - ix * CELL_W;
+
+		if (fabs(fz - 0.5 * PLANE_D) > 0.5 * CELL_IN_D ||
+		    fabs(fc - 0.5 * CELL_W) > 0.5 * CELL_IN_W)
+			return;
+	}
+	deposit(ctx, ix, iy, iz, e);
 }
 
-/* Is x inside the deposit grid (else nothing there can be seen)? */
+/* Is x inside the deposit grid and the detector (else nothing there can
+ * be seen)? */
 static bool
 in_grid(const struct nu_sim_ctx *ctx, const double x[3])
 {
@@ -1292,7 +1500,34 @@ in_grid(const struct nu_sim_ctx *ctx, const double x[3])
 	int cx = ifloor(x[0] / CELL_W) - ctx->cbase[0];
 	int cy = ifloor(x[1] / CELL_W) - ctx->cbase[1];
 
+	if (ctx->sim->fx[NU_SIM_FX_CONTAINMENT] && (x[2] < 0.0 || x[2] >= DET_LEN ||
+	    fabs(x[0]) >= DET_HALF || fabs(x[1]) >= DET_HALF))
+		return false;
 	return (unsigned)lp < GP && ((unsigned)cx < GC || (unsigned)cy < GC);
+}
+
+/* Shrink [*t0, *t1] of the line a + t d to where coordinate j lies in
+ * [lo, hi]. */
+static inline void
+clip_slab(const double a[3], const double d[3], int j, double lo, double hi,
+    double *t0, double *t1)
+{
+	if (d[j] > 1e-12 || d[j] < -1e-12) {
+		double s1 = (lo - a[j]) / d[j], s2 = (hi - a[j]) / d[j];
+
+		if (s1 > s2) {
+			double t = s1;
+
+			s1 = s2;
+			s2 = t;
+		}
+		if (s1 > *t0)
+			*t0 = s1;
+		if (s2 < *t1)
+			*t1 = s2;
+	} else if (a[j] < lo || a[j] > hi) {
+		*t1 = *t0;
+	}
 }
 
 /*
@@ -1330,9 +1565,24 @@ segment(struct nu_sim_ctx *ctx, const double a[3], const double d[3], double len
 	while (t < len) {
 		int k = tmax[0] < tmax[1] ? (tmax[0] < tmax[2] ? 0 : 2) :
 		    (tmax[1] < tmax[2] ? 1 : 2);
-		double tn = tmax[k] < len ? tmax[k] : len;
+		double tn = tmax[k] < len ? tmax[k] : len, in = tn - t;
 
-		deposit(ctx, idx[0], idx[1], idx[2], per * (tn - t));
+		if (ctx->sim->fx[NU_SIM_FX_WALLS]) {
+			/* only the path inside the liquid: the plane's walls
+			 * along z and the cell's walls across the coordinate
+			 * it measures */
+			int j = (idx[2] & 1) ? 1 : 0;
+			double t0 = t, t1 = tn, mz = 0.5 * (PLANE_D - CELL_IN_D);
+			double mc = 0.5 * (CELL_W - CELL_IN_W);
+
+			clip_slab(a, d, 2, idx[2] * PLANE_D + mz, (idx[2] + 1) * PLANE_D - mz,
+			    &t0, &t1);
+			clip_slab(a, d, j, idx[j] * CELL_W + mc, (idx[j] + 1) * CELL_W - mc,
+			    &t0, &t1);
+			in = t1 > t0 ? t1 - t0 : 0.0;
+		}
+		if (in > 0.0)
+			deposit(ctx, idx[0], idx[1], idx[2], per * in);
 		t = tn;
 		idx[k] += step[k];
 		tmax[k] += tdel[k];
@@ -1444,7 +1694,17 @@ hadron_interaction(struct nu_sim_ctx *ctx, const struct part *q, double t)
 {
 	struct rng *r = &ctx->dr;
 	double avail = t * (0.55 + 0.3 * uni(r)), w[8], wsum = 0.0, tn;
+	double pgam = q->type == PT_PI ? 0.25 : 0.10;
 	int n = 1 + poisson(r, 0.4 + t / 1200.0);
+
+	if (ctx->sim->fx[NU_SIM_FX_HADRONS]) {
+		/* event-to-event fluctuations of the energy lost to binding and
+		 * of the share going to pi0s, both with the same means */
+		avail = t * (0.325 + 0.75 * uni(r));
+		if (avail > t)
+			avail = t;
+		pgam *= 2.0 * uni(r);
+	}
 
 	if (n > 6)
 		n = 6;
@@ -1461,7 +1721,7 @@ hadron_interaction(struct nu_sim_ctx *ctx, const struct part *q, double t)
 		if (q->type == PT_PI ? u < 0.5 : u < 0.15) {
 			type = PT_PI;
 			ch = uni(r) < 0.5 ? 1 : -1;
-		} else if (q->type == PT_PI ? u < 0.75 : u < 0.25) {
+		} else if (u < (q->type == PT_PI ? 0.5 : 0.15) + pgam) {
 			type = PT_GAMMA;        /* a pi0, as one photon (merged pair) */
 			ch = 0;
 		} else {
@@ -1632,6 +1892,8 @@ grid_clear(struct nu_sim_ctx *ctx)
 			for (int lp = ctx->bp_lo[v]; lp <= ctx->bp_hi[v]; lp += 2) {
 				memset(&ctx->grid[lp * GC + ctx->bc_lo[v]], 0,
 				    (size_t)w * sizeof(*ctx->grid));
+				memset(&ctx->light[lp * GC + ctx->bc_lo[v]], 0,
+				    (size_t)w * sizeof(*ctx->light));
 				ctx->rowsum[lp] = ctx->rowsumc[lp] = 0.0;
 				ctx->rowact[lp] = false;
 			}
@@ -1641,23 +1903,46 @@ grid_clear(struct nu_sim_ctx *ctx)
 	}
 }
 
-/* The digitised value of a cell holding e visible MeV. */
-static inline int
-digitise(struct rng *r, double e)
+/*
+ * The digitised value of the cell (physical plane p, detector cell c)
+ * holding e MeV that make `light` photo-electrons on average: the
+ * photo-electrons fluctuate (Poisson), the APD multiplies them with an
+ * excess noise factor and adds electronics noise, the threshold is in
+ * photo-electrons, and the calibration turns what passed back into MeV
+ * with the cell's attenuation at the hit and the cell's constant.  Each
+ * cell draws from its own stream, seeded from (seed, event, channel), so
+ * switching one effect off changes no other cell's value.
+ */
+static int
+digitise(const struct nu_sim_ctx *ctx, int p, int c, double e, double light)
 {
-	double mean = e * PE_PER_MEV;
-	int pe;
+	const struct nu_sim *sim = ctx->sim;
+	bool inside = (unsigned)p < DET_PLANES && (unsigned)c < DET_CELLS;
+	double x, sd, cal = 1.0;
+	struct rng r;
 
-	if (mean < 0.3)
+	if (light <= 0.0 || e <= 0.0)
 		return 0;
-	if (mean < 12.0) {
-		pe = poisson(r, mean);
-	} else {
-		double x = floor(mean + sqrt(mean) * gauss(r) + 0.5);
+	sd = sqrt(light * (sim->fx[NU_SIM_FX_APD] ? APD_F : 1.0) +
+	    (sim->fx[NU_SIM_FX_APD] ? APD_NOISE * APD_NOISE : 0.0));
+	if (light + 6.0 * sd < APD_THRESH)
+		return 0;               /* never over the threshold */
+	if (inside) {
+		size_t k = (size_t)p * DET_CELLS + c;
 
-		pe = x < 0.0 ? 0 : (x > 255.0 ? 255 : (int)x);
+		if (sim->dead[k])
+			return 0;
+		cal = sim->cal[k];
 	}
-	return pe < PIX_THRESH ? 0 : (pe > 255 ? 255 : pe);
+	rng_seed(&r, sim->cfg.seed, ctx->index, 16u + ((uint64_t)(p + 4096) << 12) +
+	    (uint64_t)(c + 2048));
+	x = poisson(&r, light);
+	if (sim->fx[NU_SIM_FX_APD])
+		x += sqrt((APD_F - 1.0) * x) * gauss(&r) + APD_NOISE * gauss(&r);
+	if (x < APD_THRESH)
+		return 0;
+	x = floor(x * PE_PER_MEV * e / light * cal + 0.5);
+	return x < 1.0 ? 1 : (x > 255.0 ? 255 : (int)x);
 }
 
 /* Charge-weighted centre cell of view v over grid rows [lo, hi], less
@@ -1697,12 +1982,13 @@ make_map(struct nu_sim_ctx *ctx, uint8_t *map)
 	for (int lp = lo; lp <= hi && first == GP; lp++) {
 		int v = lp & 1, a = c0[v] > 0 ? c0[v] : 0;
 		int b = c0[v] + NU_CELLS < GC ? c0[v] + NU_CELLS : GC;
-		const float *row = &ctx->grid[lp * GC];
+		const float *row = &ctx->light[lp * GC];
 
 		if (!ctx->rowact[lp])
 			continue;
 		for (int c = a; c < b; c++)
-			if (row[c] >= ACTIVE_MEV) {
+			if (row[c] >= ACTIVE_PE && !nu_sim_channel_dead(ctx->sim,
+			    ctx->pbase + lp, ctx->cbase[v] + c + DET_CELLS / 2)) {
 				first = lp;
 				break;
 			}
@@ -1733,21 +2019,43 @@ make_map(struct nu_sim_ctx *ctx, uint8_t *map)
 			out = &NU_PIXEL(map, v, k, 0);
 			for (int c = clo; c <= chi; c++)
 				if (row[c] > 0.0f)
-					out[c - c0[v]] = (uint8_t)digitise(r, row[c]);
+					out[c - c0[v]] = (uint8_t)digitise(ctx, ctx->pbase + lp,
+					    ctx->cbase[v] + c + DET_CELLS / 2, row[c],
+					    ctx->light[lp * GC + c]);
 		}
 	}
-	if (ctx->sim->cfg.noise) {
+	for (int v = 0; v < 2; v++) {
+		ctx->start[v] = ctx->pbase + start[v];
+		ctx->c0[v] = ctx->cbase[v] + c0[v] + DET_CELLS / 2;
+	}
+	if (ctx->sim->fx[NU_SIM_FX_NOISE]) {
+		/* noise hits only where there is a live channel */
 		for (int v = 0; v < 2; v++) {
 			int n = poisson(r, 1.5);
 
 			for (int i = 0; i < n; i++) {
 				int k = (int)(uni(r) * NU_PLANES), c = (int)(uni(r) * NU_CELLS);
+				int pp = ctx->start[v] + 2 * k, cc = ctx->c0[v] + c;
 				double x = 3.0 + 6.0 * expo(r);
 
+				if (ctx->sim->fx[NU_SIM_FX_CONTAINMENT] &&
+				    ((unsigned)pp >= DET_PLANES || (unsigned)cc >= DET_CELLS))
+					continue;
+				if (nu_sim_channel_dead(ctx->sim, pp, cc))
+					continue;
 				if (NU_PIXEL(map, v, k, c) == 0)
 					NU_PIXEL(map, v, k, c) = (uint8_t)(x > 60.0 ? 60.0 : x);
 			}
 		}
+	}
+}
+
+void
+nu_sim_ctx_window(const struct nu_sim_ctx *ctx, int plane[2], int cell[2])
+{
+	for (int v = 0; v < 2; v++) {
+		plane[v] = ctx->start[v];
+		cell[v] = ctx->c0[v];
 	}
 }
 
@@ -1789,6 +2097,110 @@ prong_topology(const struct nu_sim_ctx *ctx, int block)
 	return topology(block, tracks, showers);
 }
 
+/* Transport what is on the stack, charged to slot ctx->cur. */
+static void
+transport_stack(struct nu_sim_ctx *ctx)
+{
+	while (ctx->nstack > 0) {
+		struct part q = ctx->stack[--ctx->nstack];
+
+		transport_one(ctx, &q);
+	}
+}
+
+/*
+ * Nuclear breakup: the struck nucleus, left excited, boils off a few slow
+ * protons and neutrons, more the more energy the hadrons took.  They make
+ * short stubs and scattered blobs around the vertex.
+ */
+static void
+breakup(struct nu_sim_ctx *ctx)
+{
+	struct rng *r = &ctx->dr;
+	double eh = 0.0;
+	int n;
+
+	for (int i = 1; i < ctx->nprim; i++)
+		eh += ctx->prim[i].T;
+	if (eh <= 0.0)
+		return;
+	n = poisson(r, 0.5 + 0.8 * eh / 1000.0);
+	if (n > 8)
+		n = 8;
+	ctx->cur = MAXPRIM;
+	ctx->nstack = 0;
+	for (int i = 0; i < n; i++) {
+		double d[3];
+		bool p = uni(r) < 0.45;
+
+		iso_dir(r, d);
+		push(ctx, p ? PT_P : PT_N, p, p ? 8.0 + 20.0 * expo(r) : 5.0 + 30.0 * expo(r),
+		    ctx->prim[0].pos, d, 1);
+	}
+	transport_stack(ctx);
+}
+
+/*
+ * A cosmic muon crossing the window during the spill, with the chance of
+ * the far detector's rate on its top face.  Its own stream decides and
+ * draws it, and it is transported with that stream too, so an event
+ * without one is made exactly as if cosmics were off.
+ */
+static void
+cosmic(struct nu_sim_ctx *ctx, const double vtx[3])
+{
+	const struct nu_sim *sim = ctx->sim;
+	struct rng cr, saved;
+	struct part q;
+	double e, c, sth, cf, sf, t0 = -1e6, t1 = 1e6, cross[3], up[3];
+
+	rng_seed(&cr, sim->cfg.seed, ctx->index, 2);
+	if (!(uni(&cr) < sim->cosmic_p))
+		return;
+	/* sea-level spectrum: about E^-2.7 above a few GeV, flattening
+	 * below; intensity cos^2 of the zenith angle, cos^3 through a
+	 * horizontal face */
+	e = 0.3 + 2.0 * (pow(1.0 - uni(&cr), -1.0 / 1.7) - 1.0);
+	if (e > 200.0)
+		e = 200.0;
+	c = pow(uni(&cr), 0.25);
+	sth = sqrt(1.0 - c * c);
+	unit_circle(&cr, &cf, &sf);
+	q.dir[0] = sth * cf;
+	q.dir[1] = -c;
+	q.dir[2] = sth * sf;
+	cross[0] = vtx[0] + COSMIC_DX * (2.0 * uni(&cr) - 1.0);
+	cross[1] = vtx[1];
+	cross[2] = vtx[2] + COSMIC_Z0 + (COSMIC_Z1 - COSMIC_Z0) * uni(&cr);
+	for (int j = 0; j < 3; j++)
+		up[j] = -q.dir[j];
+	if (sim->fx[NU_SIM_FX_CONTAINMENT]) {
+		/* it enters where the line upwards leaves the detector */
+		clip_slab(cross, up, 0, -DET_HALF, DET_HALF, &t0, &t1);
+		clip_slab(cross, up, 1, -DET_HALF, DET_HALF, &t0, &t1);
+		clip_slab(cross, up, 2, 0.0, DET_LEN, &t0, &t1);
+		if (t1 <= t0)
+			return;
+		t1 -= 1e-6;
+	} else {
+		t1 = 700.0 / c < 2000.0 ? 700.0 / c : 2000.0;
+	}
+	for (int j = 0; j < 3; j++)
+		q.pos[j] = cross[j] + t1 * up[j];
+	q.T = e * 1000.0 - MASS_MU * 1000.0;
+	q.type = PT_MU;
+	q.charge = uni(&cr) < 0.56 ? 1 : -1;    /* mu+/mu- about 1.27 */
+	q.gen = 0;
+	q.prim = MAXPRIM;
+	ctx->cur = MAXPRIM;
+	ctx->nstack = 0;
+	saved = ctx->dr;
+	ctx->dr = cr;
+	transport_one(ctx, &q);
+	transport_stack(ctx);
+	ctx->dr = saved;
+}
+
 void
 nu_sim_event(struct nu_sim_ctx *ctx, uint64_t index, uint8_t *map,
     struct nu_sim_event *ev)
@@ -1800,12 +2212,13 @@ nu_sim_event(struct nu_sim_ctx *ctx, uint64_t index, uint8_t *map,
 	if (map == NULL)
 		return;
 	rng_seed(&ctx->dr, ctx->sim->cfg.seed, index, 1);
+	ctx->index = index;
 	vtx = ctx->prim[0].pos;
 	ctx->pbase = ifloor(vtx[2] / PLANE_D) - GP_BACK;
 	ctx->pbase -= ctx->pbase & 1;           /* even: grid row parity = view */
 	ctx->cbase[0] = ifloor(vtx[0] / CELL_W) - GC / 2;
 	ctx->cbase[1] = ifloor(vtx[1] / CELL_W) - GC / 2;
-	for (int i = 0; i < ctx->nprim; i++) {
+	for (int i = 0; i <= MAXPRIM; i++) {
 		ctx->vis[i] = 0.0f;
 		ctx->hits[i] = 0;
 	}
@@ -1813,12 +2226,12 @@ nu_sim_event(struct nu_sim_ctx *ctx, uint64_t index, uint8_t *map,
 		ctx->cur = i;
 		ctx->nstack = 0;
 		ctx->stack[ctx->nstack++] = ctx->prim[i];
-		while (ctx->nstack > 0) {
-			struct part q = ctx->stack[--ctx->nstack];
-
-			transport_one(ctx, &q);
-		}
+		transport_stack(ctx);
 	}
+	if (ctx->sim->fx[NU_SIM_FX_HADRONS])
+		breakup(ctx);
+	if (ctx->sim->fx[NU_SIM_FX_COSMICS])
+		cosmic(ctx, vtx);
 	make_map(ctx, map);
 	grid_clear(ctx);
 	block = ev->interaction == 13 ? 2 : (ev->interaction >= 4 ? 1 : 0);

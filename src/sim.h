@@ -28,6 +28,42 @@
 #define NU_SIM_EMAX 82.3          /* GeV: top of the real E_nu histogram */
 #define NU_SIM_JOBS_MAX 64
 
+/* The far detector: 896 planes along the beam (z from 0), 384 cells per
+ * plane (x or y from -NU_SIM_DET_HALF to +NU_SIM_DET_HALF), cm. */
+#define NU_SIM_DET_PLANES 896
+#define NU_SIM_DET_CELLS 384
+#define NU_SIM_CELL_W 3.97               /* cell pitch, cm */
+#define NU_SIM_PLANE_D 6.65              /* plane pitch, cm */
+#define NU_SIM_DET_HALF (NU_SIM_DET_CELLS / 2 * NU_SIM_CELL_W)
+
+/*
+ * The detector effects that --without switches off, one bit each in
+ * nu_sim_config.without.  nuscope-sim(7) documents each with its source.
+ */
+enum nu_sim_effect {
+	NU_SIM_FX_CONTAINMENT,            /* a finite detector: nothing beyond its edges */
+	NU_SIM_FX_WALLS,                  /* inactive PVC cell walls */
+	NU_SIM_FX_ATTENUATION,            /* light yield falls along the fibre */
+	NU_SIM_FX_APD,                    /* APD excess noise and electronics noise */
+	NU_SIM_FX_CALIBRATION,            /* residual cell-to-cell calibration spread */
+	NU_SIM_FX_DEAD,                   /* dead channels and APDs, fixed per seed */
+	NU_SIM_FX_NOISE,                  /* random noise hits */
+	NU_SIM_FX_COSMICS,                /* a cosmic muon in the readout window */
+	NU_SIM_FX_HADRONS,                /* wider hadron showers, nuclear breakup */
+	NU_SIM_NEFFECTS
+};
+
+/* The name of an effect as --without spells it ("attenuation"). */
+const char *nu_sim_effect_name(enum nu_sim_effect fx);
+
+/*
+ * Parse a comma-separated list of effect names into *without (bits
+ * added to what it holds).  An unknown name is NU_ERR_USAGE with a cause
+ * listing the known ones.
+ */
+enum nu_status nu_sim_effects_parse(const char *list, unsigned *without,
+    char **cause);
+
 /* Event classes of --mix. */
 enum nu_sim_flavour { NU_SIM_NUMU_CC, NU_SIM_NUE_CC, NU_SIM_NC, NU_SIM_NFLAVOURS };
 
@@ -43,7 +79,7 @@ struct nu_sim_config {
 	 * energy dependence of the cross-sections. */
 	double mode[NU_SIM_NPROCESSES];
 	double emin, emax;                /* GeV: the real spectrum cut to [emin, emax] */
-	bool noise;                       /* electronic noise hits */
+	unsigned without;                 /* bit 1 << NU_SIM_FX_* turns that effect off */
 };
 
 /* One event's truth, as the /neutrino columns of a file hold it. */
@@ -60,7 +96,8 @@ struct nu_sim_event {
 	uint32_t parent, particles, trainingdata_idx;
 };
 
-/* The defaults: the real files' mix, seed 1, full spectrum, noise on. */
+/* The defaults: the real files' mix, seed 1, full spectrum, every
+ * detector effect on. */
 void nu_sim_config_default(struct nu_sim_config *cfg);
 
 struct nu_sim;
@@ -91,6 +128,25 @@ void nu_sim_ctx_free(struct nu_sim_ctx *ctx);
  */
 void nu_sim_event(struct nu_sim_ctx *ctx, uint64_t index, uint8_t *map,
     struct nu_sim_event *ev);
+
+/*
+ * Where the map of the last event ctx made lies in the detector: the
+ * physical plane of map plane 0 of each view (view 0 = even planes) and
+ * the detector cell (0 .. NU_SIM_DET_CELLS-1 inside it) of map cell 0 of
+ * each view.  Map plane k of view v is physical plane plane[v] + 2k.
+ */
+void nu_sim_ctx_window(const struct nu_sim_ctx *ctx, int plane[2], int cell[2]);
+
+/* Is the channel (physical plane, detector cell) dead in sim's run?
+ * False outside the detector and when dead channels are switched off. */
+bool nu_sim_channel_dead(const struct nu_sim *sim, int plane, int cell);
+
+/* The fraction of the detector's channels that are dead in sim's run. */
+double nu_sim_dead_fraction(const struct nu_sim *sim);
+
+/* Photo-electrons per MeV deposited in the scintillator at d cm from the
+ * cell's readout end, as the attenuation model has it. */
+double nu_sim_light_yield(double d);
 
 /*
  * Make events [first, first+n) with `jobs` threads (1..NU_SIM_JOBS_MAX):

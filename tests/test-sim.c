@@ -459,7 +459,7 @@ test_options(void)
 	nu_sim_new(&sim, &c, NULL);
 	nu_sim_generate(sim, 0, 200, 2, noisy, ev, NULL);
 	nu_sim_free(sim);
-	c.noise = false;
+	c.without = 1u << NU_SIM_FX_NOISE;
 	nu_sim_new(&sim, &c, NULL);
 	nu_sim_generate(sim, 0, 200, 2, quiet, ev, NULL);
 	for (size_t i = 0; i < 200 * (size_t)NU_MAP_BYTES; i++) {
@@ -474,6 +474,448 @@ out:
 	free(ev);
 	free(quiet);
 	free(noisy);
+}
+
+
+/* ---- the detector effects, one by one ----------------------------------- */
+
+/* N events of a configuration, with where each map lies in the detector */
+struct run {
+	int n;
+	uint8_t *maps;
+	struct nu_sim_event *ev;
+	int (*win)[4];          /* plane[0], plane[1], cell[0], cell[1] */
+	struct nu_sim *sim;
+};
+
+static bool
+run_make(struct run *r, const struct nu_sim_config *c, int n)
+{
+	struct nu_sim_ctx *ctx = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	r->maps = malloc((size_t)n * NU_MAP_BYTES);
+	r->ev = calloc((size_t)n, sizeof(*r->ev));
+	r->win = calloc((size_t)n, sizeof(*r->win));
+	if (r->maps == NULL || r->ev == NULL || r->win == NULL ||
+	    nu_sim_new(&r->sim, c, NULL) != NU_OK ||
+	    nu_sim_ctx_new(&ctx, r->sim) != NU_OK) {
+		printf("Bail out! cannot set up %d events\n", n);
+		exit(1);
+	}
+	for (int i = 0; i < n; i++) {
+		int pl[2], ce[2];
+
+		nu_sim_event(ctx, (uint64_t)i, r->maps + (size_t)i * NU_MAP_BYTES, &r->ev[i]);
+		nu_sim_ctx_window(ctx, pl, ce);
+		r->win[i][0] = pl[0];
+		r->win[i][1] = pl[1];
+		r->win[i][2] = ce[0];
+		r->win[i][3] = ce[1];
+	}
+	nu_sim_ctx_free(ctx);
+	return true;
+}
+
+static void
+run_free(struct run *r)
+{
+	free(r->maps);
+	free(r->ev);
+	free(r->win);
+	nu_sim_free(r->sim);
+}
+
+static void
+config_without(struct nu_sim_config *c, unsigned without)
+{
+	nu_sim_config_default(c);
+	c->seed = 4242;
+	c->without = without;
+}
+
+#define FX(x) (1u << NU_SIM_FX_##x)
+
+/* hits outside the detector, and events with a hit within 3 cells or
+ * planes of an edge */
+static void
+count_outside(const struct run *r, long *outside, long *near_edge)
+{
+	*outside = *near_edge = 0;
+	for (int i = 0; i < r->n; i++) {
+		const uint8_t *m = r->maps + (size_t)i * NU_MAP_BYTES;
+		bool edge = false;
+
+		for (int v = 0; v < NU_VIEWS; v++)
+			for (int k = 0; k < NU_PLANES; k++)
+				for (int c = 0; c < NU_CELLS; c++) {
+					int p = r->win[i][v] + 2 * k, cell = r->win[i][2 + v] + c;
+
+					if (NU_PIXEL(m, v, k, c) == 0)
+						continue;
+					if (p < 0 || p >= NU_SIM_DET_PLANES || cell < 0 ||
+					    cell >= NU_SIM_DET_CELLS)
+						(*outside)++;
+					else if (p < 3 || p >= NU_SIM_DET_PLANES - 3 || cell < 3 ||
+					    cell >= NU_SIM_DET_CELLS - 3)
+						edge = true;
+				}
+		*near_edge += edge;
+	}
+}
+
+static void
+test_containment(void)
+{
+	struct nu_sim_config c;
+	struct run a, b;
+	long out, edge;
+
+	config_without(&c, 0);
+	run_make(&a, &c, 3000);
+	count_outside(&a, &out, &edge);
+	CHECK_EQ_INT(out, 0, "containment: no hit beyond the detector in 3000 events");
+	CHECK(edge > 30, "and %ld events reach within 3 cells or planes of an edge", edge);
+	config_without(&c, FX(CONTAINMENT));
+	run_make(&b, &c, 3000);
+	count_outside(&b, &out, &edge);
+	CHECK(out > 100, "--without containment: %ld hits beyond the edges", out);
+	run_free(&a);
+	run_free(&b);
+}
+
+static void
+test_dead(void)
+{
+	struct nu_sim_config c;
+	struct run a, b;
+	long live_hit = 0, dead_on = 0, dead_seen = 0, other_diff = 0, dead_hit = 0;
+	int same_win = 0;
+
+	config_without(&c, 0);
+	run_make(&a, &c, 2000);
+	config_without(&c, FX(DEAD));
+	run_make(&b, &c, 2000);
+	CHECK_NEAR(nu_sim_dead_fraction(a.sim), 0.01 + 0.99 * 0.005, 0.002,
+	    "dead: %.3f %% of channels dead (1 %% of APDs, 0.5 %% of cells)",
+	    100.0 * nu_sim_dead_fraction(a.sim));
+	CHECK_EQ_INT(nu_sim_dead_fraction(b.sim) * 1e6, 0, "--without dead: none");
+	for (int i = 0; i < a.n; i++) {
+		const uint8_t *ma = a.maps + (size_t)i * NU_MAP_BYTES;
+		const uint8_t *mb = b.maps + (size_t)i * NU_MAP_BYTES;
+
+		if (memcmp(a.win[i], b.win[i], sizeof a.win[i]) != 0)
+			continue;
+		same_win++;
+		for (int v = 0; v < NU_VIEWS; v++)
+			for (int k = 0; k < NU_PLANES; k++)
+				for (int cc = 0; cc < NU_CELLS; cc++) {
+					bool dead = nu_sim_channel_dead(a.sim, a.win[i][v] + 2 * k,
+					    a.win[i][2 + v] + cc);
+					uint8_t x = NU_PIXEL(ma, v, k, cc), y = NU_PIXEL(mb, v, k, cc);
+
+					dead_seen += dead;
+					dead_on += dead && x != 0;
+					dead_hit += dead && y != 0;
+					if (!dead) {
+						live_hit += x != 0;
+						other_diff += x != y;
+					}
+				}
+	}
+	CHECK(dead_seen > 10000 && dead_on == 0, "dead channels read zero: %ld of %ld "
+	    "dead pixels in 2000 windows", dead_on, dead_seen);
+	CHECK(dead_hit > 100, "where --without dead has %ld hits", dead_hit);
+	CHECK(same_win > 0.9 * a.n, "the window starts on a live hit: it moves in "
+	    "%d of %d events", a.n - same_win, a.n);
+	CHECK(other_diff == 0, "where it does not, every live pixel is the same with "
+	    "and without (%ld differ of %ld hits)", other_diff, live_hit);
+	run_free(&a);
+	run_free(&b);
+}
+
+/*
+ * Planes of a clean muon: numu CC QE events of 2-4 GeV, planes 5-40 of a
+ * view holding one hit or two neighbours.  Accumulates, by distance of
+ * the track from the view's readout (XZ: top, y = +half; YZ: +x side,
+ * taken at the vertex), the charge's mean and relative variance, and
+ * the relative variance photo-statistics alone would give.
+ */
+struct mip {
+	double n[2], s[2], ss[2], pred[2];
+};
+
+static void
+mip_planes(const struct run *r, struct mip *m, double f_apd)
+{
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < r->n; i++) {
+		const uint8_t *map = r->maps + (size_t)i * NU_MAP_BYTES;
+
+		if (r->ev[i].interaction != 0)
+			continue;
+		for (int v = 0; v < NU_VIEWS; v++) {
+			double d = NU_SIM_DET_HALF - r->ev[i].vtx[v ? 0 : 1];
+			int bin = d < 400.0 ? 0 : (d > 1100.0 ? 1 : -1);
+
+			if (bin < 0)
+				continue;
+			for (int k = 5; k < 40; k++) {
+				int first = -1, nh = 0, q = 0;
+
+				for (int c = 0; c < NU_CELLS; c++)
+					if (NU_PIXEL(map, v, k, c)) {
+						if (first < 0)
+							first = c;
+						nh++;
+						q += NU_PIXEL(map, v, k, c);
+					}
+				if (nh == 0 || nh > 2 || (nh == 2 && NU_PIXEL(map, v, k, first + 1) == 0))
+					continue;
+				m->n[bin]++;
+				m->s[bin] += q;
+				m->ss[bin] += (double)q * q;
+				/* Poisson times the APD's excess noise: a hit of
+				 * q counts has variance F q 2.5 / yield counts^2 */
+				m->pred[bin] += f_apd * q * 2.5 / nu_sim_light_yield(d);
+			}
+		}
+	}
+}
+
+static double
+mip_mean(const struct mip *m, int b)
+{
+	return m->s[b] / m->n[b];
+}
+
+static double
+mip_relvar(const struct mip *m, int b)
+{
+	double mu = mip_mean(m, b);
+
+	return (m->ss[b] / m->n[b] - mu * mu) / (mu * mu);
+}
+
+static void
+test_attenuation(void)
+{
+	struct nu_sim_config c;
+	struct run a, b;
+	struct mip ma, mb;
+	double dm, dp, d0;
+
+	CHECK_NEAR(nu_sim_light_yield(1550.0) * 1.9 * 5.6, 30.0, 0.5,
+	    "attenuation: a MIP gives 30 p.e. at the far end");
+	CHECK_NEAR(nu_sim_light_yield(0.0) / nu_sim_light_yield(1550.0), 3.5, 0.1,
+	    "and 3.5 times more at the readout");
+	config_without(&c, 0);
+	c.mix[0] = 1.0;
+	c.mix[1] = c.mix[2] = 0.0;
+	c.mode[NU_SIM_QE] = 1.0;
+	c.emin = 2.0;
+	c.emax = 4.0;
+	run_make(&a, &c, 3000);
+	c.without = FX(ATTENUATION);
+	run_make(&b, &c, 3000);
+	mip_planes(&a, &ma, 2.5);
+	mip_planes(&b, &mb, 2.5);
+	dm = mip_relvar(&ma, 1) - mip_relvar(&ma, 0);
+	dp = ma.pred[1] / ma.n[1] / (mip_mean(&ma, 1) * mip_mean(&ma, 1)) -
+	    ma.pred[0] / ma.n[0] / (mip_mean(&ma, 0) * mip_mean(&ma, 0));
+	d0 = mip_relvar(&mb, 1) - mip_relvar(&mb, 0);
+	printf("# muon plane charge near/far the readout: mean %.1f / %.1f, relative "
+	    "variance %.4f / %.4f (%.0f / %.0f planes); without attenuation %.4f / %.4f\n",
+	    mip_mean(&ma, 0), mip_mean(&ma, 1), mip_relvar(&ma, 0), mip_relvar(&ma, 1),
+	    ma.n[0], ma.n[1], mip_relvar(&mb, 0), mip_relvar(&mb, 1));
+	CHECK(ma.n[0] > 2000 && ma.n[1] > 2000, "enough muon planes near and far");
+	CHECK_NEAR(mip_mean(&ma, 1) / mip_mean(&ma, 0), 1.0, 0.1,
+	    "calibrated: the mean charge is the same near and far (%.3f)",
+	    mip_mean(&ma, 1) / mip_mean(&ma, 0));
+	/* the far bin loses its lowest hits to the threshold, which narrows
+	 * it: the model is an upper bound */
+	CHECK(dm > 0.3 * dp && dm < 1.2 * dp, "far hits fluctuate more, as the "
+	    "photo-statistics say: relative variance +%.4f, model at most +%.4f",
+	    dm, dp);
+	CHECK(fabs(d0) < 0.35 * dp, "--without attenuation: near and far alike (%+.4f)", d0);
+	run_free(&a);
+	run_free(&b);
+	/* the APD: excess noise and electronics noise widen every hit */
+	c.without = FX(APD);
+	run_make(&b, &c, 3000);
+	mip_planes(&b, &mb, 1.0);
+	{
+		double all_a = (ma.ss[0] + ma.ss[1]) / (ma.n[0] + ma.n[1]);
+		double mu_a = (ma.s[0] + ma.s[1]) / (ma.n[0] + ma.n[1]);
+		double all_b = (mb.ss[0] + mb.ss[1]) / (mb.n[0] + mb.n[1]);
+		double mu_b = (mb.s[0] + mb.s[1]) / (mb.n[0] + mb.n[1]);
+		double va = all_a / (mu_a * mu_a) - 1.0, vb = all_b / (mu_b * mu_b) - 1.0;
+		/* F - 1 on top of Poisson, plus (3 p.e.)^2 noise per hit */
+		double pred = 1.5 * (mb.pred[0] + mb.pred[1]) / (mb.n[0] + mb.n[1]) /
+		    (mu_b * mu_b);
+
+		CHECK(va - vb > 0.5 * pred && va - vb < 2.0 * pred, "apd: hits fluctuate "
+		    "more with the APD's excess noise: relative variance +%.4f, "
+		    "model (F-1)/p.e. +%.4f plus electronics noise", va - vb, pred);
+	}
+	run_free(&b);
+}
+
+static void
+test_calibration(void)
+{
+	struct nu_sim_config c;
+	struct run a, b;
+	long same_hits = 1, n = 0;
+	double s = 0, ss = 0;
+
+	config_without(&c, 0);
+	run_make(&a, &c, 1000);
+	config_without(&c, FX(CALIBRATION));
+	run_make(&b, &c, 1000);
+	for (size_t i = 0; i < 1000 * (size_t)NU_MAP_BYTES; i++) {
+		if ((a.maps[i] != 0) != (b.maps[i] != 0))
+			same_hits = 0;
+		if (b.maps[i] >= 60 && b.maps[i] < 200 && a.maps[i] < 255) {
+			double r = (double)a.maps[i] / b.maps[i];
+
+			s += r;
+			ss += r * r;
+			n++;
+		}
+	}
+	CHECK(same_hits, "calibration: the same cells are hits with and without "
+	    "(the threshold is in photo-electrons, before calibration)");
+	CHECK(n > 5000, "%ld hits of 60-200 counts", n);
+	CHECK_NEAR(s / n, 1.0, 0.01, "their values agree on average (%.4f)", s / n);
+	CHECK_NEAR(sqrt(ss / n - (s / n) * (s / n)), 0.05, 0.01,
+	    "and differ by the 5 %% cell-to-cell spread (%.4f)",
+	    sqrt(ss / n - (s / n) * (s / n)));
+	run_free(&a);
+	run_free(&b);
+}
+
+static void
+test_walls(void)
+{
+	struct nu_sim_config c;
+	struct run a, b;
+	double qa = 0, qb = 0;
+
+	config_without(&c, FX(COSMICS) | FX(NOISE));
+	run_make(&a, &c, 1500);
+	c.without |= FX(WALLS);
+	run_make(&b, &c, 1500);
+	for (size_t i = 0; i < 1500 * (size_t)NU_MAP_BYTES; i++) {
+		qa += a.maps[i];
+		qb += b.maps[i];
+	}
+	/* liquid in a 3.97 x 6.65 cm cell: 3.6 x 5.6 cm */
+	CHECK(qa / qb > 0.68 && qa / qb < 0.86, "walls: %.3f of the charge is seen "
+	    "(the liquid is %.3f of the volume)", qa / qb, 3.6 * 5.6 / (3.97 * 6.65));
+	run_free(&a);
+	run_free(&b);
+}
+
+static void
+test_cosmics(void)
+{
+	struct nu_sim_config c;
+	struct run a, b;
+	long differ = 0, more = 0;
+	/* 120 kHz on the top face, 4 x 15 m placed around the vertex, 10 us */
+	double p = 120e3 / (2.0 * NU_SIM_DET_HALF * NU_SIM_DET_PLANES * NU_SIM_PLANE_D) *
+	    400.0 * 1500.0 * 10e-6;
+
+	config_without(&c, 0);
+	run_make(&a, &c, 4000);
+	config_without(&c, FX(COSMICS));
+	run_make(&b, &c, 4000);
+	for (int i = 0; i < a.n; i++) {
+		const uint8_t *ma = a.maps + (size_t)i * NU_MAP_BYTES;
+		const uint8_t *mb = b.maps + (size_t)i * NU_MAP_BYTES;
+		int ha = 0, hb = 0;
+
+		if (memcmp(ma, mb, NU_MAP_BYTES) == 0)
+			continue;
+		differ++;
+		for (int k = 0; k < NU_MAP_BYTES; k++) {
+			ha += ma[k] != 0;
+			hb += mb[k] != 0;
+		}
+		more += ha > hb;
+	}
+	CHECK(differ > 0.6 * p * a.n && differ < 1.2 * p * a.n, "cosmics: %.1f %% of "
+	    "events have one (%.1f %% cross the placement area; some miss the "
+	    "detector)", 100.0 * differ / a.n, 100.0 * p);
+	CHECK(more > 0.8 * differ, "those have more hits (%ld of %ld)", more, differ);
+	CHECK(a.ev[0].interaction == b.ev[0].interaction &&
+	    memcmp(a.ev, b.ev, sizeof(*a.ev) * (size_t)a.n) == 0,
+	    "the truth is the same");
+	run_free(&a);
+	run_free(&b);
+}
+
+static void
+test_hadrons(void)
+{
+	struct nu_sim_config c;
+	struct run r[2];
+	double rel[2], vq[2];
+
+	/* NC: the charge over the hadronic energy */
+	for (int k = 0; k < 2; k++) {
+		double s = 0, ss = 0, n = 0;
+
+		vq[k] = 0;
+		config_without(&c, FX(COSMICS) | FX(NOISE) | (k ? FX(HADRONS) : 0));
+		c.mix[0] = c.mix[1] = 0.0;
+		c.mix[2] = 1.0;
+		c.emin = 3.0;
+		c.emax = 12.0;
+		run_make(&r[k], &c, 4000);
+		for (int i = 0; i < r[k].n; i++) {
+			const uint8_t *m = r[k].maps + (size_t)i * NU_MAP_BYTES;
+			double q = 0, eh = r[k].ev[i].nuenergy - r[k].ev[i].lepenergy;
+
+			for (int j = 0; j < NU_MAP_BYTES; j++)
+				vq[k] += m[j] != 0;
+			if (eh < 2.0)
+				continue;
+			for (int j = 0; j < NU_MAP_BYTES; j++)
+				q += m[j];
+			s += q / eh;
+			ss += (q / eh) * (q / eh);
+			n++;
+		}
+		rel[k] = sqrt(ss / n - (s / n) * (s / n)) / (s / n);
+	}
+	CHECK(rel[0] > 1.01 * rel[1], "hadrons: NC charge per GeV of hadronic energy "
+	    "spreads wider (%.3f against %.3f without)", rel[0], rel[1]);
+	CHECK(vq[0] > vq[1] + 0.5 * 4000, "and nuclear breakup adds hits "
+	    "(%.1f against %.1f per event)", vq[0] / 4000, vq[1] / 4000);
+	run_free(&r[0]);
+	run_free(&r[1]);
+}
+
+static void
+test_effect_names(void)
+{
+	unsigned w = 0;
+	char *cause = NULL;
+
+	CHECK(nu_sim_effects_parse("dead,noise", &w, &cause) == NU_OK &&
+	    w == (FX(DEAD) | FX(NOISE)), "effects parse: dead,noise");
+	CHECK_EQ_INT(nu_sim_effects_parse("dead,bogus", &w, &cause), NU_ERR_USAGE,
+	    "an unknown effect is refused");
+	CHECK_STR_HAS(cause, "attenuation", "the cause lists the known ones");
+	free(cause);
+	for (int k = 0; k < NU_SIM_NEFFECTS; k++) {
+		w = 0;
+		CHECK(nu_sim_effects_parse(nu_sim_effect_name(k), &w, NULL) == NU_OK &&
+		    w == 1u << k, "%s names effect %d", nu_sim_effect_name(k), k);
+	}
 }
 
 /* ---- determinism ------------------------------------------------------------- */
@@ -722,6 +1164,14 @@ main(void)
 	test_config();
 	test_statistics();
 	test_options();
+	test_effect_names();
+	test_containment();
+	test_dead();
+	test_attenuation();
+	test_calibration();
+	test_walls();
+	test_cosmics();
+	test_hadrons();
 	test_determinism();
 	test_write();
 	TEST_DONE();

@@ -37,7 +37,11 @@ static const char sim_help[] =
     "                        the energy dependence of the cross-sections)\n"
     "  --energy MIN:MAX      keep E_nu in MIN-MAX GeV (either may be left\n"
     "                        empty; the spectrum spans 0.2-82.3)\n"
-    "  --no-noise            no electronic noise hits\n"
+    "  --without EFFECT[,EFFECT...]\n"
+    "                        switch detector effects off: containment, walls,\n"
+    "                        attenuation, apd, calibration, dead, noise,\n"
+    "                        cosmics, hadrons (nuscope-sim(7) says what each does)\n"
+    "  --no-noise            the same as --without noise (kept for scripts)\n"
     "  -h, --help            this text\n";
 
 /* A whole number in [lo, hi]; false when s is anything else. */
@@ -173,7 +177,7 @@ int
 cmd_sim(int argc, char **argv)
 {
 	enum { OPT_FILES = 256, OPT_SEED, OPT_JOBS, OPT_MIX, OPT_MODE, OPT_ENERGY,
-	    OPT_NO_NOISE };
+	    OPT_NO_NOISE, OPT_WITHOUT };
 	static const struct option longopts[] = {
 		{ "files", required_argument, NULL, OPT_FILES },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -182,6 +186,7 @@ cmd_sim(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "energy", required_argument, NULL, OPT_ENERGY },
 		{ "no-noise", no_argument, NULL, OPT_NO_NOISE },
+		{ "without", required_argument, NULL, OPT_WITHOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -257,7 +262,14 @@ cmd_sim(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case OPT_NO_NOISE:
-			cfg.noise = false;
+			cfg.without |= 1u << NU_SIM_FX_NOISE;
+			break;
+		case OPT_WITHOUT:
+			if ((st = nu_sim_effects_parse(optarg, &cfg.without, &cause)) != NU_OK) {
+				fprintf(stderr, "nuscope sim: --without: %s\n", cause);
+				free(cause);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(sim_help, stdout);
