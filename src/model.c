@@ -666,8 +666,11 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
 		goto out;
 	}
-	apath = nu_asprintf("%s:/arch", path);
-	if (apath == NULL || (st = arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
+	if ((apath = nu_asprintf("%s:/arch", path)) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((st = arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
 		goto out;
 	attr_read(f, "seed", H5T_NATIVE_UINT64, &m->meta.seed);
 	if ((st = nu_net_new(&m->net, m->arch, m->meta.seed, cause)) != NU_OK)
