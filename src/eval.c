@@ -241,7 +241,8 @@ nu_binary_eval(const float *score, const float *label, size_t n, double t,
 		e->npos += label[i] > 0.5f;
 	e->nneg = (double)n - e->npos;
 	e->baseline = n > 0 ? (e->npos > e->nneg ? e->npos : e->nneg) / (double)n : NAN;
-	e->auc = nu_auc(score, label, n);
+	if (nu_auc(score, label, n, &e->auc) != NU_OK)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory computing the AUC");
 	nu_binary_at(score, label, n, t, &e->at);
 	for (int k = 0; k < NU_EVAL_NSCAN; k++) {
 		nu_binary_at(score, label, n, k / 100.0, &e->scan[k]);
