@@ -354,8 +354,10 @@ nu_quantile_edges(const float *v, size_t n, int nbins, double *edges)
 	float *s;
 	int m = 0;
 
-	if (n == 0 || nbins < 1 || (s = malloc(n * sizeof(*s))) == NULL)
+	if (n == 0 || nbins < 1)
 		return 0;
+	if ((s = malloc(n * sizeof(*s))) == NULL)
+		return -1;
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), float_cmp);
 	for (int i = 0; i <= nbins; i++) {
@@ -513,6 +515,12 @@ make_slices(struct nu_eval_report *r, const struct nu_eval_opts *o, char **cause
 			nb = ngiven - 1;
 		} else {
 			nb = nu_quantile_edges(v, r->n, nbins, edges);
+		}
+		if (nb < 0) {
+			free(idx);
+			free(ts);
+			free(tl);
+			return nu_fail(cause, NU_ERR_NOMEM, "out of memory for slices");
 		}
 		for (int b = 0; b < nb; b++) {
 			size_t k = 0;
