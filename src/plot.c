@@ -2746,11 +2746,15 @@ render_to(enum nu_plot_format fmt, int width, int height,
 		free(d);
 	}
 	cr = cairo_create(sf);
-	if (!draw(cr, ctx))
-		b->failed = 1;
-	if (fmt == NU_PLOT_PDF)
-		cairo_show_page(cr);
-	cs = cairo_status(cr);
+	/* nothing is drawn on a surface or context cairo could not make:
+	 * cairo answers some calls on those with objects it never frees */
+	if ((cs = cairo_status(cr)) == CAIRO_STATUS_SUCCESS) {
+		if (!draw(cr, ctx))
+			b->failed = 1;
+		if (fmt == NU_PLOT_PDF)
+			cairo_show_page(cr);
+		cs = cairo_status(cr);
+	}
 	cairo_destroy(cr);
 	if (cs == CAIRO_STATUS_SUCCESS && fmt == NU_PLOT_PNG)
 		cs = cairo_surface_write_to_png_stream(sf, membuf_write, b);
