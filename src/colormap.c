@@ -293,12 +293,16 @@ sort_by_l(const struct cand *c, uint8_t *order)
  * Round the ramp's colours to 8 bits so that L* strictly increases from
  * the background on, with the least summed colour error: a shortest path
  * over the candidate roundings of each level.  Falls back to plain
- * rounding if memory is short or no such path exists.
+ * rounding if no such path exists.  The candidates live in a static
+ * buffer (about 260 kB), not one allocated: the ramps are built once,
+ * under pthread_once, and a failed allocation would have given the
+ * process slightly different colours.
  */
 static void
 quantise(const struct lab *target, int n, float bg_l, uint8_t (*out)[3])
 {
-	struct cand *c = malloc((size_t)n * NCAND * sizeof(*c));
+	static struct cand cands[255 * NCAND];
+	struct cand *c = n <= 255 ? cands : NULL;
 	struct { float cost; uint8_t back; } cheapest[NCAND];
 	uint8_t order[NCAND];
 	double decode[256];
@@ -371,7 +375,6 @@ quantise(const struct lab *target, int n, float bg_l, uint8_t (*out)[3])
 			best = x->back;
 		}
 	}
-	free(c);
 }
 
 static void

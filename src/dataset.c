@@ -166,34 +166,42 @@ type_name(hid_t type, char *buf, size_t len)
  * KIND_FOREIGN for a link that is not a plain (hard) link: an external
  * link is followed into another file, which may be a FIFO that blocks
  * forever or a device that never ends, so it is refused before it is
- * followed. */
+ * followed.  KIND_ERROR when HDF5 cannot tell, which is not an absence. */
 #define KIND_FOREIGN (-2)
+#define KIND_ERROR (-3)
 static int
 object_kind(hid_t loc, const char *name)
 {
 	H5O_info_t info;
 	H5L_info_t li;
 
-	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+	htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
+
+	if (e <= 0) {
 		H5Eclear2(H5E_DEFAULT);
-		return -1;
+		return e < 0 ? KIND_ERROR : -1;
 	}
-	if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD) {
+	if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0) {
 		H5Eclear2(H5E_DEFAULT);
+		return KIND_ERROR;
+	}
+	if (li.type != H5L_TYPE_HARD)
 		return KIND_FOREIGN;
-	}
 	if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0) {
 		H5Eclear2(H5E_DEFAULT);
-		return -1;
+		return KIND_ERROR;
 	}
 	return (int)info.type;
 }
 
-static void
+/* How did is stored, into *s; false when HDF5 cannot say. */
+static bool
 storage_info(hid_t did, struct nu_storage *s)
 {
 	hid_t dcpl = H5Dget_create_plist(did);
 	H5D_layout_t layout;
+	H5D_space_status_t ss;
+	bool ok = true;
 
 	s->layout = "contiguous";
 	s->chunk_rows = 0;
@@ -201,25 +209,39 @@ storage_info(hid_t did, struct nu_storage *s)
 	s->shuffle = false;
 	s->other_filters = false;
 	s->stored_bytes = H5Dget_storage_size(did);
-	if (dcpl < 0)
-		return;
+	/* 0 bytes is also what the call answers when it fails */
+	if (dcpl < 0 || (s->stored_bytes == 0 && (H5Dget_space_status(did, &ss) < 0 ||
+	    ss != H5D_SPACE_STATUS_NOT_ALLOCATED))) {
+		if (dcpl >= 0)
+			H5Pclose(dcpl);
+		return false;
+	}
 	layout = H5Pget_layout(dcpl);
+	if (layout < 0)
+		ok = false;
 	if (layout == H5D_COMPACT)
 		s->layout = "compact";
 	if (layout == H5D_CHUNKED) {
 		hsize_t dims[2] = { 0, 0 };
+		int n;
 
 		s->layout = "chunked";
 		if (H5Pget_chunk(dcpl, 2, dims) == 2)
 			s->chunk_rows = dims[0];
-		for (int i = 0, n = H5Pget_nfilters(dcpl); i < n; i++) {
+		else
+			ok = false;
+		if ((n = H5Pget_nfilters(dcpl)) < 0)
+			ok = false;
+		for (int i = 0; i < n && ok; i++) {
 			unsigned flags, cd[8];
 			size_t ncd = 8;
 			char name[64];
 			H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags,
 			    &ncd, cd, sizeof name, name, NULL);
 
-			if (f == H5Z_FILTER_DEFLATE)
+			if (f < 0)
+				ok = false;
+			else if (f == H5Z_FILTER_DEFLATE)
 				s->gzip_level = ncd > 0 ? (int)cd[0] : 0;
 			else if (f == H5Z_FILTER_SHUFFLE)
 				s->shuffle = true;
@@ -228,6 +250,7 @@ storage_info(hid_t did, struct nu_storage *s)
 		}
 	}
 	H5Pclose(dcpl);
+	return ok;
 }
 
 /*
@@ -466,6 +489,10 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 
 	/* /cvnmap: (N, 16000) integers */
 	kind = object_kind(h->file, "cvnmap");
+	if (kind == KIND_ERROR) {
+		st = nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read /cvnmap", path);
+		goto fail;
+	}
 	if (kind == KIND_FOREIGN) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /cvnmap is a link to another "
 		    "file or object (external or soft link); nuscope reads only data "
@@ -520,12 +547,20 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 	if (fill) {
 		fi->nevents = dims[0];
 		fi->size = (uint64_t)sb.st_size;
-		storage_info(h->cvnmap, &fi->cvnmap);
+		if (!storage_info(h->cvnmap, &fi->cvnmap)) {
+			st = nu_fail(cause, NU_ERR_HDF5, "%s: /cvnmap: HDF5 cannot say how "
+			    "it is stored", path);
+			goto fail;
+		}
 		fi->columns = 0;
 	}
 
 	/* /neutrino: a group of (N,1) or (N,) numeric columns */
 	kind = object_kind(h->file, "neutrino");
+	if (kind == KIND_ERROR) {
+		st = nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read /neutrino", path);
+		goto fail;
+	}
 	if (kind == KIND_FOREIGN) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /neutrino is a link to another "
 		    "file or object (external or soft link); nuscope reads only data "
@@ -546,6 +581,11 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 		H5T_class_t cls;
 
 		kind = object_kind(grp, name);
+		if (kind == KIND_ERROR) {
+			st = nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read /neutrino/%s",
+			    path, name);
+			goto fail;
+		}
 		if (kind == KIND_FOREIGN) {
 			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /neutrino/%s is a link to "
 			    "another file or object (external or soft link); nuscope reads "

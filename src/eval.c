@@ -241,7 +241,8 @@ nu_binary_eval(const float *score, const float *label, size_t n, double t,
 		e->npos += label[i] > 0.5f;
 	e->nneg = (double)n - e->npos;
 	e->baseline = n > 0 ? (e->npos > e->nneg ? e->npos : e->nneg) / (double)n : NAN;
-	e->auc = nu_auc(score, label, n);
+	if (nu_auc(score, label, n, &e->auc) != NU_OK)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory computing the AUC");
 	nu_binary_at(score, label, n, t, &e->at);
 	for (int k = 0; k < NU_EVAL_NSCAN; k++) {
 		nu_binary_at(score, label, n, k / 100.0, &e->scan[k]);
@@ -355,8 +356,10 @@ nu_quantile_edges(const float *v, size_t n, int nbins, double *edges)
 
 	size_t k = 0;
 
-	if (n == 0 || nbins < 1 || (s = malloc(n * sizeof(*s))) == NULL)
+	if (n == 0 || nbins < 1)
 		return 0;
+	if ((s = malloc(n * sizeof(*s))) == NULL)
+		return -1;
 	/* NaN has no place in an order (and would make qsort's comparison
 	 * inconsistent), infinity none in a bin edge */
 	for (size_t i = 0; i < n; i++)
@@ -523,6 +526,12 @@ make_slices(struct nu_eval_report *r, const struct nu_eval_opts *o, char **cause
 			nb = ngiven - 1;
 		} else {
 			nb = nu_quantile_edges(v, r->n, nbins, edges);
+		}
+		if (nb < 0) {
+			free(idx);
+			free(ts);
+			free(tl);
+			return nu_fail(cause, NU_ERR_NOMEM, "out of memory for slices");
 		}
 		for (int b = 0; b < nb; b++) {
 			size_t k = 0;

@@ -110,7 +110,8 @@ void nu_reg_stats(const float *pred, const float *truth, size_t n,
     struct nu_reg_stats *out);
 
 /* Bin edges at the quantiles of v (nbins bins; edges[nbins + 1]);
- * returns the number of bins made (fewer when values repeat). */
+ * returns the number of bins made (fewer when values repeat; 0 when there
+ * are no values), or -1 when out of memory. */
 int nu_quantile_edges(const float *v, size_t n, int nbins, double *edges);
 
 /* ---- a whole evaluation ------------------------------------------------------ */

@@ -21,20 +21,21 @@ by_score(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double
-nu_auc(const float *score, const float *label, size_t n)
+enum nu_status
+nu_auc(const float *score, const float *label, size_t n, double *auc)
 {
 	struct scored *v = malloc((n ? n : 1) * sizeof(*v));
 	double npos = 0, nneg = 0, ranksum = 0;
 
+	*auc = NAN;
 	if (v == NULL)
-		return NAN;
+		return NU_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (isnan(score[i])) {
 			/* no order, no area (and NaN == NaN would never end a
 			 * group of ties below) */
 			free(v);
-			return NAN;
+			return NU_OK;
 		}
 		v[i].s = score[i];
 		v[i].y = label[i];
@@ -45,7 +46,7 @@ nu_auc(const float *score, const float *label, size_t n)
 	}
 	if (npos == 0 || nneg == 0) {
 		free(v);
-		return NAN;
+		return NU_OK;
 	}
 	qsort(v, n, sizeof(*v), by_score);
 	for (size_t i = 0; i < n; ) {
@@ -62,7 +63,8 @@ nu_auc(const float *score, const float *label, size_t n)
 		i = j;
 	}
 	free(v);
-	return (ranksum - npos * (npos + 1) / 2) / (npos * nneg);
+	*auc = (ranksum - npos * (npos + 1) / 2) / (npos * nneg);
+	return NU_OK;
 }
 
 void

@@ -6,13 +6,16 @@
 
 #include <stddef.h>
 
+#include "nu.h"
+
 /*
  * Area under the ROC curve of scores against binary labels (1 = signal),
  * exact: the Mann-Whitney statistic with tied scores sharing their mean
- * rank.  NaN when either class is absent.  Allocates a working copy;
- * returns NaN if that fails.
+ * rank, into *auc; NaN when either class is absent or a score is NaN.
+ * Allocates a working copy: NU_ERR_NOMEM (and *auc NaN) if that fails,
+ * which is not the same as an area that does not exist.
  */
-double nu_auc(const float *score, const float *label, size_t n);
+enum nu_status nu_auc(const float *score, const float *label, size_t n, double *auc);
 
 /* Counts at threshold t: an event is selected (called signal) when
  * score > t, as the field does. */

@@ -343,16 +343,41 @@ nu_model_save(const char *path, const struct nu_net *net, const char *arch_text,
 
 /* ---- reading ------------------------------------------------------------------ */
 
-/* Whether attribute a holds exactly one element (a scalar, or an array of
- * one): reading anything larger into one variable would overrun it. */
+/*
+ * The helpers below answer "absent" (or "not of the expected shape") with 0
+ * or NULL, and the loader falls back to defaults for optional parts.  A
+ * call that fails (HDF5 cannot read what is there, memory runs out) is not
+ * an absence: it is recorded here, and nu_model_load then fails instead of
+ * loading a model that differs from the file.  Per thread, as models load
+ * on worker threads too; nu_model_load clears it.
+ */
+static _Thread_local struct {
+	enum nu_status st;      /* NU_OK, NU_ERR_HDF5 or NU_ERR_NOMEM */
+	char what[96];          /* what was being read */
+} rd;
+
+static void
+rd_fail(enum nu_status st, const char *what)
+{
+	if (rd.st == NU_OK) {
+		rd.st = st;
+		snprintf(rd.what, sizeof rd.what, "%s", what);
+	}
+}
+
+/* Whether attribute a (called name) holds exactly one element (a scalar,
+ * or an array of one): reading anything larger into one variable would
+ * overrun it. */
 static int
-attr_is_single(hid_t a)
+attr_is_single(hid_t a, const char *name)
 {
 	hid_t sp = H5Aget_space(a);
 	hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
 
 	if (sp >= 0)
 		H5Sclose(sp);
+	if (n < 0)
+		rd_fail(NU_ERR_HDF5, name);
 	return n == 1;
 }
 
@@ -362,15 +387,27 @@ static int
 attr_read(hid_t loc, const char *name, hid_t type, void *v)
 {
 	hid_t a, t;
-	int ok;
+	H5T_class_t c = H5T_NO_CLASS;
+	htri_t e;
+	int ok = 0;
 
-	if (H5Aexists(loc, name) <= 0)
+	if ((e = H5Aexists(loc, name)) <= 0) {
+		if (e < 0)
+			rd_fail(NU_ERR_HDF5, name);
 		return 0;
-	if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
+	}
+	if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0) {
+		rd_fail(NU_ERR_HDF5, name);
 		return 0;
-	t = H5Aget_type(a);
-	ok = t >= 0 && (H5Tget_class(t) == H5T_INTEGER || H5Tget_class(t) == H5T_FLOAT) &&
-	    attr_is_single(a) && H5Aread(a, type, v) >= 0;
+	}
+	if ((t = H5Aget_type(a)) < 0 || (c = H5Tget_class(t)) < 0)
+		rd_fail(NU_ERR_HDF5, name);
+	else if ((c == H5T_INTEGER || c == H5T_FLOAT) && attr_is_single(a, name)) {
+		if (H5Aread(a, type, v) >= 0)
+			ok = 1;
+		else
+			rd_fail(NU_ERR_HDF5, name);
+	}
 	if (t >= 0)
 		H5Tclose(t);
 	H5Aclose(a);
@@ -383,16 +420,27 @@ static char *
 attr_str_dup(hid_t loc, const char *name)
 {
 	hid_t a, t, mt;
+	H5T_class_t c;
+	htri_t e, var = -1;
 	size_t sz;
 	char *s;
 
-	if (H5Aexists(loc, name) <= 0)
+	if ((e = H5Aexists(loc, name)) <= 0) {
+		if (e < 0)
+			rd_fail(NU_ERR_HDF5, name);
 		return NULL;
-	if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0)
+	}
+	if ((a = H5Aopen(loc, name, H5P_DEFAULT)) < 0) {
+		rd_fail(NU_ERR_HDF5, name);
 		return NULL;
+	}
 	t = H5Aget_type(a);
-	if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0 ||
-	    !attr_is_single(a)) {
+	c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+	if (c == H5T_STRING)
+		var = H5Tis_variable_str(t);
+	if (c < 0 || (c == H5T_STRING && var < 0))
+		rd_fail(NU_ERR_HDF5, name);
+	if (c != H5T_STRING || var != 0 || !attr_is_single(a, name)) {
 		if (t >= 0)
 			H5Tclose(t);
 		H5Aclose(a);
@@ -402,13 +450,16 @@ attr_str_dup(hid_t loc, const char *name)
 	/* one more byte than stored: a NUL-terminated memory type of the same
 	 * size would drop the last character of a NUL-padded string */
 	mt = H5Tcopy(H5T_C_S1);
-	H5Tset_size(mt, sz + 1);
 	s = calloc(1, sz + 2);
-	if (s != NULL && H5Aread(a, mt, s) < 0) {
+	if (s == NULL)
+		rd_fail(NU_ERR_NOMEM, name);
+	else if (sz == 0 || mt < 0 || H5Tset_size(mt, sz + 1) < 0 || H5Aread(a, mt, s) < 0) {
+		rd_fail(NU_ERR_HDF5, name);
 		free(s);
 		s = NULL;
 	}
-	H5Tclose(mt);
+	if (mt >= 0)
+		H5Tclose(mt);
 	H5Tclose(t);
 	H5Aclose(a);
 	return s;
@@ -432,28 +483,47 @@ static char *
 text_read(hid_t f, const char *path)
 {
 	hid_t d, t, mt, sp;
-	size_t sz;
-	char *s;
+	H5T_class_t c;
+	htri_t e, var = -1;
+	hssize_t np;
+	size_t sz = 0;
+	char *s = NULL;
 
-	if (H5Lexists(f, path + 1, H5P_DEFAULT) <= 0 ||
-	    (d = H5Dopen2(f, path, H5P_DEFAULT)) < 0)
+	if ((e = H5Lexists(f, path + 1, H5P_DEFAULT)) <= 0) {
+		if (e < 0)
+			rd_fail(NU_ERR_HDF5, path);
 		return NULL;
+	}
+	if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0) {
+		rd_fail(NU_ERR_HDF5, path);
+		return NULL;
+	}
 	t = H5Dget_type(d);
 	sp = H5Dget_space(d);
+	c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+	if (c == H5T_STRING)
+		var = H5Tis_variable_str(t);
+	np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+	if (c < 0 || (c == H5T_STRING && var < 0) || np < 0)
+		rd_fail(NU_ERR_HDF5, path);
 	/* one fixed-length string: an array of them would overrun the buffer */
-	sz = H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) <= 0 &&
-	    sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1 ? H5Tget_size(t) : 0;
+	else if (c == H5T_STRING && var == 0 && np == 1 && (sz = H5Tget_size(t)) == 0)
+		rd_fail(NU_ERR_HDF5, path);
 	if (sp >= 0)
 		H5Sclose(sp);
-	s = sz ? calloc(1, sz + 2) : NULL;
-	mt = H5Tcopy(H5T_C_S1);
-	H5Tset_size(mt, sz + 1);
-	if (s != NULL && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0) {
+	if (sz > 0 && (s = calloc(1, sz + 2)) == NULL)
+		rd_fail(NU_ERR_NOMEM, path);
+	mt = s != NULL ? H5Tcopy(H5T_C_S1) : -1;
+	if (s != NULL && (mt < 0 || H5Tset_size(mt, sz + 1) < 0 ||
+	    H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0)) {
+		rd_fail(NU_ERR_HDF5, path);
 		free(s);
 		s = NULL;
 	}
-	H5Tclose(mt);
-	H5Tclose(t);
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (t >= 0)
+		H5Tclose(t);
 	H5Dclose(d);
 	return s;
 }
@@ -464,19 +534,32 @@ floats_read(hid_t f, const char *path, float *out, size_t n, size_t *found)
 {
 	hid_t d, sp;
 	hssize_t np;
-	int ok;
+	htri_t e;
+	int ok = 0;
 
 	*found = 0;
-	if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+	if ((e = H5Lexists(f, path, H5P_DEFAULT)) <= 0) {
+		if (e < 0)
+			rd_fail(NU_ERR_HDF5, path);
 		return 0;
-	if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0)
+	}
+	if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0) {
+		rd_fail(NU_ERR_HDF5, path);
 		return 0;
+	}
 	sp = H5Dget_space(d);
-	np = H5Sget_simple_extent_npoints(sp);
+	np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
 	*found = np > 0 ? (size_t)np : 0;
-	ok = np >= 0 && (size_t)np == n &&
-	    (n == 0 || H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
-	H5Sclose(sp);
+	if (np < 0)
+		rd_fail(NU_ERR_HDF5, path);
+	else if ((size_t)np == n) {
+		ok = n == 0 || H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+		    out) >= 0;
+		if (!ok)
+			rd_fail(NU_ERR_HDF5, path);
+	}
+	if (sp >= 0)
+		H5Sclose(sp);
 	H5Dclose(d);
 	return ok;
 }
@@ -487,16 +570,22 @@ path_exists(hid_t f, const char *path)
 {
 	char buf[256];
 
+	htri_t e;
+
 	snprintf(buf, sizeof buf, "%s", path);
 	for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
-		if (H5Lexists(f, buf, H5P_DEFAULT) <= 0) {
+		if ((e = H5Lexists(f, buf, H5P_DEFAULT)) <= 0) {
+			if (e < 0)
+				rd_fail(NU_ERR_HDF5, path);
 			H5Eclear2(H5E_DEFAULT);
 			return 0;
 		}
 		*p = '/';
 	}
-	return H5Lexists(f, buf, H5P_DEFAULT) > 0;
+	if ((e = H5Lexists(f, buf, H5P_DEFAULT)) < 0)
+		rd_fail(NU_ERR_HDF5, path);
+	return e > 0;
 }
 
 /*
@@ -509,6 +598,7 @@ trainset_read(hid_t f, const char *path, struct nu_trainset **out, char **cause)
 {
 	struct nu_trainset *ts;
 	hid_t g, a;
+	htri_t has;
 	uint64_t nfiles = 0;
 	enum nu_status st = NU_OK;
 	char *s;
@@ -535,11 +625,16 @@ trainset_read(hid_t f, const char *path, struct nu_trainset **out, char **cause)
 		free(ts->where);
 		ts->where = s;
 	}
-	if (H5Aexists(g, "fractions") > 0 && (a = H5Aopen(g, "fractions", H5P_DEFAULT)) >= 0) {
+	if ((has = H5Aexists(g, "fractions")) < 0)
+		rd_fail(NU_ERR_HDF5, "/trainset fractions");
+	else if (has > 0 && (a = H5Aopen(g, "fractions", H5P_DEFAULT)) < 0)
+		rd_fail(NU_ERR_HDF5, "/trainset fractions");
+	else if (has > 0) {
 		hid_t sp = H5Aget_space(a);
+		hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
 
-		if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == 3)
-			H5Aread(a, H5T_NATIVE_DOUBLE, ts->fractions);
+		if (np < 0 || (np == 3 && H5Aread(a, H5T_NATIVE_DOUBLE, ts->fractions) < 0))
+			rd_fail(NU_ERR_HDF5, "/trainset fractions");
 		if (sp >= 0)
 			H5Sclose(sp);
 		H5Aclose(a);
@@ -633,6 +728,7 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	*out = NULL;
 	nu_init();
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	rd.st = NU_OK;
 	if (access(path, R_OK) != 0)
 		return nu_fail(cause, NU_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
 	if (H5Fis_hdf5(path) <= 0) {
@@ -666,8 +762,11 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
 		goto out;
 	}
-	apath = nu_asprintf("%s:/arch", path);
-	if (apath == NULL || (st = arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
+	if ((apath = nu_asprintf("%s:/arch", path)) == NULL) {
+		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((st = arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
 		goto out;
 	attr_read(f, "seed", H5T_NATIVE_UINT64, &m->meta.seed);
 	if ((st = nu_net_new(&m->net, m->arch, m->meta.seed, cause)) != NU_OK)
@@ -773,34 +872,47 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		}
 	}
 	if (path_exists(f, "/history/train_loss")) {
-		hid_t d = H5Dopen2(f, "/history/train_loss", H5P_DEFAULT), sp = H5Dget_space(d);
-		hssize_t n = H5Sget_simple_extent_npoints(sp);
+		hid_t d = H5Dopen2(f, "/history/train_loss", H5P_DEFAULT);
+		hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+		hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
 		double *col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
 
-		H5Sclose(sp);
-		H5Dclose(d);
+		if (n < 0)
+			rd_fail(NU_ERR_HDF5, "/history/train_loss");
+		if (sp >= 0)
+			H5Sclose(sp);
+		if (d >= 0)
+			H5Dclose(d);
 		m->hist = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*m->hist));
 		if (col == NULL || m->hist == NULL) {
 			free(col);
 			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		m->nhist = (int)n;
+		m->nhist = n > 0 ? (int)n : 0;
 		for (int e = 0; e < m->nhist; e++)
 			m->hist[e].epoch = e;
 		for (int k = 0; k < NHIST; k++) {
 			char p[64];
+			hssize_t np;
 
 			snprintf(p, sizeof p, "/history/%s", hist_names[k]);
 			if (!path_exists(f, p))
 				continue;
-			d = H5Dopen2(f, p, H5P_DEFAULT);
+			if ((d = H5Dopen2(f, p, H5P_DEFAULT)) < 0) {
+				rd_fail(NU_ERR_HDF5, p);
+				continue;
+			}
 			sp = H5Dget_space(d);
-			if (H5Sget_simple_extent_npoints(sp) == n &&
-			    H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, col) >= 0)
+			np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+			if (np < 0 || (np == n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL,
+			    H5S_ALL, H5P_DEFAULT, col) < 0))
+				rd_fail(NU_ERR_HDF5, p);
+			else if (np == n)
 				for (int e = 0; e < m->nhist; e++)
 					*hist_field(&m->hist[e], k) = col[e];
-			H5Sclose(sp);
+			if (sp >= 0)
+				H5Sclose(sp);
 			H5Dclose(d);
 		}
 		free(col);
@@ -810,6 +922,10 @@ out:
 	free(apath);
 	H5Fclose(f);
 	H5Eclear2(H5E_DEFAULT);
+	/* a failed read, not an absent part, is what went wrong */
+	if (rd.st != NU_OK && (st == NU_OK || st == NU_ERR_FORMAT))
+		st = nu_fail(cause, rd.st, "%s: %s reading %s", path,
+		    rd.st == NU_ERR_NOMEM ? "out of memory" : "HDF5 error", rd.what);
 	if (st != NU_OK) {
 		nu_model_free(m);
 		return st;
@@ -867,7 +983,7 @@ nu_model_set_threshold(const char *path, double threshold, char **cause)
 		return nu_fail(cause, NU_ERR_FORMAT, "%s: cannot open as HDF5", path);
 	}
 	a = H5Aexists(f, "threshold") > 0 ? H5Aopen(f, "threshold", H5P_DEFAULT) : -1;
-	ok = a >= 0 && attr_is_single(a) && H5Awrite(a, H5T_NATIVE_DOUBLE, &threshold) >= 0;
+	ok = a >= 0 && attr_is_single(a, "threshold") && H5Awrite(a, H5T_NATIVE_DOUBLE, &threshold) >= 0;
 	if (a >= 0)
 		H5Aclose(a);
 	if (!ok) {

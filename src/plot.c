@@ -319,20 +319,15 @@ ticks_make(double lo, double hi, int logscale, int maxn, struct ticks *t)
 size_t
 nu_plot_ticks(double lo, double hi, int logscale, int maxn, double *out, size_t cap)
 {
-	struct ticks *t = malloc(sizeof(*t));
+	struct ticks t;         /* about 6 kB: no allocation to fail */
 	size_t n;
 
-	if (t == NULL)
+	if (logscale && !(lo > 0))
 		return 0;
-	if (logscale && !(lo > 0)) {
-		free(t);
-		return 0;
-	}
-	ticks_make(lo, hi, logscale, maxn, t);
-	n = (size_t)t->n;
+	ticks_make(lo, hi, logscale, maxn, &t);
+	n = (size_t)t.n;
 	for (size_t i = 0; i < n && i < cap; i++)
-		out[i] = t->v[i];
-	free(t);
+		out[i] = t.v[i];
 	return n;
 }
 
@@ -402,6 +397,23 @@ markup_at(const char *p)
  * and, when draw is set, showing it with the baseline at y from x.
  * Returns the advance width.
  */
+/*
+ * Running out of memory deep inside the drawing (a run of text that cannot
+ * be copied) is marked on the context, through a flag render_to attaches
+ * to it as cairo user data, so that the figure fails instead of being
+ * written without that text.
+ */
+static const cairo_user_data_key_t nomem_key;
+
+static void
+mark_nomem(cairo_t *cr)
+{
+	int *nomem = cairo_get_user_data(cr, &nomem_key);
+
+	if (nomem != NULL)
+		*nomem = 1;
+}
+
 static double
 rich_text(cairo_t *cr, const char *s, double size, double x, double y, int draw)
 {
@@ -426,8 +438,10 @@ rich_text(cairo_t *cr, const char *s, double size, double x, double y, int draw)
 			for (e = p + 1; *e != '\0' && !markup_at(e); e++)
 				;
 		}
-		if ((run = malloc((size_t)(e - p) + 1)) == NULL)
+		if ((run = malloc((size_t)(e - p) + 1)) == NULL) {
+			mark_nomem(cr);
 			break;
+		}
 		memcpy(run, p, (size_t)(e - p));
 		run[e - p] = '\0';
 		utf8_sanitize(run);
@@ -2723,6 +2737,7 @@ render_to(enum nu_plot_format fmt, int width, int height,
 	cairo_surface_t *sf;
 	cairo_t *cr;
 	cairo_status_t cs;
+	int nomem = 0;
 
 	if (fmt == NU_PLOT_PNG)
 		sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
@@ -2736,6 +2751,8 @@ render_to(enum nu_plot_format fmt, int width, int height,
 		char *t = doc->title ? plain_text(doc->title) : NULL;
 		char *d = doc->desc ? plain_text(doc->desc) : NULL;
 
+		if ((doc->title != NULL && t == NULL) || (doc->desc != NULL && d == NULL))
+			b->failed = 1;
 		if (t != NULL)
 			cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE, t);
 		if (d != NULL)
@@ -2746,11 +2763,17 @@ render_to(enum nu_plot_format fmt, int width, int height,
 		free(d);
 	}
 	cr = cairo_create(sf);
-	if (!draw(cr, ctx))
-		b->failed = 1;
-	if (fmt == NU_PLOT_PDF)
-		cairo_show_page(cr);
-	cs = cairo_status(cr);
+	/* nothing is drawn on a surface or context cairo could not make:
+	 * cairo answers some calls on those with objects it never frees */
+	if ((cs = cairo_status(cr)) == CAIRO_STATUS_SUCCESS)
+		cs = cairo_set_user_data(cr, &nomem_key, &nomem, NULL);
+	if (cs == CAIRO_STATUS_SUCCESS) {
+		if (!draw(cr, ctx) || nomem)
+			b->failed = 1;
+		if (fmt == NU_PLOT_PDF)
+			cairo_show_page(cr);
+		cs = cairo_status(cr);
+	}
 	cairo_destroy(cr);
 	if (cs == CAIRO_STATUS_SUCCESS && fmt == NU_PLOT_PNG)
 		cs = cairo_surface_write_to_png_stream(sf, membuf_write, b);

@@ -458,8 +458,10 @@ validate(struct nu_train *t, struct nu_epoch_rec *rec, struct nu_train_confusion
 			lab[i] = t->lab.label[t->val_events[i]];
 		nu_confusion_at(t->val_scores, lab, NULL, at, 0.5, &c);
 		rec->val_balanced_accuracy = nu_balanced_accuracy(&c);
-		rec->val_auc = nu_auc(t->val_scores, lab, at);
+		st = nu_auc(t->val_scores, lab, at, &rec->val_auc);
 		free(lab);
+		if (st != NU_OK)
+			return nu_fail(cause, st, "out of memory validating");
 	}
 	return NU_OK;
 }
