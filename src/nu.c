@@ -51,6 +51,13 @@ nu_log_set(nu_log_fn fn, void *ud)
 }
 
 void
+nu_log_get(nu_log_fn *fn, void **ud)
+{
+	*fn = log_fn;
+	*ud = log_ud;
+}
+
+void
 nu_log(enum nu_log_level level, const char *fmt, ...)
 {
 	va_list ap;

@@ -41,6 +41,8 @@ typedef void (*nu_log_fn)(enum nu_log_level level, const char *msg, void *ud);
 /* Install the log callback (NULL drops messages).  Not thread-safe: call it
  * once at start-up, before any worker thread exists. */
 void nu_log_set(nu_log_fn fn, void *ud);
+/* The callback installed now (to put it back after installing another). */
+void nu_log_get(nu_log_fn *fn, void **ud);
 
 /* Log through the installed callback. */
 void nu_log(enum nu_log_level level, const char *fmt, ...)

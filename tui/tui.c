@@ -43,7 +43,7 @@
 
 #include <curses.h>
 
-#include "cli.h"
+#include "tui-entry.h"
 #include "heatmap.h"
 #include "term.h"
 #include "tui.h"
@@ -1433,6 +1433,8 @@ cmd_tui(int argc, char **argv)
 	struct sigaction old_int, old_term, old_hup;
 	bool caught_term = false;
 	int term_sig = 0;
+	nu_log_fn old_log;
+	void *old_log_ud;
 	FILE *hout = NULL, *hin = NULL;
 	SCREEN *scr = NULL;
 	char *end;
@@ -1450,7 +1452,7 @@ cmd_tui(int argc, char **argv)
 			    frames < 1 || frames > 1000000) {
 				fprintf(stderr, "nuscope tui: --frames expects a whole "
 				    "number from 1 to 1000000, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return TUI_EXIT_USAGE;
 			}
 			break;
 		case 's':
@@ -1458,7 +1460,7 @@ cmd_tui(int argc, char **argv)
 			    hcols < 1 || hrows < 1 || hcols > 1000 || hrows > 1000) {
 				fprintf(stderr, "nuscope tui: --size expects COLSxROWS "
 				    "such as 120x40, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return TUI_EXIT_USAGE;
 			}
 			break;
 		case 'h':
@@ -1467,7 +1469,7 @@ cmd_tui(int argc, char **argv)
 		default:
 			fprintf(stderr, "nuscope tui: unknown option '%s'\n%s",
 			    argv[optind - 1], tui_help_text);
-			return EXIT_USAGE;
+			return TUI_EXIT_USAGE;
 		}
 	}
 	if (script != NULL && (nkeys = script_parse(script, &keys, &bad)) < 0) {
@@ -1475,13 +1477,13 @@ cmd_tui(int argc, char **argv)
 			fprintf(stderr, "nuscope tui: --headless: unknown escape "
 			    "'%.2s' (use \\n \\t \\e \\\\)\n", bad);
 		else
-			cli_error("tui", NU_ERR_NOMEM, NULL);
+			fprintf(stderr, "nuscope tui: %s\n", nu_strerror(NU_ERR_NOMEM));
 		script_free(keys, strlen(script) + 1);
-		return EXIT_USAGE;
+		return TUI_EXIT_USAGE;
 	}
 	if (script == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "nuscope tui: needs a terminal (or --headless KEYS)\n");
-		return EXIT_USAGE;
+		return TUI_EXIT_USAGE;
 	}
 
 	for (int i = 0; i < TUI_NWAKE; i++)
@@ -1491,6 +1493,8 @@ cmd_tui(int argc, char **argv)
 	t.nviews = (int)(sizeof all_views / sizeof all_views[0]);
 	t.utf8 = term_utf8();
 	t.rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL | 1;
+	/* the messages go to the message line until the program ends */
+	nu_log_get(&old_log, &old_log_ud);
 	nu_log_set(log_to_message, &t);
 
 	if (script != NULL) {
@@ -1651,7 +1655,7 @@ cmd_tui(int argc, char **argv)
 	}
 	/* Ctrl-C that ended the program (answered or not asked): 130 */
 	if (quit && t.interrupted)
-		rc = EXIT_INTERRUPTED;
+		rc = TUI_EXIT_INTERRUPTED;
 	if (term_sig != 0)
 		rc = 128 + term_sig;
 out:
@@ -1668,7 +1672,7 @@ out:
 		sigaction(SIGINT, &old_int, NULL);
 		atomic_store(&sigint_fd, -1);
 	}
-	nu_log_set(cli_log_stderr, NULL);
+	nu_log_set(old_log, old_log_ud);
 	if (scr != NULL)
 		delscreen(scr);
 	if (hout != NULL)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tui-entry.h"
 #include "trainset.h"
 
 static const struct command commands[] = {
@@ -83,6 +84,9 @@ cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
 	if (c->include && c->included_train + c->included_val > 0)
 		fprintf(stderr, "nuscope %s: warning: --include-training: %s\n", cmd, what);
 }
+
+_Static_assert(TUI_EXIT_USAGE == EXIT_USAGE && TUI_EXIT_INTERRUPTED == EXIT_INTERRUPTED,
+    "one set of exit statuses");
 
 static int stdout_errno;        /* of the first failed cli_flush_stdout */
 

@@ -29,7 +29,6 @@ int cmd_model(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-int cmd_tui(int argc, char **argv);
 
 /* JSON output (jsonout.c): a string with escapes; a number as %.9g (which
  * round-trips float32 values), null when it is not finite. */
