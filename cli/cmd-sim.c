@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "sim.h"
+#include "simwrite.h"
 
 static const char sim_help[] =
     "usage: nuscope sim -n EVENTS [OPTIONS]\n"

@@ -3,7 +3,8 @@
  *
  * Names for the 16 interaction codes, their flavour groups and mode groups,
  * names for final-state topology codes, and the labels of the six tasks
- * physicists train on (see nuscope-data(5)).
+ * physicists train on (see nuscope-data(5)), one event's or a whole
+ * dataset's.
  */
 #ifndef NU_LABELS_H
 #define NU_LABELS_H
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "nu.h"
 
 #define NU_NCODES 16            /* interaction codes 0..15 */
 
@@ -79,5 +82,21 @@ const char *nu_task_class_name(enum nu_task t, int cls);
  */
 bool nu_task_label(enum nu_task t, uint32_t code, float nuenergy,
     float lepenergy, float *label);
+
+struct nu_dataset;
+
+/* The task's labels for every event of a dataset. */
+struct nu_labels {
+	enum nu_task task;
+	uint64_t n;          /* events in the dataset */
+	float *label;        /* [n]: class index or target value */
+	uint8_t *used;       /* [n]: 1 when the event belongs to the task */
+};
+
+/* Read the columns a task needs and label every event (caller frees
+ * with nu_labels_free). */
+enum nu_status nu_labels_load(struct nu_dataset *ds, enum nu_task task,
+    struct nu_labels *out, char **cause);
+void nu_labels_free(struct nu_labels *l);
 
 #endif

@@ -43,7 +43,7 @@
 #include <zlib.h>
 
 #include "dataset.h"
-#include "sim.h"
+#include "simwrite.h"
 
 /*
  * Chunk rows and gzip level, measured (28,004 events, one job, 2-vCPU

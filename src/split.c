@@ -1,5 +1,5 @@
 /*
- * split.c: task labels, train/validation/test splits and class balancing.
+ * split.c: train/validation/test splits and class balancing.
  */
 #include "config.h"
 
@@ -13,62 +13,6 @@
 
 /* Streams of the seed used here (see rng.h). */
 enum { STREAM_SPLIT = 1, STREAM_BALANCE = 2 };
-
-#define BLOCK 65536
-
-void
-nu_labels_free(struct nu_labels *l)
-{
-	if (l == NULL)
-		return;
-	free(l->label);
-	free(l->used);
-	l->label = NULL;
-	l->used = NULL;
-}
-
-enum nu_status
-nu_labels_load(struct nu_dataset *ds, enum nu_task task, struct nu_labels *out,
-    char **cause)
-{
-	uint64_t n = nu_dataset_nevents(ds);
-	uint32_t *code = malloc(BLOCK * sizeof(*code));
-	float *nue = malloc(BLOCK * sizeof(*nue)), *lep = malloc(BLOCK * sizeof(*lep));
-	enum nu_status st = NU_OK;
-
-	memset(out, 0, sizeof(*out));
-	out->task = task;
-	out->n = n;
-	out->label = malloc((n ? n : 1) * sizeof(float));
-	out->used = malloc(n ? n : 1);
-	if (code == NULL || nue == NULL || lep == NULL || out->label == NULL ||
-	    out->used == NULL) {
-		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory labelling %llu events",
-		    (unsigned long long)n);
-		goto out;
-	}
-	for (uint64_t at = 0; at < n && st == NU_OK; at += BLOCK) {
-		size_t k = n - at < BLOCK ? (size_t)(n - at) : BLOCK;
-
-		st = nu_dataset_read_column(ds, NU_COL_INTERACTION, at, k, NU_CT_U32, code, cause);
-		if (st == NU_OK)
-			st = nu_dataset_read_column(ds, NU_COL_NUENERGY, at, k, NU_CT_F32, nue, cause);
-		if (st == NU_OK)
-			st = nu_dataset_read_column(ds, NU_COL_LEPENERGY, at, k, NU_CT_F32, lep, cause);
-		for (size_t i = 0; i < k && st == NU_OK; i++) {
-			out->label[at + i] = 0;
-			out->used[at + i] = nu_task_label(task, code[i], nue[i], lep[i],
-			    &out->label[at + i]);
-		}
-	}
-out:
-	free(code);
-	free(nue);
-	free(lep);
-	if (st != NU_OK)
-		nu_labels_free(out);
-	return st;
-}
 
 void
 nu_split_free(struct nu_split *s)

@@ -38,14 +38,6 @@ struct nu_split_opts {
 	uint64_t seed;
 };
 
-/* The task's labels for every event of a dataset. */
-struct nu_labels {
-	enum nu_task task;
-	uint64_t n;          /* events in the dataset */
-	float *label;        /* [n]: class index or target value */
-	uint8_t *used;       /* [n]: 1 when the event belongs to the task */
-};
-
 struct nu_split {
 	uint64_t *ev[NU_NPARTS];   /* global event indices, ascending (the
 	                            * training part may repeat events when
@@ -60,12 +52,6 @@ struct nu_split {
 	                            * before balancing (an event undersampling
 	                            * leaves out is still a training event) */
 };
-
-/* Read the columns a task needs and label every event (caller frees
- * with nu_labels_free). */
-enum nu_status nu_labels_load(struct nu_dataset *ds, enum nu_task task,
-    struct nu_labels *out, char **cause);
-void nu_labels_free(struct nu_labels *l);
 
 /* Divide the used events.  Deterministic in opts->seed. */
 enum nu_status nu_split_make(struct nu_dataset *ds, const struct nu_labels *l,

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "dataset.h"
-#include "sim.h"
+#include "simwrite.h"
 #include "testhelp.h"
 
 #define NEV 20000               /* events for the statistics */
