@@ -1,5 +1,6 @@
 /*
- * metrics.h: how good a classifier or regression is.
+ * metrics.h: how good a classifier or regression is: AUC, counts at a
+ * threshold, ROC and precision-recall curves.
  */
 #ifndef NU_METRICS_H
 #define NU_METRICS_H
@@ -28,5 +29,24 @@ void nu_confusion_at(const float *score, const float *label, const float *w,
 double nu_accuracy(const struct nu_confusion *c);
 /* Mean of the signal efficiency and the background rejection. */
 double nu_balanced_accuracy(const struct nu_confusion *c);
+
+/* A ROC curve: points ordered by decreasing threshold, from (0,0) to
+ * (1,1); tied scores make one point. */
+struct nu_curve {
+	size_t n;
+	double *x, *y;          /* ROC: false-positive rate, efficiency;
+	                         * PR: recall, precision */
+	double *t;              /* threshold of each point (score > t
+	                         * selects; the first point selects nothing) */
+};
+void nu_curve_free(struct nu_curve *c);
+
+/* ROC curve of scores against labels (owned by c; caller frees). */
+enum nu_status nu_roc(const float *score, const float *label, size_t n,
+    struct nu_curve *c, char **cause);
+/* Precision-recall curve, and average precision as scikit-learn defines
+ * it: sum over thresholds of (R_k - R_{k-1}) P_k. */
+enum nu_status nu_pr(const float *score, const float *label, size_t n,
+    struct nu_curve *c, double *ap, char **cause);
 
 #endif
