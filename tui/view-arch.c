@@ -57,19 +57,23 @@ static struct {
 
 /* ---- the shared architecture ------------------------------------------------ */
 
-/* Find the preset directory: next to the program in a source tree
- * (build/nuscope -> assets/arch), where `make install` put it, or under
- * the current directory. */
+/* Find the preset directory: $NUSCOPE_ARCHDIR, next to the program in a
+ * source tree (build/nuscope -> assets/arch), where `make install` put
+ * it, or under the current directory. */
 static void
 find_presets(void)
 {
-	char exe[PATH_MAX], cand[3][PATH_MAX];
+	char exe[PATH_MAX], cand[4][PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	const char *env = getenv("NUSCOPE_ARCHDIR");
 	int nc = 0;
 
 	if (ar.dir[0] != '\0')
 		return;
 	/* a candidate too long for a path is no candidate */
+	if (env != NULL && env[0] != '\0' &&
+	    snprintf(cand[nc], sizeof cand[0], "%s", env) < (int)sizeof cand[0])
+		nc++;
 	if (n > 0) {
 		char *slash;
 
@@ -801,8 +805,9 @@ arch_key(struct tui *t, int ch)
 	case 'p':
 		find_presets();
 		if (ar.presets[0] == '\0') {
-			tui_message(t, true, "no presets found (looked next to the "
-			    "program, in %s and in ./assets/arch)", NU_ARCHDIR);
+			tui_message(t, true, "no presets found (looked in "
+			    "$NUSCOPE_ARCHDIR, next to the program, in %s and in "
+			    "./assets/arch)", NU_ARCHDIR);
 			return TUI_REDRAW;
 		}
 		tui_prompt_checked(t, "preset (Tab cycles)", ARCH_DEFAULT_PRESET,
