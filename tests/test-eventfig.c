@@ -56,47 +56,6 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static uint8_t *
-decode_rgb(const char *path, int *w, int *h)
-{
-	png_image im;
-	uint8_t *buf;
-
-	memset(&im, 0, sizeof im);
-	im.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_file(&im, path)) {
-		printf("# %s: %s\n", path, im.message);
-		return NULL;
-	}
-	im.format = PNG_FORMAT_RGB;
-	if ((buf = malloc(PNG_IMAGE_SIZE(im))) == NULL ||
-	    !png_image_finish_read(&im, NULL, buf, 0, NULL)) {
-		printf("# %s: %s\n", path, im.message);
-		png_image_free(&im);
-		free(buf);
-		return NULL;
-	}
-	*w = (int)im.width;
-	*h = (int)im.height;
-	return buf;
-}
-
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* ---- the words ----------------------------------------------------------- */
 
 static void
@@ -231,7 +190,7 @@ test_png(const uint8_t *map, const struct nu_eventfig_text *t)
 	snprintf(path, sizeof path, "%s/one.png", tmpdir);
 	CHECK(nu_eventfig_write(map, &o, t, path, NU_PLOT_AUTO, &cause) == NU_OK,
 	    "the figure of one.h5's event is written as PNG (by its extension)");
-	if ((px = decode_rgb(path, &w, &h)) == NULL) {
+	if ((px = support_decode_png(path, 3, &w, &h, NULL)) == NULL) {
 		CHECK(0, "  and decodes");
 		return;
 	}
@@ -340,7 +299,7 @@ test_png_score(const uint8_t *map, const struct nu_eventfig_event *ev)
 	nu_eventfig_geometry(&g, true);
 	CHECK(g.height > g0.height && g.width == g0.width && g.py[1] == g0.py[1],
 	    "  the score adds a line under the same panels");
-	if ((px = decode_rgb(path, &w, &h)) != NULL) {
+	if ((px = support_decode_png(path, 3, &w, &h, NULL)) != NULL) {
 		CHECK(w == g.width && h == g.height, "  %dx%d", w, h);
 		nu_cmap_lut(NU_CMAP_INFERNO, 100, NU_STRETCH_LINEAR, lut);
 		cell_at(&g, 0, 50, 5, &x, &yy);
@@ -417,7 +376,7 @@ test_failures(const uint8_t *map, const struct nu_eventfig_text *t)
 	mkdir(path, 0777);      /* a directory where the file should go */
 	CHECK(nu_eventfig_write(map, &o, t, path, NU_PLOT_PNG, &cause) == NU_ERR_IO,
 	    "replacing a directory fails");
-	CHECK_EQ_INT(count_entries(dir), 1, "  and leaves no temporary file");
+	CHECK_EQ_INT(support_count_entries(dir), 1, "  and leaves no temporary file");
 	rmdir(path);
 	rmdir(dir);
 	free(cause);

@@ -47,51 +47,6 @@ lightness(const uint8_t *c)
 	return y > 216.0 / 24389.0 ? 116.0 * cbrt(y) - 16.0 : y * 24389.0 / 27.0;
 }
 
-/* Decode a PNG with libpng's simplified API as 8-bit grey (channels 1) or
- * RGB (3); NULL on failure.  *colour says whether the file is in colour. */
-static uint8_t *
-decode(const char *path, int channels, int *w, int *h, int *colour)
-{
-	png_image im;
-	uint8_t *buf;
-
-	memset(&im, 0, sizeof im);
-	im.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_file(&im, path)) {
-		printf("# %s: %s\n", path, im.message);
-		return NULL;
-	}
-	*colour = (im.format & PNG_FORMAT_FLAG_COLOR) != 0;
-	im.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
-	if ((buf = malloc(PNG_IMAGE_SIZE(im))) == NULL ||
-	    !png_image_finish_read(&im, NULL, buf, 0, NULL)) {
-		printf("# %s: %s\n", path, im.message);
-		png_image_free(&im);
-		free(buf);
-		return NULL;
-	}
-	*w = (int)im.width;
-	*h = (int)im.height;
-	return buf;
-}
-
-/* Number of entries in dir other than . and .. */
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* Write map raw, read it back, count pixels that differ from the layout. */
 static long
 raw_roundtrip(const uint8_t *map, const char *path)
@@ -110,7 +65,7 @@ raw_roundtrip(const uint8_t *map, const char *path)
 		return -1;
 	}
 	nu_eventpng_image_free(img);
-	if ((px = decode(path, 1, &w, &h, &colour)) == NULL)
+	if ((px = support_decode_png(path, 1, &w, &h, &colour)) == NULL)
 		return -1;
 	if (w != 100 || h != 160 || colour) {
 		printf("# %s: %dx%d, colour %d\n", path, w, h, colour);
@@ -141,7 +96,7 @@ test_raw(void)
 	snprintf(path, sizeof path, "%s/one-raw.png", tmpdir);
 	CHECK_EQ_INT(raw_roundtrip(map, path), 0, "one.h5: every raw pixel equals its stored byte");
 	/* the hand-drawn pattern, by position in the picture */
-	if ((px = decode(path, 1, &w, &h, &colour)) != NULL) {
+	if ((px = support_decode_png(path, 1, &w, &h, &colour)) != NULL) {
 		CHECK_EQ_INT(px[(79 - 5) * 100 + 50], 255, "XZ plane 50 cell 5 (255) at column 50, row 74");
 		CHECK_EQ_INT(px[(79 - 40) * 100 + 10], 100, "XZ track starts at plane 10, cell 40 (row 39)");
 		CHECK_EQ_INT(px[(79 - 49) * 100 + 29], 100, "and rises to cell 49 at plane 29");
@@ -204,7 +159,7 @@ test_colour(void)
 			CHECK(ew == 100 * s && eh == (160 + NU_EVENTPNG_GAP) * s +
 			    (withcap ? NU_EVENTPNG_CAPTION_H : 0),
 			    "nu_eventpng_size, scale %d caption %d: %dx%d", s, withcap, ew, eh);
-			px = decode(path, 3, &w, &h, &colour);
+			px = support_decode_png(path, 3, &w, &h, &colour);
 			CHECK(px != NULL && colour && w == ew && h == eh,
 			    "colour PNG scale %d caption %d is %dx%d RGB (got %dx%d)",
 			    s, withcap, ew, eh, w, h);
@@ -477,7 +432,7 @@ test_write_failures(void)
 	CHECK(nu_eventpng_write(img, path, NULL, 0, &cause) == NU_ERR_IO,
 	    "replacing a directory fails");
 	CHECK_STR_HAS(cause, path, "  naming the path");
-	CHECK_EQ_INT(count_entries(dir), 1, "  and leaves no temporary file");
+	CHECK_EQ_INT(support_count_entries(dir), 1, "  and leaves no temporary file");
 	rmdir(path);
 	rmdir(dir);
 

@@ -21,6 +21,7 @@
 #include <png.h>
 
 #include "plot.h"
+#include "support.h"
 #include "testhelp.h"
 
 #define NEAR(a, b) (fabs((a) - (double)(b)) <= 1e-12 * fmax(1, fabs((double)(b))))
@@ -71,24 +72,9 @@ struct pixels {
 static int
 png_load(const char *path, struct pixels *px)
 {
-	png_image im;
-
-	memset(&im, 0, sizeof im);
 	memset(px, 0, sizeof(*px));
-	im.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_file(&im, path))
-		return 0;
-	im.format = PNG_FORMAT_RGB;
-	if ((px->rgb = malloc(PNG_IMAGE_SIZE(im))) == NULL ||
-	    !png_image_finish_read(&im, NULL, px->rgb, 0, NULL)) {
-		free(px->rgb);
-		px->rgb = NULL;
-		png_image_free(&im);
-		return 0;
-	}
-	px->w = (int)im.width;
-	px->h = (int)im.height;
-	return 1;
+	px->rgb = support_decode_png(path, 3, &px->w, &px->h, NULL);
+	return px->rgb != NULL;
 }
 
 /* Counts of near-white, dark and strongly coloured pixels. */
