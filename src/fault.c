@@ -251,6 +251,8 @@ H5HID(H5Dget_type, (hid_t dset), (dset))
 H5HID(H5Dopen2, (hid_t loc, const char *name, hid_t dapl), (loc, name, dapl))
 H5ERR(H5Dread, (hid_t dset, hid_t mtype, hid_t mspace, hid_t fspace, hid_t dxpl, void *buf),
     (dset, mtype, mspace, fspace, dxpl, buf))
+H5ERR(H5Dread_chunk, (hid_t dset, hid_t dxpl, const hsize_t *offset, uint32_t *filters,
+    void *buf), (dset, dxpl, offset, filters, buf))
 H5ERR(H5Dwrite, (hid_t dset, hid_t mtype, hid_t mspace, hid_t fspace, hid_t dxpl,
     const void *buf), (dset, mtype, mspace, fspace, dxpl, buf))
 H5ERR(H5Dwrite_chunk, (hid_t dset, hid_t dxpl, uint32_t filters, const hsize_t *offset,
