@@ -54,9 +54,10 @@ expect_not_in() {
 # (120x40 unless ARGS say --size), feeding it KEYS; the last screen goes
 # to $TMP/out
 headless() {
-	keys=$1
+	# (a name of its own: a test's $keys must survive the call)
+	headless_keys=$1
 	shift
-	LC_ALL=C TERM=xterm-256color run "$NUSCOPE" tui --headless "$keys" "$@"
+	LC_ALL=C TERM=xterm-256color run "$NUSCOPE" tui --headless "$headless_keys" "$@"
 }
 
 # wait_in FILE REGEX: wait (60 s at most) until a background command's
