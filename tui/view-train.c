@@ -517,6 +517,14 @@ run_start(struct tui *t, const char *resume)
 		}
 	}
 
+	/* an output that cannot be written is said now, not after an epoch */
+	if ((st = nu_check_writable(resume != NULL && !tr.output_set ? resume :
+	    tr.output, &cause)) != NU_OK) {
+		run_fail(t, st, cause);
+		free(cause);
+		return;
+	}
+
 	/* what the set-up thread needs, copied: the UI may change its own */
 	memset(&tr.setup, 0, sizeof tr.setup);
 	nu_wake_init(&tr.setup_wake);
