@@ -8,10 +8,11 @@
  * standard input and a wake pipe (for background work such as a trainer,
  * which must never call curses: it writes one byte to the pipe) with a
  * refresh timeout, then drains keys with a non-blocking getch().  The
- * headless mode (--headless KEYS --frames N) runs the same code with curses
- * writing to /dev/null at a fixed size, feeds KEYS instead of the
- * keyboard, and prints the final screen as text, so tests and sanitizer
- * builds drive the real UI.
+ * headless mode (--headless KEYS --frames N, headless.c) runs the same
+ * loop with curses writing to /dev/null at a fixed size, takes KEYS from a
+ * script instead of the keyboard (its waits are conditions the loop polls
+ * for) and prints the final screen as text, so tests and sanitizer builds
+ * drive the loop users run.
  *
  * The message line says what the last action did: a key that changes
  * something and says nothing clears it, so no old message lingers.  Only
@@ -43,6 +44,7 @@
 
 #include <curses.h>
 
+#include "headless.h"
 #include "tui-entry.h"
 #include "heatmap.h"
 #include "term.h"
@@ -55,29 +57,10 @@
 #define TUI_HIST_BINS 20
 #define TUI_REFRESH_MS 1000
 
-/* A key from the headless script; resize carries the new size. */
-#define TUI_KEY_RESIZE_TO (KEY_MAX + 1)
-/* Headless waits (hooks for background work): <WAIT=ms> waits ms (cols
- * carries it), <WAITRUN> until every t->wake_fd is -1 again (at most
- * TUI_WAITRUN_MS), both calling the views' tick as news arrives. */
-#define TUI_KEY_WAIT (KEY_MAX + 2)
-#define TUI_KEY_WAITRUN (KEY_MAX + 3)
-/* <WAITFOR=TEXT>: draw and tick until the screen shows TEXT (at most
- * TUI_WAITRUN_MS): a test's way to wait for background work to reach a
- * state without guessing how long it takes. */
-#define TUI_KEY_WAITFOR (KEY_MAX + 4)
-/* Ctrl-C: SIGINT in a terminal, <C-c> in a headless script. */
-#define TUI_KEY_INTERRUPT 3
-#define TUI_WAITRUN_MS 300000
 /* Draw at most this often when only background news arrives, so a
  * chatty worker cannot take the UI thread's core (keys still draw at
  * once). */
 #define TUI_WAKE_MIN_MS 40
-struct script_key {
-	int ch;
-	int cols, rows;
-	char *text;             /* TUI_KEY_WAITFOR: what to wait for (owned) */
-};
 
 static const struct tui_view *const all_views[] = {
 	&tui_view_data,
@@ -1006,105 +989,6 @@ handle_key(struct tui *t, int ch)
 	return r;
 }
 
-/* ---- headless key scripts -------------------------------------------- */
-
-static const struct {
-	const char *name;
-	int ch;
-} key_names[] = {
-	{ "UP", KEY_UP }, { "DOWN", KEY_DOWN }, { "LEFT", KEY_LEFT },
-	{ "RIGHT", KEY_RIGHT }, { "ENTER", '\n' }, { "ESC", 27 },
-	{ "TAB", '\t' }, { "BS", KEY_BACKSPACE }, { "PGUP", KEY_PPAGE },
-	{ "PGDN", KEY_NPAGE }, { "HOME", KEY_HOME }, { "END", KEY_END },
-	{ "LT", '<' }, { "C-c", TUI_KEY_INTERRUPT },
-};
-
-/* Free a parsed script of at most n entries (script_parse allocates one
- * entry a character, zeroed). */
-static void
-script_free(struct script_key *k, size_t n)
-{
-	for (size_t i = 0; k != NULL && i < n; i++)
-		free(k[i].text);
-	free(k);
-}
-
-/* Parse a key script; returns the number of keys, or -1 with *bad set. */
-static int
-script_parse(const char *s, struct script_key **out, const char **bad)
-{
-	size_t n = 0, len = strlen(s);
-	struct script_key *k = calloc(len + 1, sizeof *k);
-
-	*out = k;
-	if (k == NULL)
-		return -1;
-	for (const char *p = s; *p != '\0'; n++) {
-		k[n].ch = (unsigned char)*p;
-		if (*p == '\\' && p[1] != '\0') {
-			switch (p[1]) {
-			case 'n': k[n].ch = '\n'; break;
-			case 't': k[n].ch = '\t'; break;
-			case 'e': k[n].ch = 27; break;
-			case '\\': k[n].ch = '\\'; break;
-			default: *bad = p; return -1;
-			}
-			p += 2;
-			continue;
-		}
-		if (*p == '<') {
-			size_t i;
-			int c, r;
-			char end;
-
-			if (sscanf(p, "<RESIZE=%dx%d%c", &c, &r, &end) == 3 &&
-			    end == '>' && c > 0 && r > 0 && c <= 1000 && r <= 1000) {
-				k[n].ch = TUI_KEY_RESIZE_TO;
-				k[n].cols = c;
-				k[n].rows = r;
-				p = strchr(p, '>') + 1;
-				continue;
-			}
-			if (sscanf(p, "<WAIT=%d%c", &c, &end) == 2 && end == '>' &&
-			    c >= 0 && c <= TUI_WAITRUN_MS) {
-				k[n].ch = TUI_KEY_WAIT;
-				k[n].cols = c;
-				p = strchr(p, '>') + 1;
-				continue;
-			}
-			if (strncmp(p, "<WAITRUN>", 9) == 0) {
-				k[n].ch = TUI_KEY_WAITRUN;
-				p += 9;
-				continue;
-			}
-			if (strncmp(p, "<WAITFOR=", 9) == 0 && strchr(p + 9, '>') != NULL &&
-			    strchr(p + 9, '>') > p + 9) {
-				size_t tl = (size_t)(strchr(p + 9, '>') - (p + 9));
-
-				k[n].ch = TUI_KEY_WAITFOR;
-				if ((k[n].text = strndup(p + 9, tl)) == NULL)
-					return -1;
-				p += 9 + tl + 1;
-				continue;
-			}
-			for (i = 0; i < sizeof key_names / sizeof key_names[0]; i++) {
-				size_t l = strlen(key_names[i].name);
-
-				if (strncmp(p + 1, key_names[i].name, l) == 0 &&
-				    p[1 + l] == '>') {
-					k[n].ch = key_names[i].ch;
-					p += l + 2;
-					break;
-				}
-			}
-			if (i < sizeof key_names / sizeof key_names[0])
-				continue;
-		}
-		p++;
-	}
-	return (int)n;
-}
-
 static long
 now_ms(void)
 {
@@ -1131,106 +1015,6 @@ wake_pollfds(const struct tui *t, struct pollfd *p)
 		p[i].fd = t->wake_fd[i];
 		p[i].events = POLLIN;
 		p[i].revents = 0;
-	}
-}
-
-/* Headless <WAIT=ms> (until_idle false) or <WAITRUN> (until_idle true):
- * poll the wake descriptors, ticking the views on news. */
-static void
-headless_wait(struct tui *t, long ms, bool until_idle)
-{
-	long end = now_ms() + ms, left;
-
-	while ((left = end - now_ms()) > 0) {
-		struct pollfd p[TUI_NWAKE];
-
-		if (until_idle && !tui_busy(t))
-			break;
-		if (!tui_busy(t)) {
-			poll(NULL, 0, (int)left);
-			continue;
-		}
-		wake_pollfds(t, p);
-		poll(p, TUI_NWAKE, left < 100 ? (int)left : 100);
-		views_tick(t);
-	}
-	views_tick(t);
-}
-
-/* Print the screen as text, one row a line, trailing blanks dropped. */
-static void
-print_screen(FILE *f)
-{
-	char *line = malloc((size_t)COLS * MB_LEN_MAX + 1);
-
-	if (line == NULL)
-		return;
-	for (int y = 0; y < LINES; y++) {
-		size_t len = 0, keep = 0;
-		mbstate_t ms;
-
-		memset(&ms, 0, sizeof ms);
-		for (int x = 0; x < COLS; x++) {
-			cchar_t cc;
-			wchar_t wch[CCHARW_MAX + 1];
-			attr_t a;
-			short pair;
-			size_t k;
-
-			if (mvin_wch(y, x, &cc) == ERR ||
-			    getcchar(&cc, wch, &a, &pair, NULL) == ERR || wch[0] == 0)
-				wch[0] = L' ';
-			k = wcrtomb(line + len, wch[0], &ms);
-			if (k == (size_t)-1) {
-				line[len] = '?';
-				k = 1;
-				memset(&ms, 0, sizeof ms);
-			}
-			len += k;
-			if (wch[0] != L' ')
-				keep = len;
-		}
-		line[keep] = '\0';
-		fprintf(f, "%s\n", line);
-	}
-	free(line);
-}
-
-/* Whether the screen as drawn shows text. */
-static bool
-screen_has(const char *text)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	bool has;
-
-	if (f == NULL)
-		return false;
-	print_screen(f);
-	fclose(f);
-	has = buf != NULL && strstr(buf, text) != NULL;
-	free(buf);
-	return has;
-}
-
-static void draw(struct tui *t);
-
-/* Headless <WAITFOR=TEXT>: tick and draw until the screen shows text. */
-static void
-headless_waitfor(struct tui *t, const char *text)
-{
-	long end = now_ms() + TUI_WAITRUN_MS;
-
-	for (;;) {
-		struct pollfd p[TUI_NWAKE];
-
-		views_tick(t);
-		draw(t);
-		if (screen_has(text) || now_ms() >= end)
-			break;
-		wake_pollfds(t, p);
-		poll(p, TUI_NWAKE, 50);
 	}
 }
 
@@ -1381,23 +1165,6 @@ terminal_screen(void)
 	return s;
 }
 
-static SCREEN *
-headless_screen(FILE *out, FILE *in)
-{
-	const char *term = getenv("TERM");
-	const char *tries[] = { term, "xterm-256color", "xterm", "vt100" };
-	SCREEN *s;
-
-	for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-		if (tries[i] == NULL || tries[i][0] == '\0' ||
-		    strcmp(tries[i], "dumb") == 0)
-			continue;
-		if ((s = newterm(tries[i], out, in)) != NULL)
-			return s;
-	}
-	return NULL;
-}
-
 static void
 tui_free(struct tui *t)
 {
@@ -1424,11 +1191,11 @@ cmd_tui(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tui t = { .threshold = NAN };
-	struct script_key *keys = NULL;
+	struct tui_script *sc = NULL;
 	const char *script = NULL, *bad = NULL;
 	int opt, nkeys = 0, rc = 0, hcols = TUI_HEADLESS_COLS,
 	    hrows = TUI_HEADLESS_ROWS, wake[2] = { -1, -1 };
-	long frames = -1, drawn = 0;
+	long frames = -1, drawn = 0, last_draw;
 	bool ascii = false, caught = false, quit = false;
 	struct sigaction old_int, old_term, old_hup;
 	bool caught_term = false;
@@ -1472,13 +1239,12 @@ cmd_tui(int argc, char **argv)
 			return TUI_EXIT_USAGE;
 		}
 	}
-	if (script != NULL && (nkeys = script_parse(script, &keys, &bad)) < 0) {
+	if (script != NULL && (nkeys = tui_script_parse(script, &sc, &bad)) < 0) {
 		if (bad != NULL)
 			fprintf(stderr, "nuscope tui: --headless: unknown escape "
 			    "'%.2s' (use \\n \\t \\e \\\\)\n", bad);
 		else
 			fprintf(stderr, "nuscope tui: %s\n", nu_strerror(NU_ERR_NOMEM));
-		script_free(keys, strlen(script) + 1);
 		return TUI_EXIT_USAGE;
 	}
 	if (script == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
@@ -1501,7 +1267,7 @@ cmd_tui(int argc, char **argv)
 		hout = fopen("/dev/null", "w");
 		hin = fopen("/dev/null", "r");
 		if (hout == NULL || hin == NULL ||
-		    (scr = headless_screen(hout, hin)) == NULL) {
+		    (scr = tui_headless_screen(hout, hin)) == NULL) {
 			fprintf(stderr, "nuscope tui: cannot set up an off-screen "
 			    "terminal (is terminfo installed?)\n");
 			rc = 1;
@@ -1556,87 +1322,76 @@ cmd_tui(int argc, char **argv)
 	}
 	views_reload(&t);
 
-	if (script != NULL) {
-		int k = 0;
-
-		if (frames < 0)
-			frames = nkeys + 1;
-		for (;;) {
-			int r;
-
-			draw(&t);
-			if (++drawn >= frames || k >= nkeys)
-				break;
-			if (keys[k].ch == TUI_KEY_RESIZE_TO) {
-				resize_term(keys[k].rows, keys[k].cols);
-				r = handle_key(&t, KEY_RESIZE);
-			} else if (keys[k].ch == TUI_KEY_WAITFOR) {
-				headless_waitfor(&t, keys[k].text);
-				r = TUI_REDRAW;
-			} else if (keys[k].ch == TUI_KEY_WAIT ||
-			    keys[k].ch == TUI_KEY_WAITRUN) {
-				headless_wait(&t, keys[k].ch == TUI_KEY_WAIT ?
-				    keys[k].cols : TUI_WAITRUN_MS,
-				    keys[k].ch == TUI_KEY_WAITRUN);
-				r = TUI_REDRAW;
-			} else {
-				r = handle_key(&t, keys[k].ch);
-			}
-			views_tick(&t);
-			k++;
-			if (r & TUI_QUIT) {
-				quit = true;
-				break;
-			}
-		}
-		/* idle frames, as a terminal would draw on its refresh timer */
-		while (drawn < frames && k >= nkeys) {
-			draw(&t);
-			drawn++;
-		}
-		print_screen(stdout);
-	} else {
-		long last_draw;
-
-		draw(&t);
-		drawn++;
-		last_draw = now_ms();
+	/*
+	 * One loop for the keyboard and for a headless script.  Each turn
+	 * sleeps in poll() until a key, a signal, news from background work
+	 * (its descriptors are left out for TUI_WAKE_MIN_MS after a draw),
+	 * the refresh timer or the script's next due key; then ticks the
+	 * views, handles the signals and the keys, and draws.  A script gives
+	 * one key a turn (a draw between keys, as a person typing gets) and
+	 * its waits are conditions polled here; --frames counts the turns
+	 * that gave a key or ended a wait.
+	 */
+	if (script != NULL && frames < 0)
+		frames = nkeys + 1;
+	draw(&t);
+	drawn++;
+	last_draw = now_ms();
+	if (script == NULL)
 		nodelay(stdscr, TRUE);
-		while (!quit && (frames < 0 || drawn < frames)) {
-			struct pollfd pfd[2 + TUI_NWAKE] = {
-				{ .fd = STDIN_FILENO, .events = POLLIN },
-				{ .fd = wake[0], .events = POLLIN },
-			};
-			long since = now_ms() - last_draw;
-			int ch, flags = 0, timeout = TUI_REFRESH_MS, npfd = 2;
+	while (!quit && (frames < 0 || drawn < frames)) {
+		struct pollfd pfd[2 + TUI_NWAKE];
+		long since = now_ms() - last_draw;
+		int ch = TUI_SCRIPT_WAITING, flags = 0, npfd = 0;
+		int timeout = TUI_REFRESH_MS;
+		bool turn = script == NULL;     /* counts toward --frames */
 
-			/* background work's descriptors are left out for
-			 * TUI_WAKE_MIN_MS after a draw */
-			if (tui_busy(&t) && since >= TUI_WAKE_MIN_MS) {
-				wake_pollfds(&t, pfd + 2);
-				npfd += TUI_NWAKE;
-			} else if (tui_busy(&t)) {
-				timeout = (int)(TUI_WAKE_MIN_MS - since);
-			}
-			if (poll(pfd, (nfds_t)npfd, timeout) > 0 &&
+		if (script != NULL) {
+			/* a due key needs no sleep */
+			if ((ch = tui_script_next(sc, &t, &timeout)) == TUI_SCRIPT_END)
+				break;
+		} else {
+			pfd[npfd++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+			pfd[npfd++] = (struct pollfd){ .fd = wake[0], .events = POLLIN };
+		}
+		if (tui_busy(&t) && since >= TUI_WAKE_MIN_MS) {
+			wake_pollfds(&t, pfd + npfd);
+			npfd += TUI_NWAKE;
+		} else if (tui_busy(&t) && TUI_WAKE_MIN_MS - since < timeout) {
+			timeout = (int)(TUI_WAKE_MIN_MS - since);
+		}
+		if (ch == TUI_SCRIPT_WAITING || script == NULL) {
+			if (poll(pfd, (nfds_t)npfd, timeout) > 0 && script == NULL &&
 			    (pfd[1].revents & POLLIN)) {
 				char drain[64];
 
 				if (read(wake[0], drain, sizeof drain) > 0)
 					flags |= TUI_REDRAW;
 			}
-			views_tick(&t);
-			if ((term_sig = atomic_exchange(&sigterm_pending, 0)) != 0) {
+		}
+		views_tick(&t);
+		if ((term_sig = atomic_exchange(&sigterm_pending, 0)) != 0) {
+			quit = true;
+			break;
+		}
+		if (atomic_exchange(&sigint_pending, 0)) {
+			flags |= handle_key(&t, TUI_KEY_INTERRUPT);
+			if (flags & TUI_QUIT) {
 				quit = true;
 				break;
 			}
-			if (atomic_exchange(&sigint_pending, 0)) {
-				flags |= handle_key(&t, TUI_KEY_INTERRUPT);
-				if (flags & TUI_QUIT) {
-					quit = true;
-					break;
-				}
+		}
+		if (script != NULL) {
+			if (ch != TUI_SCRIPT_WAITING) {
+				flags |= handle_key(&t, ch);
+				views_tick(&t);
 			}
+			/* a key, or a wait just ended (tui_script_next says so
+			 * by asking for no sleep) */
+			turn = ch != TUI_SCRIPT_WAITING || timeout == 0;
+			if (flags & TUI_QUIT)
+				quit = true;
+		} else {
 			/* EINTR from SIGWINCH lands here too: getch() then
 			 * returns KEY_RESIZE */
 			while ((ch = getch()) != ERR) {
@@ -1646,12 +1401,20 @@ cmd_tui(int argc, char **argv)
 					break;
 				}
 			}
-			if (!quit) {
-				draw(&t);
-				drawn++;
-				last_draw = now_ms();
-			}
 		}
+		if (quit)
+			break;
+		draw(&t);
+		drawn += turn;
+		last_draw = now_ms();
+	}
+	if (script != NULL) {
+		/* idle frames, as a terminal would draw on its refresh timer */
+		while (!quit && drawn < frames) {
+			draw(&t);
+			drawn++;
+		}
+		tui_print_screen(stdout);
 	}
 	/* Ctrl-C that ended the program (answered or not asked): 130 */
 	if (quit && t.interrupted)
@@ -1683,7 +1446,7 @@ out:
 		close(wake[0]);
 		close(wake[1]);
 	}
-	script_free(keys, script != NULL ? strlen(script) + 1 : 0);
+	tui_script_free(sc);
 	tui_free(&t);
 	return rc;
 }
