@@ -378,7 +378,8 @@ attr_read(hid_t loc, const char *name, hid_t type, void *v)
 }
 
 /* A fixed-length string attribute as a new string (caller frees); NULL
- * when absent, not such a string, or out of memory. */
+ * when absent, not such a string, longer than NU_MODEL_MAXTEXT, or out of
+ * memory. */
 static char *
 attr_str_dup(hid_t loc, const char *name)
 {
@@ -399,6 +400,11 @@ attr_str_dup(hid_t loc, const char *name)
 		return NULL;
 	}
 	sz = H5Tget_size(t);
+	if (sz > NU_MODEL_MAXTEXT) {
+		H5Tclose(t);
+		H5Aclose(a);
+		return NULL;
+	}
 	/* one more byte than stored: a NUL-terminated memory type of the same
 	 * size would drop the last character of a NUL-padded string */
 	mt = H5Tcopy(H5T_C_S1);
@@ -428,13 +434,18 @@ attr_read_str(hid_t loc, const char *name, char *buf, size_t len)
 	return 1;
 }
 
+/* A dataset of one fixed-length string as a new string (caller frees);
+ * NULL when absent, not such a string or out of memory, and when its
+ * type declares more than NU_MODEL_MAXTEXT bytes, which *toolong then
+ * holds (else 0). */
 static char *
-text_read(hid_t f, const char *path)
+text_read(hid_t f, const char *path, size_t *toolong)
 {
 	hid_t d, t, mt, sp;
 	size_t sz;
 	char *s;
 
+	*toolong = 0;
 	if (H5Lexists(f, path + 1, H5P_DEFAULT) <= 0 ||
 	    (d = H5Dopen2(f, path, H5P_DEFAULT)) < 0)
 		return NULL;
@@ -445,6 +456,10 @@ text_read(hid_t f, const char *path)
 	    sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1 ? H5Tget_size(t) : 0;
 	if (sp >= 0)
 		H5Sclose(sp);
+	if (sz > NU_MODEL_MAXTEXT) {
+		*toolong = sz;
+		sz = 0;
+	}
 	s = sz ? calloc(1, sz + 2) : NULL;
 	mt = H5Tcopy(H5T_C_S1);
 	H5Tset_size(mt, sz + 1);
@@ -627,6 +642,7 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	struct nu_model *m;
 	char fmt[32] = "", task[32] = "", *text = NULL, *apath = NULL;
 	int64_t i64;
+	size_t toolong;
 	hid_t f;
 	enum nu_status st = NU_OK;
 
@@ -662,8 +678,11 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		    "nuscope reads version %d", path, (long long)i64, NU_MODEL_VERSION);
 		goto out;
 	}
-	if ((text = text_read(f, "/arch")) == NULL) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
+	if ((text = text_read(f, "/arch", &toolong)) == NULL) {
+		st = toolong ? nu_fail(cause, NU_ERR_FORMAT, "%s: /arch declares %zu "
+		    "bytes; an architecture text is at most %zu", path, toolong,
+		    NU_MODEL_MAXTEXT) :
+		    nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
 		goto out;
 	}
 	apath = nu_asprintf("%s:/arch", path);
@@ -723,8 +742,12 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	attr_read(f, "partial_metric", H5T_NATIVE_DOUBLE, &m->meta.partial_metric);
 	attr_read(f, "partial_events", H5T_NATIVE_UINT64, &m->meta.partial_events);
 	/* files written before the selection was recorded: every event */
-	if ((m->where = attr_str_dup(f, "where")) == NULL &&
-	    (m->where = strdup("")) == NULL) {
+	if ((m->where = attr_str_dup(f, "where")) == NULL && H5Aexists(f, "where") > 0) {
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: attribute where is not a string "
+		    "of at most %zu bytes", path, NU_MODEL_MAXTEXT);
+		goto out;
+	}
+	if (m->where == NULL && (m->where = strdup("")) == NULL) {
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -770,10 +793,17 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	if (path_exists(f, "/history/train_loss")) {
 		hid_t d = H5Dopen2(f, "/history/train_loss", H5P_DEFAULT), sp = H5Dget_space(d);
 		hssize_t n = H5Sget_simple_extent_npoints(sp);
-		double *col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
+		double *col;
 
 		H5Sclose(sp);
 		H5Dclose(d);
+		if (n > NU_MODEL_MAXHIST) {
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /history/train_loss holds %lld "
+			    "epochs, more than the %d a run can have", path, (long long)n,
+			    NU_MODEL_MAXHIST);
+			goto out;
+		}
+		col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
 		m->hist = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*m->hist));
 		if (col == NULL || m->hist == NULL) {
 			free(col);
