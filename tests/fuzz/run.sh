@@ -51,13 +51,17 @@ where() {
 		return
 	fi
 	awk '
-	# the stack under an error or a leak counts; "allocated by" and
-	# "freed by" stacks only say whose memory it was
+	# the stack under an error or a leak counts; an "allocated by" stack
+	# counts too when the access was just past or inside that block (the
+	# library given a buffer too small is the caller'"'"'s fault), not when
+	# a stray pointer of the library landed near memory of ours
 	/ERROR:|leak of|runtime error:/ { want = 1 }
+	/is located (0 bytes to the (left|right)|[0-9]+ bytes inside) of/ { edge = 1 }
+	/^(allocated|freed) by thread/ { want = edge }
 	/^ *#0 / { instack = want; want = 0; found = 0; if (instack) nstack++ }
 	/^ *#[0-9]+ / && instack && !found {
 		if ($0 ~ /\/fuzz-[a-z]+\+0x/ || $0 ~ /libc\.so|ld-linux|linux-vdso|libclang_rt|sysdeps\// ||
-		    $0 ~ / in (__sanitizer|__asan|__ubsan|__lsan|__interceptor|fuzzer::|malloc|calloc|realloc)/)
+		    $0 ~ / in (__sanitizer|__asan|__ubsan|__lsan|__interceptor|fuzzer::|malloc|calloc|realloc|aligned_alloc|posix_memalign)/)
 			next
 		found = 1
 		if ($0 !~ /libhdf5|libz\.so|libsz\.so|libaec\.so/)
