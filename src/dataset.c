@@ -263,6 +263,12 @@ storage_checked(hid_t did, const char *path, const char *what, uint64_t rows,
 	else if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s has a storage layout nuscope "
 		    "does not read (contiguous, chunked or compact)", path, what);
+	/* a chunk index that lies about its chunks' sizes made HDF5 allocate
+	 * what it claimed before reading */
+	else if (stored > file_size)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s claims %llu bytes of storage "
+		    "in a file of %llu bytes: the file is corrupt", path, what,
+		    (unsigned long long)stored, (unsigned long long)file_size);
 	for (int i = 0, n = H5Pget_nfilters(dcpl); st == NU_OK && i < n; i++) {
 		unsigned flags, cd[8];
 		size_t ncd = 8;
