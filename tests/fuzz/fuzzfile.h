@@ -1,8 +1,11 @@
 /*
  * fuzzfile.h: for the harnesses of the HDF5 readers, which open files by
- * name: the input is written to a file in a private directory (on
- * /dev/shm when there is one, so the write costs no disk), made on the
- * first call and removed at exit.
+ * name: the input is written to a file in a private directory, made on
+ * the first call and removed at exit.  The directory is made in
+ * $NUSCOPE_FUZZ_TMP when set (run.sh points it to a directory of its own
+ * that it removes at the end, so a crashed process leaves nothing
+ * behind), else on /dev/shm when there is one (the write costs no disk),
+ * else in $TMPDIR or /tmp.
  */
 #ifndef NU_FUZZFILE_H
 #define NU_FUZZFILE_H
@@ -32,7 +35,10 @@ fuzzfile_write(const uint8_t *data, size_t size, const char *name)
 	FILE *f;
 
 	if (fuzzfile_dir[0] == '\0') {
-		const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
+		const char *tmp = getenv("NUSCOPE_FUZZ_TMP");
+
+		if (tmp == NULL || tmp[0] == '\0')
+			tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 
 		snprintf(fuzzfile_dir, sizeof fuzzfile_dir, "%s/nuscope-fuzz.XXXXXX",
 		    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");

@@ -77,6 +77,14 @@ what() {
 	    -e 's/^\(.*runtime error: .*\)/\1/p' "$1" | head -n 1 | cut -c 1-150
 }
 
+# the harnesses' input files, removed at the end with what crashed
+# processes left there
+NUSCOPE_FUZZ_TMP=$(mktemp -d /dev/shm/nuscope-fuzz-run.XXXXXX 2>/dev/null ||
+    mktemp -d "${TMPDIR:-/tmp}/nuscope-fuzz-run.XXXXXX") || exit 1
+export NUSCOPE_FUZZ_TMP
+trap 'rm -rf "$NUSCOPE_FUZZ_TMP"' EXIT
+trap 'exit 130' INT TERM
+
 failed=0
 for s in "$@"; do
 	bin=$bindir/fuzz-$s
