@@ -262,6 +262,45 @@ storage_info(hid_t did, struct nu_storage *s)
  * the bytes the shape declares must be stored: a small file declaring 2^40
  * events is refused here rather than by an allocation in proportion to it.
  */
+/*
+ * Every chunk of a chunked dataset stored without filters holds exactly a
+ * chunk's bytes: HDF5 1.10 reads a shorter one into a buffer of its
+ * stored size and then copies a whole chunk out of it (found by the data
+ * fuzzer).  One index lookup per chunk of the (at most 2-D) grid; the
+ * caller has checked that the index has them all.
+ */
+static enum nu_status
+chunks_whole(hid_t did, int rank, const hsize_t *dims, const hsize_t *chunk,
+    const char *path, const char *what, char **cause)
+{
+	hid_t type = H5Dget_type(did);
+	size_t esize = type >= 0 ? H5Tget_size(type) : 0;
+	hsize_t bytes = esize, off[2] = { 0, 0 }, size;
+	unsigned mask;
+	haddr_t addr;
+
+	if (type >= 0)
+		H5Tclose(type);
+	for (int r = 0; r < rank; r++) {
+		if (chunk[r] == 0)
+			return nu_fail(cause, NU_ERR_FORMAT, "%s: %s: cannot read its chunks",
+			    path, what);
+		bytes *= chunk[r];
+	}
+	for (off[0] = 0; off[0] < dims[0]; off[0] += chunk[0])
+		for (off[1] = 0; off[1] < (rank > 1 ? dims[1] : 1);
+		    off[1] += rank > 1 ? chunk[1] : 1) {
+			size = 0;
+			if (H5Dget_chunk_info_by_coord(did, off, &mask, &addr, &size) < 0 ||
+			    size != bytes)
+				return nu_fail(cause, NU_ERR_FORMAT, "%s: %s: the chunk at row "
+				    "%llu stores %llu bytes, a chunk is %llu: the file is "
+				    "corrupt", path, what, (unsigned long long)off[0],
+				    (unsigned long long)size, (unsigned long long)bytes);
+		}
+	return NU_OK;
+}
+
 static enum nu_status
 storage_checked(hid_t did, const char *path, const char *what, uint64_t rows,
     uint64_t rowbytes, uint64_t file_size, char **cause)
@@ -288,6 +327,12 @@ storage_checked(hid_t did, const char *path, const char *what, uint64_t rows,
 	else if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s has a storage layout nuscope "
 		    "does not read (contiguous, chunked or compact)", path, what);
+	/* a chunk index that lies about its chunks' sizes made HDF5 allocate
+	 * what it claimed before reading */
+	else if (stored > file_size)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s claims %llu bytes of storage "
+		    "in a file of %llu bytes: the file is corrupt", path, what,
+		    (unsigned long long)stored, (unsigned long long)file_size);
 	for (int i = 0, n = H5Pget_nfilters(dcpl); st == NU_OK && i < n; i++) {
 		unsigned flags, cd[8];
 		size_t ncd = 8;
@@ -324,6 +369,8 @@ storage_checked(hid_t did, const char *path, const char *what, uint64_t rows,
 			    "incomplete or not what it claims", path, what,
 			    (unsigned long long)rows, (unsigned long long)nchunks,
 			    (unsigned long long)want);
+		else if (H5Pget_nfilters(dcpl) == 0)
+			st = chunks_whole(did, rank, dims, chunk, path, what, cause);
 	} else if (st == NU_OK && need > 0) {
 		haddr_t at = layout == H5D_CONTIGUOUS ? H5Dget_offset(did) : 0;
 
@@ -577,6 +624,7 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 	grp = H5Gopen2(h->file, "neutrino", H5P_DEFAULT);
 	for (int c = 0; c < NU_NCOLUMNS; c++) {
 		const char *name = column_names[c];
+		char what[64];
 		hsize_t cd[2];
 		H5T_class_t cls;
 
@@ -641,7 +689,8 @@ file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
 			    (unsigned long long)dims[0]);
 			goto fail;
 		}
-		if ((st = storage_checked(h->col[c], path, name, cd[0],
+		snprintf(what, sizeof what, "/neutrino/%s", name);
+		if ((st = storage_checked(h->col[c], path, what, cd[0],
 		    H5Tget_size(type), (uint64_t)sb.st_size, cause)) != NU_OK)
 			goto fail;
 		if (fill) {

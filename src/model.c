@@ -415,7 +415,8 @@ attr_read(hid_t loc, const char *name, hid_t type, void *v)
 }
 
 /* A fixed-length string attribute as a new string (caller frees); NULL
- * when absent, not such a string, or out of memory. */
+ * when absent, not such a string, longer than NU_MODEL_MAXTEXT, or out of
+ * memory. */
 static char *
 attr_str_dup(hid_t loc, const char *name)
 {
@@ -447,6 +448,11 @@ attr_str_dup(hid_t loc, const char *name)
 		return NULL;
 	}
 	sz = H5Tget_size(t);
+	if (sz > NU_MODEL_MAXTEXT) {
+		H5Tclose(t);
+		H5Aclose(a);
+		return NULL;
+	}
 	/* one more byte than stored: a NUL-terminated memory type of the same
 	 * size would drop the last character of a NUL-padded string */
 	mt = H5Tcopy(H5T_C_S1);
@@ -479,8 +485,12 @@ attr_read_str(hid_t loc, const char *name, char *buf, size_t len)
 	return 1;
 }
 
+/* A dataset of one fixed-length string as a new string (caller frees);
+ * NULL when absent, not such a string or out of memory, and when its
+ * type declares more than NU_MODEL_MAXTEXT bytes, which *toolong then
+ * holds (else 0). */
 static char *
-text_read(hid_t f, const char *path)
+text_read(hid_t f, const char *path, size_t *toolong)
 {
 	hid_t d, t, mt, sp;
 	H5T_class_t c;
@@ -489,6 +499,7 @@ text_read(hid_t f, const char *path)
 	size_t sz = 0;
 	char *s = NULL;
 
+	*toolong = 0;
 	if ((e = H5Lexists(f, path + 1, H5P_DEFAULT)) <= 0) {
 		if (e < 0)
 			rd_fail(NU_ERR_HDF5, path);
@@ -511,6 +522,10 @@ text_read(hid_t f, const char *path)
 		rd_fail(NU_ERR_HDF5, path);
 	if (sp >= 0)
 		H5Sclose(sp);
+	if (sz > NU_MODEL_MAXTEXT) {
+		*toolong = sz;
+		sz = 0;
+	}
 	if (sz > 0 && (s = calloc(1, sz + 2)) == NULL)
 		rd_fail(NU_ERR_NOMEM, path);
 	mt = s != NULL ? H5Tcopy(H5T_C_S1) : -1;
@@ -722,6 +737,7 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	struct nu_model *m;
 	char fmt[32] = "", task[32] = "", *text = NULL, *apath = NULL;
 	int64_t i64;
+	size_t toolong;
 	hid_t f;
 	enum nu_status st = NU_OK;
 
@@ -758,8 +774,11 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		    "nuscope reads version %d", path, (long long)i64, NU_MODEL_VERSION);
 		goto out;
 	}
-	if ((text = text_read(f, "/arch")) == NULL) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
+	if ((text = text_read(f, "/arch", &toolong)) == NULL) {
+		st = toolong ? nu_fail(cause, NU_ERR_FORMAT, "%s: /arch declares %zu "
+		    "bytes; an architecture text is at most %zu", path, toolong,
+		    NU_MODEL_MAXTEXT) :
+		    nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
 		goto out;
 	}
 	if ((apath = nu_asprintf("%s:/arch", path)) == NULL) {
@@ -825,7 +844,8 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	 * that holds something else must not read as every event */
 	if ((m->where = attr_str_dup(f, "where")) == NULL && H5Aexists(f, "where") > 0) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: the where attribute is not one "
-		    "fixed-length string (as nuscope writes it)", path);
+		    "fixed-length string of at most %zu bytes (as nuscope writes it)",
+		    path, NU_MODEL_MAXTEXT);
 		goto out;
 	}
 	if (m->where == NULL && (m->where = strdup("")) == NULL) {
@@ -875,7 +895,7 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 		hid_t d = H5Dopen2(f, "/history/train_loss", H5P_DEFAULT);
 		hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
 		hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-		double *col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
+		double *col;
 
 		if (n < 0)
 			rd_fail(NU_ERR_HDF5, "/history/train_loss");
@@ -883,6 +903,13 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 			H5Sclose(sp);
 		if (d >= 0)
 			H5Dclose(d);
+		if (n > NU_MODEL_MAXHIST) {
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /history/train_loss holds %lld "
+			    "epochs, more than the %d a run can have", path, (long long)n,
+			    NU_MODEL_MAXHIST);
+			goto out;
+		}
+		col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
 		m->hist = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*m->hist));
 		if (col == NULL || m->hist == NULL) {
 			free(col);

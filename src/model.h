@@ -13,6 +13,12 @@
 #include "trainset.h"
 
 #define NU_MODEL_VERSION 1
+/* Limits checked while reading, before anything is allocated for what a
+ * file declares (nuscope-model(5), LIMITS): the bytes of /arch and of a
+ * string attribute, and the epochs of /history (the most [train] epochs
+ * allows). */
+#define NU_MODEL_MAXTEXT ((size_t)1 << 20)
+#define NU_MODEL_MAXHIST 100000
 
 /* The scalars of a model file (its root attributes and run state). */
 struct nu_model_meta {
