@@ -241,6 +241,8 @@ H5ERR(H5Awrite, (hid_t attr, hid_t type, const void *buf), (attr, type, buf))
 
 H5HID(H5Dcreate2, (hid_t loc, const char *name, hid_t type, hid_t space, hid_t lcpl,
     hid_t dcpl, hid_t dapl), (loc, name, type, space, lcpl, dcpl, dapl))
+H5ERR(H5Dget_chunk_info_by_coord, (hid_t dset, const hsize_t *offset, unsigned *mask,
+    haddr_t *addr, hsize_t *size), (dset, offset, mask, addr, size))
 H5HID(H5Dget_create_plist, (hid_t dset), (dset))
 H5ERR(H5Dget_num_chunks, (hid_t dset, hid_t fspace, hsize_t *n), (dset, fspace, n))
 FAULT_WRAP(FAULT_HDF5, haddr_t, HADDR_UNDEF, H5Dget_offset, (hid_t dset), (dset))
