@@ -38,9 +38,10 @@ static const char sim_help[] =
     "  --energy MIN:MAX      keep E_nu in MIN-MAX GeV (either may be left\n"
     "                        empty; the spectrum spans 0.2-82.3)\n"
     "  --without EFFECT[,EFFECT...]\n"
-    "                        switch detector effects off: containment, walls,\n"
+    "                        switch effects off: containment, walls,\n"
     "                        attenuation, apd, calibration, dead, noise,\n"
-    "                        cosmics, hadrons (nuscope-sim(7) says what each does)\n"
+    "                        cosmics, hadrons, fsi, sis (nuscope-sim(7) says\n"
+    "                        what each does)\n"
     "  --no-noise            the same as --without noise (kept for scripts)\n"
     "  -h, --help            this text\n";
 

@@ -111,6 +111,20 @@
 #define MASS_PI 0.13957
 #define MASS_PI0 0.13498
 #define E_BIND 0.025            /* nucleon removal energy */
+/* Fates of a pion leaving a carbon nucleus (fsi effect), below and above
+ * 0.5 GeV kinetic: absorbed, charge-exchanged, scattered inelastically
+ * (GENIE hA for carbon; nuscope-sim(7) gives the sources) */
+#define FSI_ABS_LO 0.20
+#define FSI_ABS_HI 0.08
+#define FSI_CX_LO 0.08
+#define FSI_CX_HI 0.04
+#define FSI_INEL 0.15
+/* DIS below W = 1.7 GeV (sis effect): kept down to SIS_WMIN with this
+ * share of the DIS formula's rate, with one pion in SIS_ONE_PI of them
+ * and two otherwise (GENIE's non-resonant background factors) */
+#define SIS_WMIN 1.3
+#define SIS_KEEP 0.5
+#define SIS_ONE_PI 0.25
 #define P_FERMI 0.221
 
 /* ---- the spectrum: the real E_nu histogram ----------------------------- */
@@ -570,6 +584,8 @@ static const char *const fx_names[NU_SIM_NEFFECTS] = {
 	[NU_SIM_FX_NOISE] = "noise",
 	[NU_SIM_FX_COSMICS] = "cosmics",
 	[NU_SIM_FX_HADRONS] = "hadrons",
+	[NU_SIM_FX_FSI] = "fsi",
+	[NU_SIM_FX_SIS] = "sis",
 };
 
 const char *
@@ -943,16 +959,17 @@ lepton(struct rng *r, double e, double el, double m, double q2, double pl[3],
 }
 
 /* A hadron list before transport (GeV). */
+#define MAXHAD 24
 struct had {
 	int n;
-	int type[24], charge[24];
-	double m[24], e[24], p[24][3];
+	int type[MAXHAD], charge[MAXHAD];
+	double m[MAXHAD], e[MAXHAD], p[MAXHAD][3];
 };
 
 static void
 had_add(struct had *h, int type, int charge, double m)
 {
-	if (h->n >= 24)
+	if (h->n >= MAXHAD)
 		return;
 	h->type[h->n] = type;
 	h->charge[h->n] = charge;
@@ -1031,6 +1048,7 @@ sys_velocity(double eh, const double q[3], double b[3])
 struct kin {
 	double e, ml;           /* neutrino energy, lepton mass */
 	bool cc;
+	bool sis;               /* DIS reaches below W = 1.7 GeV */
 	double el, pl[3];
 	struct had h;
 };
@@ -1128,7 +1146,11 @@ kin_dis(struct rng *r, struct kin *k, double f0)
 	nu = y * k->e;
 	q2 = 2.0 * MASS_NUC * k->e * x * y;
 	w2 = MASS_NUC * MASS_NUC + 2.0 * MASS_NUC * nu - q2;
-	if (w2 < 1.7 * 1.7 || q2 < 0.05)
+	if (q2 < 0.05)
+		return false;
+	/* below W = 1.7 GeV (the sis effect) the non-resonant continuum
+	 * keeps a share SIS_KEEP down to SIS_WMIN, mostly with two pions */
+	if (w2 < 1.7 * 1.7 && (!k->sis || w2 < SIS_WMIN * SIS_WMIN || uni(r) >= SIS_KEEP))
 		return false;
 	w = sqrt(w2);
 	k->el = k->e - nu;
@@ -1138,7 +1160,10 @@ kin_dis(struct rng *r, struct kin *k, double f0)
 	 * <n_ch> ~ 0.4 + 1.4 ln W^2); pions: a share f0 neutral, a third
 	 * on average */
 	mu = 1.2 * log(w2 / 1.5);
-	npi = 1 + poisson(r, mu > 0.0 ? mu : 0.0);
+	if (w2 < 1.7 * 1.7)
+		npi = uni(r) < SIS_ONE_PI ? 1 : 2;
+	else
+		npi = 1 + poisson(r, mu > 0.0 ? mu : 0.0);
 	if (npi > 20)
 		npi = 20;
 	k->h.n = 0;
@@ -1218,27 +1243,88 @@ kin_other(struct rng *r, struct kin *k)
 	return true;
 }
 
-/* Pion absorption and re-scattering inside the nucleus: a pion is
- * sometimes replaced by a proton (and the nucleus takes the rest). */
+/* Turn hadron i into a proton of kinetic energy tp along its direction. */
 static void
-fsi(struct rng *r, struct had *h)
+had_to_proton(struct had *h, int i, double tp)
 {
-	for (int i = 0; i < h->n; i++) {
-		double t = h->e[i] - h->m[i], pabs;
+	double pm, n = norm3(h->p[i]);
+
+	h->type[i] = PT_P;
+	h->charge[i] = 1;
+	h->m[i] = MASS_P;
+	h->e[i] = MASS_P + tp;
+	pm = sqrt(h->e[i] * h->e[i] - MASS_P * MASS_P);
+	for (int j = 0; j < 3; j++)
+		h->p[i][j] = n > 0.0 ? h->p[i][j] / n * pm : 0.0;
+}
+
+/*
+ * Pion absorption and re-scattering inside the nucleus.  Without the fsi
+ * effect a pion is only sometimes absorbed (replaced by a slower proton),
+ * from the interaction stream r as before.  With it, from a stream of its
+ * own (f, so nothing else drawn changes), a pion leaving the carbon
+ * nucleus meets the fates of GENIE's hA model for carbon (absorption,
+ * charge exchange, inelastic scattering with a knocked-out nucleon):
+ * see nuscope-sim(7), THE INTERACTION, fsi.
+ */
+static void
+fsi(struct rng *r, struct rng *f, struct had *h)
+{
+	int n0 = h->n;
+
+	for (int i = 0; i < n0; i++) {
+		double t = h->e[i] - h->m[i], u, v;
+		bool low = t < 0.5;
 
 		if (h->type[i] != PT_PI && h->type[i] != PT_PI0)
 			continue;
-		pabs = t < 0.5 ? 0.14 : 0.06;
-		if (uni(r) < pabs) {
-			double tp = t * (0.4 + 0.4 * uni(r)), pm, n = norm3(h->p[i]);
+		if (f == NULL) {
+			if (uni(r) < (low ? 0.14 : 0.06))
+				had_to_proton(h, i, t * (0.4 + 0.4 * uni(r)));
+			continue;
+		}
+		u = uni(f);
+		v = uni(f);
+		if (u < (low ? FSI_ABS_LO : FSI_ABS_HI)) {
+			had_to_proton(h, i, t * (0.4 + 0.4 * v));
+		} else if ((u -= low ? FSI_ABS_LO : FSI_ABS_HI) < (low ? FSI_CX_LO : FSI_CX_HI)) {
+			/* charge exchange: pi+- <-> pi0 on a nucleon, the
+			 * energy kept */
+			double pm, n = norm3(h->p[i]);
+			bool to0 = h->type[i] == PT_PI;
 
-			h->type[i] = PT_P;
-			h->charge[i] = 1;
-			h->m[i] = MASS_P;
-			h->e[i] = MASS_P + tp;
-			pm = sqrt(h->e[i] * h->e[i] - MASS_P * MASS_P);
+			h->type[i] = to0 ? PT_PI0 : PT_PI;
+			h->charge[i] = to0 ? 0 : (v < 0.5 ? 1 : -1);
+			h->m[i] = to0 ? MASS_PI0 : MASS_PI;
+			h->e[i] = h->m[i] + t;
+			pm = sqrt(h->e[i] * h->e[i] - h->m[i] * h->m[i]);
 			for (int j = 0; j < 3; j++)
 				h->p[i][j] = n > 0.0 ? h->p[i][j] / n * pm : 0.0;
+		} else if ((u -= low ? FSI_CX_LO : FSI_CX_HI) < FSI_INEL &&
+		    h->n < MAXHAD && t > 0.1) {
+			/* inelastic: the pion knocks out a nucleon and goes on
+			 * slower, a little off its course */
+			double tp = t * (0.2 + 0.4 * v), pm, n = norm3(h->p[i]), d[3];
+
+			h->e[i] = h->m[i] + t - tp;
+			pm = sqrt(h->e[i] * h->e[i] - h->m[i] * h->m[i]);
+			for (int j = 0; j < 3; j++)
+				d[j] = n > 0.0 ? h->p[i][j] / n : 0.0;
+			deflect(f, d, 0.6 * uni(f));
+			for (int j = 0; j < 3; j++)
+				h->p[i][j] = pm * d[j];
+			if (tp > E_BIND + 0.005) {
+				int k = h->n;
+
+				had_add(h, uni(f) < 0.5 ? PT_P : PT_N, 0, MASS_P);
+				h->charge[k] = h->type[k] == PT_P;
+				h->m[k] = h->type[k] == PT_P ? MASS_P : MASS_N;
+				h->e[k] = h->m[k] + tp - E_BIND;
+				deflect(f, d, 0.8 * uni(f));
+				pm = sqrt(h->e[k] * h->e[k] - h->m[k] * h->m[k]);
+				for (int j = 0; j < 3; j++)
+					h->p[k][j] = pm * d[j];
+			}
 		}
 	}
 }
@@ -1336,6 +1422,7 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 
 	k.e = e;
 	k.cc = flav != NU_SIM_NC;
+	k.sis = sim->fx[NU_SIM_FX_SIS];
 	k.ml = flav == NU_SIM_NUMU_CC ? MASS_MU : (flav == NU_SIM_NUE_CC ? MASS_E : 0.0);
 	for (int tries = 0; tries < 200 && !ok; tries++) {
 		switch (proc) {
@@ -1360,7 +1447,14 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 		k.h.e[0] = MASS_P + 0.01;
 		k.h.p[0][2] = sqrt(k.h.e[0] * k.h.e[0] - MASS_P * MASS_P);
 	}
-	fsi(r, &k.h);
+	if (sim->fx[NU_SIM_FX_FSI]) {
+		struct rng f;
+
+		rng_seed(&f, sim->cfg.seed, index, 5);
+		fsi(r, &f, &k.h);
+	} else {
+		fsi(r, NULL, &k.h);
+	}
 
 	ctx->nprim = 0;
 	if (flav == NU_SIM_NUMU_CC)

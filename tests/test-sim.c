@@ -899,6 +899,98 @@ test_hadrons(void)
 	run_free(&r[1]);
 }
 
+/* nuscope-sim(7), fsi: a pion leaving the nucleus may be absorbed,
+ * charge-exchanged or knock out a nucleon, from a stream of its own; a
+ * numu CC RES event of 1-3 GeV then carries about 0.13 more final-state
+ * particles, and its mode, energies and lepton are the same. */
+static void
+test_fsi(void)
+{
+	enum { N = 8000 };
+	struct nu_sim_config c;
+	struct nu_sim *sim[2] = { NULL, NULL };
+	struct nu_sim_event *ev[2];
+	double mean[2];
+	int same = 0;
+
+	for (int k = 0; k < 2; k++) {
+		ev[k] = calloc(N, sizeof(*ev[k]));
+		config_without(&c, k ? FX(FSI) : 0);
+		c.mix[1] = c.mix[2] = 0.0;
+		memset(c.mode, 0, sizeof c.mode);
+		c.mode[NU_SIM_RES] = 1.0;
+		c.emin = 1.0;
+		c.emax = 3.0;
+		if (ev[k] == NULL || nu_sim_new(&sim[k], &c, NULL) != NU_OK) {
+			printf("Bail out! cannot set up fsi\n");
+			exit(99);
+		}
+		nu_sim_generate(sim[k], 0, N, 2, NULL, ev[k], NULL);
+		mean[k] = 0.0;
+		for (int i = 0; i < N; i++)
+			mean[k] += ev[k][i].particles / (double)N;
+	}
+	for (int i = 0; i < N; i++)
+		same += ev[0][i].interaction == ev[1][i].interaction &&
+		    ev[0][i].nuenergy == ev[1][i].nuenergy &&
+		    ev[0][i].lepenergy == ev[1][i].lepenergy;
+	CHECK_EQ_INT(same, N, "fsi: modes and energies the same either way");
+	CHECK(mean[0] - mean[1] > 0.08 && mean[0] - mean[1] < 0.20, "fsi: a CC RES "
+	    "event carries %.3f more final-state particles (about 0.13 expected)",
+	    mean[0] - mean[1]);
+	for (int k = 0; k < 2; k++) {
+		nu_sim_free(sim[k]);
+		free(ev[k]);
+	}
+}
+
+/* nuscope-sim(7), sis: DIS reaches below W = 1.7 GeV, so its energy
+ * transfer E_nu - E_lep goes down to 0.43 GeV (W = 1.3) instead of
+ * 1.07 GeV; about 6 % of numu CC DIS events lie in between. */
+static void
+test_sis(void)
+{
+	enum { N = 8000 };
+	struct nu_sim_config c;
+	struct nu_sim *sim = NULL;
+	struct nu_sim_event *ev = calloc(N, sizeof(*ev));
+	double share[2], lo[2];
+
+	for (int k = 0; k < 2; k++) {
+		int n = 0, low = 0;
+
+		config_without(&c, k ? FX(SIS) : 0);
+		c.mix[1] = c.mix[2] = 0.0;
+		memset(c.mode, 0, sizeof c.mode);
+		c.mode[NU_SIM_DIS] = 1.0;
+		if (ev == NULL || nu_sim_new(&sim, &c, NULL) != NU_OK) {
+			printf("Bail out! cannot set up sis\n");
+			exit(99);
+		}
+		nu_sim_generate(sim, 0, N, 2, NULL, ev, NULL);
+		lo[k] = 1e9;
+		for (int i = 0; i < N; i++) {
+			double nu = (double)ev[i].nuenergy - ev[i].lepenergy;
+
+			if (ev[i].nuenergy <= 0.0f)
+				continue;
+			n++;
+			low += nu < 1.069;
+			lo[k] = nu < lo[k] ? nu : lo[k];
+		}
+		share[k] = 100.0 * low / n;
+		nu_sim_free(sim);
+		sim = NULL;
+	}
+	printf("# sis: %.2f %% below 1.069 GeV (%.2f without), lowest %.3f (%.3f)\n",
+	    share[0], share[1], lo[0], lo[1]);
+	CHECK(share[1] == 0.0 && lo[1] >= 1.069, "sis: without it no DIS event "
+	    "transfers less than 1.07 GeV (lowest %.3f)", lo[1]);
+	CHECK(share[0] > 3.0 && share[0] < 10.0 && lo[0] >= 0.43, "sis: with it %.1f %% do, "
+	    "none below 0.43 GeV (lowest %.3f)", share[0], lo[0]);
+	free(ev);
+}
+
 static void
 test_effect_names(void)
 {
@@ -1172,6 +1264,8 @@ main(void)
 	test_walls();
 	test_cosmics();
 	test_hadrons();
+	test_fsi();
+	test_sis();
 	test_determinism();
 	test_write();
 	TEST_DONE();
