@@ -44,6 +44,12 @@ void cli_log_stderr(enum nu_log_level level, const char *msg, void *ud);
  * program, so a long command can stop cleanly (train saves its run, sim
  * removes its partial file).  Exit status 130 says a command stopped so. */
 #define EXIT_INTERRUPTED 130
+
+/* The crash guard (crash.c): a fault inside the HDF5 library while the
+ * core reads an untrusted file (src/guard.h) ends the program with a
+ * message naming the file and status 1; any other fault keeps its usual
+ * course.  cmd names the command in the message ("" for none). */
+void cli_crash_guard(const char *cmd);
 extern volatile sig_atomic_t cli_interrupted;
 void cli_interrupt_catch(void);
 void cli_interrupt_restore(void);

@@ -134,6 +134,7 @@ main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	nu_init();
 	nu_log_set(cli_log_stderr, NULL);
+	cli_crash_guard(argc >= 2 && argv[1][0] != '-' ? argv[1] : "tui");
 
 	if (argc < 2) {
 		/* no command: the interactive program, on the sample dataset */

@@ -16,6 +16,7 @@
 #include <hdf5.h>
 
 #include "dataset.h"
+#include "guard.h"
 #include "paths.h"
 
 #define DEFAULT_MAX_OPEN 4
@@ -509,7 +510,7 @@ read_tiny(hid_t did, const hsize_t chunk[2], uint64_t first, size_t n,
  * handles and fi is filled in (fi->path and fi->first are the caller's).
  */
 static enum nu_status
-file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
+file_open_unguarded(const char *path, struct handle *h, struct nu_fileinfo *fi,
     bool fill, char **cause)
 {
 	char msg[256], tn[32];
@@ -715,6 +716,20 @@ fail:
 	close_id(&grp, H5Gclose);
 	handle_close(h);
 	H5Eclear2(H5E_DEFAULT);
+	return st;
+}
+
+/* The same, marked as reading an untrusted file for the crash guard. */
+static enum nu_status
+file_open_checked(const char *path, struct handle *h, struct nu_fileinfo *fi,
+    bool fill, char **cause)
+{
+	struct nu_guard g;
+	enum nu_status st;
+
+	nu_guard_enter(&g, path, "its structure");
+	st = file_open_unguarded(path, h, fi, fill, cause);
+	nu_guard_leave(&g);
 	return st;
 }
 
@@ -1021,16 +1036,18 @@ maps_piece(struct nu_dataset *ds, size_t file, uint64_t local, size_t count,
     size_t done, void *ud, char **cause)
 {
 	struct handle *h;
-	enum nu_status st = get_handle(ds, file, &h, cause);
+	struct nu_guard g;
+	enum nu_status st;
 
-	if (st != NU_OK)
-		return st;
-	if (h->tiny[0] > 0 && read_tiny(h->cvnmap, h->tiny, local, count,
-	    (uint8_t *)ud + done * NU_MAP_BYTES))
-		return NU_OK;
-	return read_rows(h->cvnmap, ds->files[file].path, "/cvnmap", local,
-	    count, H5T_NATIVE_UINT8, NU_MAP_BYTES,
-	    (uint8_t *)ud + done * NU_MAP_BYTES, cause);
+	nu_guard_enter(&g, ds->files[file].path, "/cvnmap");
+	if ((st = get_handle(ds, file, &h, cause)) == NU_OK &&
+	    !(h->tiny[0] > 0 && read_tiny(h->cvnmap, h->tiny, local, count,
+	    (uint8_t *)ud + done * NU_MAP_BYTES)))
+		st = read_rows(h->cvnmap, ds->files[file].path, "/cvnmap", local,
+		    count, H5T_NATIVE_UINT8, NU_MAP_BYTES,
+		    (uint8_t *)ud + done * NU_MAP_BYTES, cause);
+	nu_guard_leave(&g);
+	return st;
 }
 
 enum nu_status
@@ -1053,6 +1070,7 @@ column_piece(struct nu_dataset *ds, size_t file, uint64_t local, size_t count,
 {
 	struct colread *cr = ud;
 	struct handle *h;
+	struct nu_guard g;
 	char what[64];
 	enum nu_status st;
 
@@ -1060,11 +1078,13 @@ column_piece(struct nu_dataset *ds, size_t file, uint64_t local, size_t count,
 		return nu_fail(cause, NU_ERR_NOT_FOUND,
 		    "%s: column /neutrino/%s is missing", ds->files[file].path,
 		    column_names[cr->c]);
-	if ((st = get_handle(ds, file, &h, cause)) != NU_OK)
-		return st;
 	snprintf(what, sizeof what, "/neutrino/%s", column_names[cr->c]);
-	return read_rows(h->col[cr->c], ds->files[file].path, what, local,
-	    count, cr->memtype, 1, cr->out + done * cr->size, cause);
+	nu_guard_enter(&g, ds->files[file].path, what);
+	if ((st = get_handle(ds, file, &h, cause)) == NU_OK)
+		st = read_rows(h->col[cr->c], ds->files[file].path, what, local,
+		    count, cr->memtype, 1, cr->out + done * cr->size, cause);
+	nu_guard_leave(&g);
+	return st;
 }
 
 enum nu_status

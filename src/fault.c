@@ -36,6 +36,13 @@
  *     "nuscope: fault injection: C calls counted[, fault at call N (NAME)]"
  *   NUSCOPE_FAULT_LEAK=1     leak one block on purpose, so that a test can
  *                            see that its leak detection works
+ *   NUSCOPE_FAULT_ONLY=NAME  count only calls of the function NAME
+ *   NUSCOPE_FAULT_CRASH=W    the Nth call crashes instead of failing, with
+ *                            a segmentation fault in the C library's
+ *                            memcpy (W = lib: as a damaged file makes
+ *                            libhdf5 crash) or in nuscope's own code
+ *                            (W = own: as a bug of ours), for the tests
+ *                            of the crash guard (cli/crash.c)
  * With none of them set the program behaves and prints as a normal build.
  *
  * This file is test machinery, not core: it prints (the count, a bad
@@ -54,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 enum fault_kind { FAULT_ALLOC, FAULT_HDF5, FAULT_PNG, FAULT_CAIRO, FAULT_ANY };
@@ -63,6 +71,8 @@ static const char *const kind_names[] = { "alloc", "hdf5", "png", "cairo", "any"
 static enum fault_kind only = FAULT_ANY;
 static unsigned long fail_at;           /* 0: never fail */
 static bool persist, report;
+static enum { CRASH_NONE, CRASH_LIB, CRASH_OWN } crash;
+static const char *only_name;           /* NUSCOPE_FAULT_ONLY */
 static atomic_ulong calls;
 static atomic_ulong fired_at;           /* the call that failed first */
 static const char *_Atomic fired_name;
@@ -116,6 +126,16 @@ fault_setup(void)
 			bad_setting("NUSCOPE_FAULT_KIND", v, "alloc, hdf5, png, cairo or any");
 		only = (enum fault_kind)k;
 	}
+	if ((v = getenv("NUSCOPE_FAULT_ONLY")) != NULL && *v != '\0')
+		only_name = v;
+	if ((v = getenv("NUSCOPE_FAULT_CRASH")) != NULL && *v != '\0') {
+		if (strcmp(v, "lib") == 0)
+			crash = CRASH_LIB;
+		else if (strcmp(v, "own") == 0)
+			crash = CRASH_OWN;
+		else
+			bad_setting("NUSCOPE_FAULT_CRASH", v, "lib or own");
+	}
 	persist = flag("NUSCOPE_FAULT_PERSIST");
 	report = flag("NUSCOPE_FAULT_COUNT");
 	if (report)
@@ -124,19 +144,40 @@ fault_setup(void)
 		(void)__real_malloc(64);
 }
 
+/* NUSCOPE_FAULT_CRASH: fault on a page that cannot be read, in the C
+ * library (memcpy through a pointer the compiler cannot inline) or here. */
+static void
+crash_now(void)
+{
+	void *(*volatile copy)(void *, const void *, size_t) = memcpy;
+	char buf[64];
+	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		abort();
+	if (crash == CRASH_LIB)
+		copy(buf, page, sizeof buf);
+	else
+		*(volatile char *)page = 1;
+	abort();        /* not reached */
+}
+
 /* Count a call of kind k to name; true when it is to fail. */
 static bool
 fault_hit(enum fault_kind k, const char *name)
 {
 	unsigned long n, zero = 0;
 
-	if (only != FAULT_ANY && k != only)
+	if ((only != FAULT_ANY && k != only) ||
+	    (only_name != NULL && strcmp(name, only_name) != 0))
 		return false;
 	n = atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed) + 1;
 	if (fail_at == 0 || n < fail_at || (n > fail_at && !persist))
 		return false;
 	if (atomic_compare_exchange_strong(&fired_at, &zero, n))
 		atomic_store(&fired_name, name);
+	if (crash != CRASH_NONE)
+		crash_now();
 	return true;
 }
 

@@ -14,4 +14,9 @@
 /* `nuscope tui [OPTIONS] [FILES...]`: run the program; its exit status. */
 int cmd_tui(int argc, char **argv);
 
+/* From a fatal-signal handler (async-signal-safe): when the program has
+ * the terminal in screen mode, put it back as it was found (the normal
+ * screen, the cursor shown, the shell's line mode); else nothing. */
+void tui_terminal_giveback(void);
+
 #endif

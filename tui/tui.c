@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -1142,6 +1143,48 @@ on_sigterm(int sig)
 	errno = saved;
 }
 
+/* What tui_terminal_giveback needs, taken while the screen goes up: the
+ * shell's line mode and the terminal's own "leave the screen, show the
+ * cursor, plain text" strings. */
+static volatile sig_atomic_t screen_up;
+static struct termios shell_mode;
+static bool shell_mode_known;
+static char leave_seq[256];
+static size_t leave_len;
+
+static void
+giveback_prepare(void)
+{
+	const char *caps[] = { "sgr0", "cnorm", "rmcup" };
+
+	leave_len = 0;
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		const char *v = tigetstr((char *)caps[i]);
+		size_t n;
+
+		if (v == NULL || v == (char *)-1)
+			continue;
+		n = strlen(v);
+		if (n < sizeof leave_seq - leave_len) {
+			memcpy(leave_seq + leave_len, v, n);
+			leave_len += n;
+		}
+	}
+}
+
+void
+tui_terminal_giveback(void)
+{
+	if (!screen_up)
+		return;
+	screen_up = 0;
+	if (leave_len > 0)
+		(void)!write(STDOUT_FILENO, leave_seq, leave_len);
+	(void)!write(STDOUT_FILENO, "\r\n", 2);
+	if (shell_mode_known)
+		tcsetattr(STDIN_FILENO, TCSANOW, &shell_mode);
+}
+
 /* The terminal, or NULL with a message that names $TERM when curses has
  * no entry for it (initscr would print a terse line and exit). */
 static SCREEN *
@@ -1277,10 +1320,14 @@ cmd_tui(int argc, char **argv)
 	} else {
 		struct sigaction sa;
 
+		/* the shell's mode, before curses touches it */
+		shell_mode_known = tcgetattr(STDIN_FILENO, &shell_mode) == 0;
 		if ((scr = terminal_screen()) == NULL) {
 			rc = 1;
 			goto out;
 		}
+		giveback_prepare();
+		screen_up = 1;
 		if (pipe(wake) != 0)
 			wake[0] = wake[1] = -1;
 		/* no SA_RESTART: the main loop's poll() returns at once */
@@ -1424,6 +1471,7 @@ cmd_tui(int argc, char **argv)
 out:
 	views_fini(&t);         /* stop background work before the screen goes */
 	if (scr != NULL) {
+		screen_up = 0;
 		if (!isendwin())
 			endwin();
 	}
