@@ -664,6 +664,7 @@ trainset_read(hid_t f, const char *path, struct nu_trainset **out, char **cause)
 		char p[64];
 		hid_t fg, d, sp;
 		hssize_t np;
+		hsize_t stored;
 
 		ts->nfiles = i + 1;
 		snprintf(p, sizeof p, "/trainset/file%05zu", i);
@@ -694,6 +695,11 @@ trainset_read(hid_t f, const char *path, struct nu_trainset **out, char **cause)
 			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s holds %lld values; its "
 			    "file has %llu events", path, p, (long long)np,
 			    (unsigned long long)tf->nevents);
+		else if ((stored = H5Dget_storage_size(d)) * NU_TRAINSET_MAXPACK < tf->nevents)
+			st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s declares %llu values but "
+			    "stores %llu bytes (at least 1 in %d must be stored)", path, p,
+			    (unsigned long long)tf->nevents, (unsigned long long)stored,
+			    NU_TRAINSET_MAXPACK);
 		else if ((tf->part = malloc(tf->nevents ? tf->nevents : 1)) == NULL)
 			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		else if (tf->nevents > 0 && H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL,

@@ -26,9 +26,14 @@
 #include "nu.h"
 #include "split.h"
 
-/* Sanity limits for what a model file may declare (checked on load). */
+/* Sanity limits for what a model file may declare (checked on load): a
+ * file's events at most what a data file may hold, and a file's parts
+ * stored in at least 1/1100 of their bytes (deflate never packs more
+ * than about 1032 to 1), so the memory a model asks for is bounded by its
+ * own size. */
 #define NU_TRAINSET_MAXFILES 100000
-#define NU_TRAINSET_MAXEVENTS (UINT64_C(1) << 32)
+#define NU_TRAINSET_MAXEVENTS ((uint64_t)NU_FILE_MAXEVENTS)
+#define NU_TRAINSET_MAXPACK 1100
 
 struct nu_trainset_file {
 	char *path;             /* as the training run was given it (owned) */
