@@ -195,6 +195,22 @@ object_kind(hid_t loc, const char *name)
 	return (int)info.type;
 }
 
+/* object_kind of name in loc (full, its path in the file, for messages),
+ * failing when HDF5 cannot tell or the object lies outside the file. */
+static enum nu_status
+object_kind_local(hid_t loc, const char *name, const char *path,
+    const char *full, int *kind, char **cause)
+{
+	*kind = object_kind(loc, name);
+	if (*kind == KIND_ERROR)
+		return nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read %s", path, full);
+	if (*kind == KIND_FOREIGN)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: %s is a link to another "
+		    "file or object (external or soft link); nuscope reads only data "
+		    "stored in the file", path, full);
+	return NU_OK;
+}
+
 /* How did is stored, into *s; false when HDF5 cannot say. */
 static bool
 storage_info(hid_t did, struct nu_storage *s)
@@ -542,17 +558,9 @@ file_open_unguarded(const char *path, struct handle *h, struct nu_fileinfo *fi,
 	}
 
 	/* /cvnmap: (N, 16000) integers */
-	kind = object_kind(h->file, "cvnmap");
-	if (kind == KIND_ERROR) {
-		st = nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read /cvnmap", path);
+	if ((st = object_kind_local(h->file, "cvnmap", path, "/cvnmap", &kind,
+	    cause)) != NU_OK)
 		goto fail;
-	}
-	if (kind == KIND_FOREIGN) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /cvnmap is a link to another "
-		    "file or object (external or soft link); nuscope reads only data "
-		    "stored in the file", path);
-		goto fail;
-	}
 	if (kind != H5O_TYPE_DATASET) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s /cvnmap, the pixel maps",
 		    path, kind < 0 ? "no dataset" : "expected a dataset at");
@@ -610,17 +618,9 @@ file_open_unguarded(const char *path, struct handle *h, struct nu_fileinfo *fi,
 	}
 
 	/* /neutrino: a group of (N,1) or (N,) numeric columns */
-	kind = object_kind(h->file, "neutrino");
-	if (kind == KIND_ERROR) {
-		st = nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read /neutrino", path);
+	if ((st = object_kind_local(h->file, "neutrino", path, "/neutrino", &kind,
+	    cause)) != NU_OK)
 		goto fail;
-	}
-	if (kind == KIND_FOREIGN) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: /neutrino is a link to another "
-		    "file or object (external or soft link); nuscope reads only data "
-		    "stored in the file", path);
-		goto fail;
-	}
 	if (kind != H5O_TYPE_GROUP) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: %s", path, kind < 0 ?
 		    "no group /neutrino (the metadata columns)" :
@@ -635,18 +635,10 @@ file_open_unguarded(const char *path, struct handle *h, struct nu_fileinfo *fi,
 		hsize_t cd[2];
 		H5T_class_t cls;
 
-		kind = object_kind(grp, name);
-		if (kind == KIND_ERROR) {
-			st = nu_fail(cause, NU_ERR_HDF5, "%s: HDF5 cannot read /neutrino/%s",
-			    path, name);
+		snprintf(what, sizeof what, "/neutrino/%s", name);
+		if ((st = object_kind_local(grp, name, path, what, &kind,
+		    cause)) != NU_OK)
 			goto fail;
-		}
-		if (kind == KIND_FOREIGN) {
-			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /neutrino/%s is a link to "
-			    "another file or object (external or soft link); nuscope reads "
-			    "only data stored in the file", path, name);
-			goto fail;
-		}
 		if (kind < 0) {
 			if (nu_column_required((enum nu_column)c)) {
 				st = nu_fail(cause, NU_ERR_FORMAT,
@@ -696,7 +688,6 @@ file_open_unguarded(const char *path, struct handle *h, struct nu_fileinfo *fi,
 			    (unsigned long long)dims[0]);
 			goto fail;
 		}
-		snprintf(what, sizeof what, "/neutrino/%s", name);
 		if ((st = storage_checked(h->col[c], path, what, cd[0],
 		    H5Tget_size(type), (uint64_t)sb.st_size, cause)) != NU_OK)
 			goto fail;

@@ -418,13 +418,7 @@ main(void)
 	test_vector(map, &t);
 	test_failures(map, &t);
 	nu_dataset_free(one);
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", tmpdir);
-	}
+	test_remove_dir(tmpdir);
 	cairo_debug_reset_static_data();
 	TEST_DONE();
 }

@@ -476,13 +476,7 @@ main(void)
 	test_raw();
 	test_colour();
 	test_select();
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", tmpdir);
-	}
+	test_remove_dir(tmpdir);
 	/* let LeakSanitizer see only our own allocations */
 	cairo_debug_reset_static_data();
 	TEST_DONE();

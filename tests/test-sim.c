@@ -1235,13 +1235,7 @@ test_write(void)
 		CHECK(system(cmd) == 0, "no temporary files left");
 	}
 out:
-	if (dir != NULL) {
-		char cmd[700];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-	}
+	test_remove_dir(dir);
 	free(cause);
 	free(want);
 	free(got);

@@ -632,8 +632,6 @@ test_errors(void)
 int
 main(void)
 {
-	char path[1024];
-
 	ds = support_fixture("good");
 	snprintf(dir, sizeof dir, "/tmp/nuscope-train-XXXXXX");
 	if (mkdtemp(dir) == NULL) {
@@ -647,9 +645,7 @@ main(void)
 	test_errors();
 	test_where_counts();
 	test_where_resume();
-	snprintf(path, sizeof path, "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		printf("# could not remove %s\n", dir);
+	test_remove_dir(dir);
 	nu_dataset_free(ds);
 	TEST_DONE();
 }

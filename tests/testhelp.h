@@ -12,10 +12,12 @@
 #ifndef NU_TESTHELP_H
 #define NU_TESTHELP_H
 
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int th_count, th_failed;
 
@@ -86,5 +88,23 @@ static int th_count, th_failed;
 	printf("1..%d\n", th_count); \
 	return th_failed ? 1 : 0; \
 } while (0)
+
+static int
+th_remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the scratch directory dir and all it holds (NULL: nothing);
+ * a "#" line when that fails, which is not a test failure. */
+static inline void
+test_remove_dir(const char *dir)
+{
+	if (dir != NULL && nftw(dir, th_remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		printf("# could not remove %s\n", dir);
+}
 
 #endif
