@@ -753,71 +753,37 @@ nu_model_load(const char *path, struct nu_model **out, char **cause)
 	return st;
 }
 
+/* /arch parsed into the network, the task checked against it, and every
+ * tensor the architecture needs read with its exact size. */
 static enum nu_status
-model_load(const char *path, struct nu_model **out, char **cause)
+network_read(hid_t f, const char *path, struct nu_model *m, char **cause)
 {
-	struct nu_model *m;
-	char fmt[32] = "", task[32] = "", *text = NULL, *apath = NULL;
-	int64_t i64;
+	char task[32] = "", *text = NULL, *apath = NULL;
 	size_t toolong;
-	hid_t f;
 	enum nu_status st = NU_OK;
 
-	*out = NULL;
-	nu_init();
-	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	rd.st = NU_OK;
-	if (access(path, R_OK) != 0)
-		return nu_fail(cause, NU_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
-	if (H5Fis_hdf5(path) <= 0) {
-		H5Eclear2(H5E_DEFAULT);
-		return nu_fail(cause, NU_ERR_FORMAT, "%s: not an HDF5 file, so not a model", path);
-	}
-	if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
-		H5Eclear2(H5E_DEFAULT);
-		return nu_fail(cause, NU_ERR_FORMAT, "%s: cannot open as HDF5", path);
-	}
-	if ((m = calloc(1, sizeof(*m))) == NULL) {
-		H5Fclose(f);
-		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-	}
-	if (!attr_read_str(f, "format", fmt, sizeof fmt) || strcmp(fmt, "nuscope-model") != 0) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: not a nuscope model (no format = "
-		    "\"nuscope-model\" attribute)", path);
-		goto out;
-	}
-	if (!attr_read(f, "version", H5T_NATIVE_INT64, &i64)) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no model format version (an "
-		    "attribute 'version' of one integer)", path);
-		goto out;
-	}
-	if (i64 < 1 || i64 > NU_MODEL_VERSION) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: model format version %lld; this "
-		    "nuscope reads version %d", path, (long long)i64, NU_MODEL_VERSION);
-		goto out;
-	}
 	if ((text = text_read(f, "/arch", &toolong)) == NULL) {
 		st = toolong ? nu_fail(cause, NU_ERR_FORMAT, "%s: /arch declares %zu "
 		    "bytes; an architecture text is at most %zu", path, toolong,
 		    NU_MODEL_MAXTEXT) :
 		    nu_fail(cause, NU_ERR_FORMAT, "%s: no /arch (the architecture text)", path);
-		goto out;
+		goto done;
 	}
 	if ((apath = nu_asprintf("%s:/arch", path)) == NULL) {
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-		goto out;
+		goto done;
 	}
 	if ((st = arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
-		goto out;
+		goto done;
 	attr_read(f, "seed", H5T_NATIVE_UINT64, &m->meta.seed);
 	if ((st = nu_net_new(&m->net, m->arch, m->meta.seed, cause)) != NU_OK)
-		goto out;
+		goto done;
 	attr_read_str(f, "task", task, sizeof task);
 	m->meta.task = m->net->task;
 	if (strcmp(task, nu_task_name(m->net->task)) != 0) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: task attribute '%s' disagrees with "
 		    "the architecture's task %s", path, task, nu_task_name(m->net->task));
-		goto out;
+		goto done;
 	}
 	/* every tensor the architecture needs, with its exact size */
 	for (int i = 0; i < m->net->nnodes && st == NU_OK; i++) {
@@ -840,8 +806,19 @@ model_load(const char *path, struct nu_model **out, char **cause)
 			}
 		}
 	}
-	if (st != NU_OK)
-		goto out;
+done:
+	free(text);
+	free(apath);
+	return st;
+}
+
+/* The run's attributes, each with its default when absent, and the
+ * selection it trained on. */
+static enum nu_status
+meta_read(hid_t f, const char *path, struct nu_model *m, char **cause)
+{
+	int64_t i64 = 0;
+
 	attr_read(f, "epoch", H5T_NATIVE_INT64, &i64) ? (void)(m->meta.epoch = (int)i64) : (void)0;
 	i64 = 0;
 	attr_read(f, "batch", H5T_NATIVE_INT64, &i64);
@@ -864,111 +841,167 @@ model_load(const char *path, struct nu_model **out, char **cause)
 	attr_read(f, "partial_events", H5T_NATIVE_UINT64, &m->meta.partial_events);
 	/* files written before the selection was recorded: every event; one
 	 * that holds something else must not read as every event */
-	if ((m->where = attr_str_dup(f, "where")) == NULL && H5Aexists(f, "where") > 0) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: the where attribute is not one "
+	if ((m->where = attr_str_dup(f, "where")) == NULL && H5Aexists(f, "where") > 0)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: the where attribute is not one "
 		    "fixed-length string of at most %zu bytes (as nuscope writes it)",
 		    path, NU_MODEL_MAXTEXT);
-		goto out;
-	}
-	if (m->where == NULL && (m->where = strdup("")) == NULL) {
-		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if (m->where == NULL && (m->where = strdup("")) == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	m->meta.where = m->where;
-	if ((st = trainset_read(f, path, &m->trainset, cause)) != NU_OK)
-		goto out;
-	m->meta.trainset = m->trainset;
+	return NU_OK;
+}
 
-	if (path_exists(f, "/optimizer")) {
-		hid_t g = H5Gopen2(f, "/optimizer", H5P_DEFAULT);
-		size_t n = m->net->nparams, found;
+/* The optimiser's moments, when the run saved them (to resume). */
+static enum nu_status
+optimizer_read(hid_t f, const char *path, struct nu_model *m, char **cause)
+{
+	size_t n = m->net->nparams, found;
+	hid_t g;
 
+	if (!path_exists(f, "/optimizer"))
+		return NU_OK;
+	if ((g = H5Gopen2(f, "/optimizer", H5P_DEFAULT)) >= 0) {
 		attr_read_str(g, "kind", m->opt_kind, sizeof m->opt_kind);
 		attr_read(g, "step", H5T_NATIVE_UINT64, &m->opt_step);
 		H5Gclose(g);
-		m->opt_m = malloc((n + 1) * sizeof(float));
-		if (m->opt_m == NULL || !floats_read(f, "/optimizer/m", m->opt_m, n, &found)) {
-			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /optimizer/m missing or not "
-			    "%zu values", path, n);
-			goto out;
-		}
-		if (path_exists(f, "/optimizer/v")) {
-			m->opt_v = malloc((n + 1) * sizeof(float));
-			if (m->opt_v == NULL || !floats_read(f, "/optimizer/v", m->opt_v, n, &found)) {
-				st = nu_fail(cause, NU_ERR_FORMAT, "%s: /optimizer/v is not %zu values",
-				    path, n);
-				goto out;
-			}
-		}
 	}
-	if (path_exists(f, "/best/params")) {
-		size_t found;
+	m->opt_m = malloc((n + 1) * sizeof(float));
+	if (m->opt_m == NULL || !floats_read(f, "/optimizer/m", m->opt_m, n, &found))
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: /optimizer/m missing or not "
+		    "%zu values", path, n);
+	if (!path_exists(f, "/optimizer/v"))
+		return NU_OK;
+	m->opt_v = malloc((n + 1) * sizeof(float));
+	if (m->opt_v == NULL || !floats_read(f, "/optimizer/v", m->opt_v, n, &found))
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: /optimizer/v is not %zu values",
+		    path, n);
+	return NU_OK;
+}
 
-		m->best_params = malloc((m->net->nparams + 1) * sizeof(float));
-		m->best_state = malloc((m->net->nstate + 1) * sizeof(float));
-		if (m->best_params == NULL || m->best_state == NULL ||
-		    !floats_read(f, "/best/params", m->best_params, m->net->nparams, &found) ||
-		    !floats_read(f, "/best/state", m->best_state, m->net->nstate, &found)) {
-			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /best does not match the network", path);
-			goto out;
-		}
+/* The weights of the best epoch, when they differ from the last. */
+static enum nu_status
+best_read(hid_t f, const char *path, struct nu_model *m, char **cause)
+{
+	size_t found;
+
+	if (!path_exists(f, "/best/params"))
+		return NU_OK;
+	m->best_params = malloc((m->net->nparams + 1) * sizeof(float));
+	m->best_state = malloc((m->net->nstate + 1) * sizeof(float));
+	if (m->best_params == NULL || m->best_state == NULL ||
+	    !floats_read(f, "/best/params", m->best_params, m->net->nparams, &found) ||
+	    !floats_read(f, "/best/state", m->best_state, m->net->nstate, &found))
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: /best does not match the network", path);
+	return NU_OK;
+}
+
+/* The epochs' history; a column of another length is left at 0. */
+static enum nu_status
+history_read(hid_t f, const char *path, struct nu_model *m, char **cause)
+{
+	hid_t d, sp;
+	hssize_t n;
+	double *col;
+
+	if (!path_exists(f, "/history/train_loss"))
+		return NU_OK;
+	d = H5Dopen2(f, "/history/train_loss", H5P_DEFAULT);
+	sp = d >= 0 ? H5Dget_space(d) : -1;
+	n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+	if (n < 0)
+		rd_fail(NU_ERR_HDF5, "/history/train_loss");
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (d >= 0)
+		H5Dclose(d);
+	if (n > NU_MODEL_MAXHIST)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: /history/train_loss holds %lld "
+		    "epochs, more than the %d a run can have", path, (long long)n,
+		    NU_MODEL_MAXHIST);
+	col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
+	m->hist = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*m->hist));
+	if (col == NULL || m->hist == NULL) {
+		free(col);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
-	if (path_exists(f, "/history/train_loss")) {
-		hid_t d = H5Dopen2(f, "/history/train_loss", H5P_DEFAULT);
-		hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-		hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-		double *col;
+	m->nhist = n > 0 ? (int)n : 0;
+	for (int e = 0; e < m->nhist; e++)
+		m->hist[e].epoch = e;
+	for (int k = 0; k < NHIST; k++) {
+		char p[64];
+		hssize_t np;
 
-		if (n < 0)
-			rd_fail(NU_ERR_HDF5, "/history/train_loss");
+		snprintf(p, sizeof p, "/history/%s", hist_names[k]);
+		if (!path_exists(f, p))
+			continue;
+		if ((d = H5Dopen2(f, p, H5P_DEFAULT)) < 0) {
+			rd_fail(NU_ERR_HDF5, p);
+			continue;
+		}
+		sp = H5Dget_space(d);
+		np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+		if (np < 0 || (np == n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL,
+		    H5S_ALL, H5P_DEFAULT, col) < 0))
+			rd_fail(NU_ERR_HDF5, p);
+		else if (np == n)
+			for (int e = 0; e < m->nhist; e++)
+				*hist_field(&m->hist[e], k) = col[e];
 		if (sp >= 0)
 			H5Sclose(sp);
-		if (d >= 0)
-			H5Dclose(d);
-		if (n > NU_MODEL_MAXHIST) {
-			st = nu_fail(cause, NU_ERR_FORMAT, "%s: /history/train_loss holds %lld "
-			    "epochs, more than the %d a run can have", path, (long long)n,
-			    NU_MODEL_MAXHIST);
-			goto out;
-		}
-		col = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof(double));
-		m->hist = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*m->hist));
-		if (col == NULL || m->hist == NULL) {
-			free(col);
-			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		m->nhist = n > 0 ? (int)n : 0;
-		for (int e = 0; e < m->nhist; e++)
-			m->hist[e].epoch = e;
-		for (int k = 0; k < NHIST; k++) {
-			char p[64];
-			hssize_t np;
-
-			snprintf(p, sizeof p, "/history/%s", hist_names[k]);
-			if (!path_exists(f, p))
-				continue;
-			if ((d = H5Dopen2(f, p, H5P_DEFAULT)) < 0) {
-				rd_fail(NU_ERR_HDF5, p);
-				continue;
-			}
-			sp = H5Dget_space(d);
-			np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-			if (np < 0 || (np == n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL,
-			    H5S_ALL, H5P_DEFAULT, col) < 0))
-				rd_fail(NU_ERR_HDF5, p);
-			else if (np == n)
-				for (int e = 0; e < m->nhist; e++)
-					*hist_field(&m->hist[e], k) = col[e];
-			if (sp >= 0)
-				H5Sclose(sp);
-			H5Dclose(d);
-		}
-		free(col);
+		H5Dclose(d);
 	}
-out:
-	free(text);
-	free(apath);
+	free(col);
+	return NU_OK;
+}
+
+static enum nu_status
+model_load(const char *path, struct nu_model **out, char **cause)
+{
+	struct nu_model *m;
+	char fmt[32] = "";
+	int64_t i64;
+	hid_t f;
+	enum nu_status st = NU_OK;
+
+	*out = NULL;
+	nu_init();
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	rd.st = NU_OK;
+	if (access(path, R_OK) != 0)
+		return nu_fail(cause, NU_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
+	if (H5Fis_hdf5(path) <= 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: not an HDF5 file, so not a model", path);
+	}
+	if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: cannot open as HDF5", path);
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		H5Fclose(f);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	}
+	if (!attr_read_str(f, "format", fmt, sizeof fmt) || strcmp(fmt, "nuscope-model") != 0)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: not a nuscope model (no format = "
+		    "\"nuscope-model\" attribute)", path);
+	else if (!attr_read(f, "version", H5T_NATIVE_INT64, &i64))
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: no model format version (an "
+		    "attribute 'version' of one integer)", path);
+	else if (i64 < 1 || i64 > NU_MODEL_VERSION)
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: model format version %lld; this "
+		    "nuscope reads version %d", path, (long long)i64, NU_MODEL_VERSION);
+	if (st == NU_OK)
+		st = network_read(f, path, m, cause);
+	if (st == NU_OK)
+		st = meta_read(f, path, m, cause);
+	if (st == NU_OK && (st = trainset_read(f, path, &m->trainset, cause)) == NU_OK)
+		m->meta.trainset = m->trainset;
+	if (st == NU_OK)
+		st = optimizer_read(f, path, m, cause);
+	if (st == NU_OK)
+		st = best_read(f, path, m, cause);
+	if (st == NU_OK)
+		st = history_read(f, path, m, cause);
 	H5Fclose(f);
 	H5Eclear2(H5E_DEFAULT);
 	/* a failed read, not an absent part, is what went wrong */
