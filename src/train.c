@@ -882,6 +882,140 @@ out:
 	return st;
 }
 
+/* The run's settings from [train] and the options. */
+static void
+settings_read(struct nu_train *t, const struct arch_section *tr,
+    const struct nu_train_opts *opts)
+{
+	static const char *const mons[] = { "val_loss", "val_accuracy",
+	    "val_balanced_accuracy", "val_auc", "val_mse" };
+	/* in the order of the choices of arch.c's monitor key */
+	int mi = arch_enum_index(tr, "monitor");
+
+	t->seed = (uint64_t)arch_int(tr, "seed");
+	t->epochs = opts->epochs > 0 ? opts->epochs : (int)arch_int(tr, "epochs");
+	t->nthreads = opts->threads > 0 ? opts->threads : 2;
+	if (t->nthreads > MAX_WORKERS)
+		t->nthreads = MAX_WORKERS;
+	t->early_stop = arch_bool(tr, "early_stop");
+	t->restore_best = arch_bool(tr, "restore_best");
+	t->patience = (int)arch_int(tr, "patience");
+	t->min_delta = arch_float(tr, "min_delta");
+	t->monitor = mons[mi < 0 ? 0 : mi];
+	t->monitor_max = mi == 1 || mi == 2 || mi == 3;
+	t->snap.monitor = t->monitor;
+	snprintf(t->normalise, sizeof t->normalise, "%s", arch_enum(tr, "normalise"));
+}
+
+/* The split of the selected events into training, validation and test
+ * (with its balancing), and the record of which events the model will
+ * have seen, by file fingerprint, so that evaluation can leave them out. */
+static enum nu_status
+split_setup(struct nu_train *t, const struct arch *a,
+    const struct arch_section *tr, char **cause)
+{
+	struct nu_split_opts so;
+	const struct arch_value *fr, *cw;
+	double cwv[NU_ARCH_MAXLIST];
+	enum nu_status st;
+
+	memset(&so, 0, sizeof(so));
+	so.task = t->net->task;
+	so.kind = (enum nu_split_kind)arch_enum_index(tr, "split");
+	fr = arch_get(tr, "fractions");
+	if (so.kind != NU_SPLIT_FILES && fr->nlist != 3)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s:%d: fractions needs three numbers "
+		    "(training, validation, test), not %d", a->path,
+		    tr->key_line[arch_key_index(tr->kind, "fractions")] ?
+		    tr->key_line[arch_key_index(tr->kind, "fractions")] : tr->line, fr->nlist);
+	for (int p = 0; p < 3; p++)
+		so.fractions[p] = p < fr->nlist ? fr->list[p] : 0;
+	so.files[0] = arch_enum(tr, "train_files");
+	so.files[1] = arch_enum(tr, "val_files");
+	so.files[2] = arch_enum(tr, "test_files");
+	so.balance = (enum nu_balance)arch_enum_index(tr, "balance");
+	cw = arch_get(tr, "class_weights");
+	if (cw->nlist > 0) {
+		for (int i = 0; i < cw->nlist; i++)
+			cwv[i] = cw->list[i];
+		so.class_weights = cwv;
+		so.nclass_weights = cw->nlist;
+	}
+	so.seed = t->seed;
+	if ((st = nu_split_make(t->ds, &t->lab, &so, &t->split, cause)) != NU_OK) {
+		if (t->where[0] != '\0' && cause != NULL && *cause != NULL) {
+			char *c = nu_asprintf("%s; --where '%s' leaves %llu event%s of the "
+			    "task", *cause, t->where, (unsigned long long)t->snap.task_events,
+			    t->snap.task_events == 1 ? "" : "s");
+
+			if (c != NULL) {
+				free(*cause);
+				*cause = c;
+			}
+		}
+		return st;
+	}
+	for (int c = 0; t->where[0] != '\0' && c < t->split.nclasses; c++)
+		if (t->split.count[0][c] == 0)
+			nu_log(NU_LOG_WARN, "where: %s leaves no training event of class %s",
+			    t->where, nu_task_class_name(t->net->task, c));
+	if ((st = nu_trainset_make(t->ds, t->split.part, arch_enum(tr, "split"), so.fractions,
+	    arch_enum(tr, "balance"), t->seed, t->where, &t->trainset, cause)) != NU_OK)
+		return st;
+	t->snap.train_events = t->split.n[0];
+	t->snap.val_events = t->split.n[1];
+	t->snap.test_events = t->split.n[2];
+	t->use_class_w = t->nclasses > 0 && (so.balance == NU_BALANCE_WEIGHTS || cw->nlist > 0);
+	for (int c = 0; c < NU_MAXCLASSES; c++)
+		t->class_w[c] = (float)t->split.weight[c];
+	return NU_OK;
+}
+
+/* The loaders of the training events (shuffled, augmented) and of the
+ * validation events (in order, as they are), normalised alike. */
+static enum nu_status
+loaders_setup(struct nu_train *t, const struct arch_section *tr,
+    const struct nu_train_opts *opts, char **cause)
+{
+	struct nu_loader_opts lo;
+	enum nu_status st;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.views = t->net->views;
+	lo.batch = (size_t)arch_int(tr, "batch");
+	lo.shuffle = true;
+	lo.mirror = arch_bool(tr, "mirror");
+	lo.noise = arch_float(tr, "noise");
+	lo.norm = (enum nu_norm)arch_enum_index(tr, "normalise");
+	lo.seed = t->seed;
+	lo.memory_limit = opts->memory_limit;
+	lo.stop = opts->stop;
+	if ((st = nu_loader_new(&t->train_ld, t->ds, t->split.ev[0], t->split.n[0], &t->lab,
+	    t->split.weight, &lo, cause)) != NU_OK)
+		return st;
+	t->normalise_max = 255;
+	if (lo.norm == NU_NORM_MAX) {
+		if ((st = nu_loader_pixel_max(t->train_ld, &t->normalise_max, cause)) != NU_OK ||
+		    (st = nu_loader_set_max(t->train_ld, t->normalise_max, cause)) != NU_OK)
+			return st;
+	}
+	if (t->split.n[1] > 0) {
+		lo.shuffle = false;
+		lo.mirror = false;
+		lo.noise = 0;
+		if ((st = nu_loader_new(&t->val_ld, t->ds, t->split.ev[1], t->split.n[1], &t->lab,
+		    t->split.weight, &lo, cause)) != NU_OK ||
+		    (st = nu_loader_set_max(t->val_ld, t->normalise_max, cause)) != NU_OK)
+			return st;
+		t->nval = t->split.n[1];
+		t->val_scores = malloc(t->nval * (size_t)t->net->nout * sizeof(float));
+		t->val_events = malloc(t->nval * sizeof(uint64_t));
+		if (t->val_scores == NULL || t->val_events == NULL)
+			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+	}
+	return NU_OK;
+}
+
 enum nu_status
 nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
     const struct nu_train_opts *opts, char **cause)
@@ -891,11 +1025,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	struct arch *defaults = NULL;
 	struct nu_model *rm = NULL;     /* the model resumed */
 	const char *where = opts->where;
-	struct nu_split_opts so;
-	struct nu_loader_opts lo;
 	enum nu_status st;
-	size_t batch;
-	const struct arch_value *fr, *cw;
 
 	*out = NULL;
 	if (tr == NULL) {
@@ -920,26 +1050,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	t->snap.best_epoch = -1;
 	t->snap.confusion.epoch = -1;
 	t->snap.state = NU_RUN_READY;
-	t->seed = (uint64_t)arch_int(tr, "seed");
-	t->epochs = opts->epochs > 0 ? opts->epochs : (int)arch_int(tr, "epochs");
-	t->nthreads = opts->threads > 0 ? opts->threads : 2;
-	if (t->nthreads > MAX_WORKERS)
-		t->nthreads = MAX_WORKERS;
-	t->early_stop = arch_bool(tr, "early_stop");
-	t->restore_best = arch_bool(tr, "restore_best");
-	t->patience = (int)arch_int(tr, "patience");
-	t->min_delta = arch_float(tr, "min_delta");
-	{
-		static const char *const mons[] = { "val_loss", "val_accuracy",
-		    "val_balanced_accuracy", "val_auc", "val_mse" };
-		/* in the order of the choices of arch.c's monitor key */
-		int mi = arch_enum_index(tr, "monitor");
-
-		t->monitor = mons[mi < 0 ? 0 : mi];
-		t->monitor_max = mi == 1 || mi == 2 || mi == 3;
-	}
-	t->snap.monitor = t->monitor;
-	snprintf(t->normalise, sizeof t->normalise, "%s", arch_enum(tr, "normalise"));
+	settings_read(t, tr, opts);
 	if ((t->arch_text = strdup(a->text)) == NULL ||
 	    (opts->output != NULL && (t->output = strdup(opts->output)) == NULL)) {
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
@@ -973,104 +1084,15 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 	    (st = select_events(t, cause)) != NU_OK)
 		goto fail;
 
-	/* the split */
-	memset(&so, 0, sizeof(so));
-	so.task = t->net->task;
-	so.kind = (enum nu_split_kind)arch_enum_index(tr, "split");
-	fr = arch_get(tr, "fractions");
-	if (so.kind != NU_SPLIT_FILES && fr->nlist != 3) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s:%d: fractions needs three numbers "
-		    "(training, validation, test), not %d", a->path,
-		    tr->key_line[arch_key_index(tr->kind, "fractions")] ?
-		    tr->key_line[arch_key_index(tr->kind, "fractions")] : tr->line, fr->nlist);
+	if ((st = split_setup(t, a, tr, cause)) != NU_OK)
 		goto fail;
-	}
-	for (int p = 0; p < 3; p++)
-		so.fractions[p] = p < fr->nlist ? fr->list[p] : 0;
-	so.files[0] = arch_enum(tr, "train_files");
-	so.files[1] = arch_enum(tr, "val_files");
-	so.files[2] = arch_enum(tr, "test_files");
-	so.balance = (enum nu_balance)arch_enum_index(tr, "balance");
-	cw = arch_get(tr, "class_weights");
-	double cwv[NU_ARCH_MAXLIST];
-	if (cw->nlist > 0) {
-		for (int i = 0; i < cw->nlist; i++)
-			cwv[i] = cw->list[i];
-		so.class_weights = cwv;
-		so.nclass_weights = cw->nlist;
-	}
-	so.seed = t->seed;
-	if ((st = nu_split_make(ds, &t->lab, &so, &t->split, cause)) != NU_OK) {
-		if (t->where[0] != '\0' && cause != NULL && *cause != NULL) {
-			char *c = nu_asprintf("%s; --where '%s' leaves %llu event%s of the "
-			    "task", *cause, t->where, (unsigned long long)t->snap.task_events,
-			    t->snap.task_events == 1 ? "" : "s");
-
-			if (c != NULL) {
-				free(*cause);
-				*cause = c;
-			}
-		}
+	if ((st = loaders_setup(t, tr, opts, cause)) != NU_OK)
 		goto fail;
-	}
-	for (int c = 0; t->where[0] != '\0' && c < t->split.nclasses; c++)
-		if (t->split.count[0][c] == 0)
-			nu_log(NU_LOG_WARN, "where: %s leaves no training event of class %s",
-			    t->where, nu_task_class_name(t->net->task, c));
-	/* which events of which files the model will have seen, by file
-	 * fingerprint, so that evaluation can leave them out */
-	if ((st = nu_trainset_make(ds, t->split.part, arch_enum(tr, "split"), so.fractions,
-	    arch_enum(tr, "balance"), t->seed, t->where, &t->trainset, cause)) != NU_OK)
-		goto fail;
-	t->snap.train_events = t->split.n[0];
-	t->snap.val_events = t->split.n[1];
-	t->snap.test_events = t->split.n[2];
-	t->use_class_w = t->nclasses > 0 && (so.balance == NU_BALANCE_WEIGHTS || cw->nlist > 0);
-	for (int c = 0; c < NU_MAXCLASSES; c++)
-		t->class_w[c] = (float)t->split.weight[c];
-
-	/* loaders */
-	batch = (size_t)arch_int(tr, "batch");
-	memset(&lo, 0, sizeof(lo));
-	lo.views = t->net->views;
-	lo.batch = batch;
-	lo.shuffle = true;
-	lo.mirror = arch_bool(tr, "mirror");
-	lo.noise = arch_float(tr, "noise");
-	lo.norm = (enum nu_norm)arch_enum_index(tr, "normalise");
-	lo.seed = t->seed;
-	lo.memory_limit = opts->memory_limit;
-	lo.stop = opts->stop;
-	if ((st = nu_loader_new(&t->train_ld, ds, t->split.ev[0], t->split.n[0], &t->lab,
-	    t->split.weight, &lo, cause)) != NU_OK)
-		goto fail;
-	t->normalise_max = 255;
-	if (lo.norm == NU_NORM_MAX) {
-		if ((st = nu_loader_pixel_max(t->train_ld, &t->normalise_max, cause)) != NU_OK ||
-		    (st = nu_loader_set_max(t->train_ld, t->normalise_max, cause)) != NU_OK)
-			goto fail;
-	}
-	if (t->split.n[1] > 0) {
-		lo.shuffle = false;
-		lo.mirror = false;
-		lo.noise = 0;
-		if ((st = nu_loader_new(&t->val_ld, ds, t->split.ev[1], t->split.n[1], &t->lab,
-		    t->split.weight, &lo, cause)) != NU_OK ||
-		    (st = nu_loader_set_max(t->val_ld, t->normalise_max, cause)) != NU_OK)
-			goto fail;
-		t->nval = t->split.n[1];
-		t->val_scores = malloc(t->nval * (size_t)t->net->nout * sizeof(float));
-		t->val_events = malloc(t->nval * sizeof(uint64_t));
-		if (t->val_scores == NULL || t->val_events == NULL) {
-			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-	}
 	if ((st = nu_opt_new(&t->opt, tr, t->net->nparams, cause)) != NU_OK)
 		goto fail;
 	t->opt->epochs = t->epochs;
 
-	if ((st = setup_workers(t, batch, opts->micro, cause)) != NU_OK)
+	if ((st = setup_workers(t, (size_t)arch_int(tr, "batch"), opts->micro, cause)) != NU_OK)
 		goto fail;
 	if (rm != NULL && (st = resume_from(t, rm, cause)) != NU_OK)
 		goto fail;
