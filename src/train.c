@@ -882,6 +882,19 @@ out:
 	return st;
 }
 
+/* The locks, conditions and wake-up of a new run (nu_train_free undoes
+ * them). */
+static void
+sync_init(struct nu_train *t)
+{
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_mutex_init(&t->jmu, NULL);
+	pthread_cond_init(&t->jgo, NULL);
+	pthread_cond_init(&t->jdone, NULL);
+	pthread_cond_init(&t->resume_cv, NULL);
+	nu_wake_init(&t->wake);
+}
+
 /* The run's settings from [train] and the options. */
 static void
 settings_read(struct nu_train *t, const struct arch_section *tr,
@@ -1040,12 +1053,7 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		arch_free(defaults);
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
-	pthread_mutex_init(&t->mu, NULL);
-	pthread_mutex_init(&t->jmu, NULL);
-	pthread_cond_init(&t->jgo, NULL);
-	pthread_cond_init(&t->jdone, NULL);
-	pthread_cond_init(&t->resume_cv, NULL);
-	nu_wake_init(&t->wake);
+	sync_init(t);
 	t->ds = ds;
 	t->snap.best_epoch = -1;
 	t->snap.confusion.epoch = -1;
@@ -1367,12 +1375,7 @@ nu_train_bench(const struct arch *a, size_t batch, int threads, int micro, int s
 	if (t == NULL || steps < 1 || batch < 1)
 		return nu_fail(cause, t ? NU_ERR_USAGE : NU_ERR_NOMEM,
 		    "bench: batch and steps must be positive");
-	pthread_mutex_init(&t->mu, NULL);
-	pthread_mutex_init(&t->jmu, NULL);
-	pthread_cond_init(&t->jgo, NULL);
-	pthread_cond_init(&t->jdone, NULL);
-	pthread_cond_init(&t->resume_cv, NULL);
-	nu_wake_init(&t->wake);
+	sync_init(t);
 	t->nthreads = threads < 1 ? 1 : threads > MAX_WORKERS ? MAX_WORKERS : threads;
 	t->seed = 1;
 	if ((st = nu_net_new(&t->net, a, 1, cause)) != NU_OK ||
