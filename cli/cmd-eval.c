@@ -17,6 +17,7 @@
 #include "dataset.h"
 #include "eval.h"
 #include "evalcsv.h"
+#include "evalfields.h"
 #include "evalplot.h"
 #include "model.h"
 #include "term.h"
@@ -197,39 +198,48 @@ slices_text(FILE *f, const struct nu_eval_report *r, const struct term_style *ts
 
 /* ---- CSV and JSON ------------------------------------------------------------ */
 
+/* A field as JSON: "name": number, a ratio as an object with its
+ * interval and counts, a number with an uncertainty as name and name_err;
+ * the fields of a list joined by ", ". */
 static void
-jratio(FILE *f, const char *name, const struct nu_ratio *r)
+jfield(FILE *f, const struct nu_field *fd, const void *rec)
 {
-	fprintf(f, "\"%s\": {\"value\": ", name);
-	json_num(f, r->value);
-	fputs(", \"lo\": ", f);
-	json_num(f, r->lo);
-	fputs(", \"hi\": ", f);
-	json_num(f, r->hi);
-	fprintf(f, ", \"k\": %.9g, \"n\": %.9g}", r->k, r->n);
+	if (fd->kind == NU_FIELD_RATIO) {
+		const struct nu_ratio *r = fd->ratio(rec);
+
+		fprintf(f, "\"%s\": {\"value\": ", fd->name);
+		json_num(f, r->value);
+		fputs(", \"lo\": ", f);
+		json_num(f, r->lo);
+		fputs(", \"hi\": ", f);
+		json_num(f, r->hi);
+		fprintf(f, ", \"k\": %.9g, \"n\": %.9g}", r->k, r->n);
+		return;
+	}
+	fprintf(f, "\"%s\": ", fd->name);
+	json_num(f, fd->num(rec));
+	if (fd->kind == NU_FIELD_PM) {
+		fprintf(f, ", \"%s_err\": ", fd->name);
+		json_num(f, fd->err(rec));
+	}
 }
 
 static void
-jat(FILE *f, const struct nu_binary_at *a)
+jfields(FILE *f, const struct nu_fields *fs, const void *rec)
 {
-	fprintf(f, "{\"threshold\": %.9g, \"tp\": %.9g, \"fp\": %.9g, \"tn\": %.9g, \"fn\": %.9g, ",
-	    a->t, a->c.tp, a->c.fp, a->c.tn, a->c.fn);
-	jratio(f, "accuracy", &a->accuracy);
-	fputs(", ", f);
-	jratio(f, "efficiency", &a->efficiency);
-	fputs(", ", f);
-	jratio(f, "purity", &a->purity);
-	fputs(", ", f);
-	jratio(f, "rejection", &a->rejection);
-	fputs(", \"balanced_accuracy\": ", f);
-	json_num(f, a->balanced);
-	fputs(", \"balanced_accuracy_err\": ", f);
-	json_num(f, a->balanced_err);
-	fputs(", \"f1\": ", f);
-	json_num(f, a->f1);
-	fputs(", \"fom\": ", f);
-	json_num(f, a->fom);
-	fputc('}', f);
+	for (int i = 0; i < fs->n; i++) {
+		if (i > 0)
+			fputs(", ", f);
+		jfield(f, &fs->f[i], rec);
+	}
+}
+
+/* The regression fields with every value null (classification slices). */
+static void
+jnulls(FILE *f, const struct nu_fields *fs)
+{
+	for (int i = 0; i < fs->n; i++)
+		fprintf(f, "%s\"%s\": null", i ? ", " : "", fs->f[i].name);
 }
 
 static int
@@ -264,23 +274,15 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model,
 	if (r->nclasses == 2) {
 		const struct nu_binary_eval *e = &r->bin;
 
-		fprintf(f, ",\n \"signal\": %.9g, \"background\": %.9g, \"baseline\": ", e->npos, e->nneg);
-		json_num(f, e->baseline);
-		fputs(", \"auc\": ", f);
-		json_num(f, e->auc);
-		fputs(", \"average_precision\": ", f);
-		json_num(f, e->ap);
-		fputs(",\n \"at\": ", f);
-		jat(f, &e->at);
-		fprintf(f, ",\n \"best_threshold_balanced\": %.2f, \"best_threshold_fom\": %.2f, "
-		    "\"youden_threshold\": ", e->scan[e->best_balanced].t, e->scan[e->best_fom].t);
-		json_num(f, e->youden_t);
-		fputs(", \"youden_j\": ", f);
-		json_num(f, e->youden_j);
-		fputs(",\n \"scan\": [", f);
+		fputs(",\n ", f);
+		jfields(f, &nu_fields_binary, e);
+		fputs(",\n \"at\": {", f);
+		jfields(f, &nu_fields_at, &e->at);
+		fputs("},\n \"scan\": [", f);
 		for (int k = 0; k < NU_EVAL_NSCAN; k++) {
-			fputs(k ? ",\n  " : "\n  ", f);
-			jat(f, &e->scan[k]);
+			fputs(k ? ",\n  {" : "\n  {", f);
+			jfields(f, &nu_fields_at, &e->scan[k]);
+			fputc('}', f);
 		}
 		fputs("],\n \"roc\": {\"fpr\": [", f);
 		for (size_t i = 0; i < e->roc.n; i++) {
@@ -307,33 +309,20 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model,
 			fputc(']', f);
 		}
 		fputs("],\n ", f);
-		jratio(f, "accuracy", &m->accuracy);
-		fputs(", \"macro_f1\": ", f);
-		json_num(f, m->macro_f1);
-		fputs(", \"micro_f1\": ", f);
-		json_num(f, m->micro_f1);
-		fputs(", \"baseline\": ", f);
-		json_num(f, m->baseline);
+		jfields(f, &nu_fields_multi, m);
 		fputs(",\n \"per_class\": [", f);
 		for (int i = 0; i < m->k; i++) {
+			struct nu_class_row row;
+
+			nu_class_row(m, i, &row);
 			fprintf(f, "%s{\"class\": \"%s\", ", i ? ", " : "", nu_task_class_name(r->task, i));
-			jratio(f, "efficiency", &m->efficiency[i]);
-			fputs(", ", f);
-			jratio(f, "purity", &m->purity[i]);
-			fputs(", \"f1\": ", f);
-			json_num(f, m->f1[i]);
+			jfields(f, &nu_fields_class, &row);
 			fputc('}', f);
 		}
 		fputc(']', f);
 	} else {
-		fputs(",\n \"mse\": ", f);
-		json_num(f, r->reg.mse);
-		fputs(", \"mae\": ", f);
-		json_num(f, r->reg.mae);
-		fputs(", \"bias\": ", f);
-		json_num(f, r->reg.bias);
-		fputs(", \"resolution\": ", f);
-		json_num(f, r->reg.resolution);
+		fputs(",\n ", f);
+		jfields(f, &nu_fields_reg, &r->reg);
 	}
 	fputs(",\n \"slices\": [", f);
 	for (int i = 0; i < r->nslices; i++) {
@@ -346,15 +335,12 @@ write_json(const char *path, const struct nu_eval_report *r, const char *model,
 		json_num(f, s->family >= NU_SLICE_ENU ? s->hi : NAN);
 		fprintf(f, ", \"events\": %llu, \"signal\": %llu, ", (unsigned long long)s->n,
 		    (unsigned long long)s->nsig);
-		jratio(f, "accuracy", &s->accuracy);
+		jfields(f, &nu_fields_slice, s);
 		fputs(", ", f);
-		jratio(f, "efficiency", &s->efficiency);
-		fputs(", ", f);
-		jratio(f, "rejection", &s->rejection);
-		fputs(", \"mse\": ", f);
-		json_num(f, r->nclasses == 0 ? s->reg.mse : NAN);
-		fputs(", \"resolution\": ", f);
-		json_num(f, r->nclasses == 0 ? s->reg.resolution : NAN);
+		if (r->nclasses == 0)
+			jfields(f, &nu_fields_reg, &s->reg);
+		else
+			jnulls(f, &nu_fields_reg);
 		fputc('}', f);
 	}
 	fputs("\n ]}\n", f);

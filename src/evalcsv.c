@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "evalcsv.h"
+#include "evalfields.h"
 
 /* One table being written: the stream of its temporary (nu_afile). */
 struct table {
@@ -58,16 +59,41 @@ num(FILE *f, double v)
 		fprintf(f, "%.9g", v);
 }
 
+/* A field as summary.csv's row: metric,value,lo,hi,k,n. */
 static void
-ratio_row(FILE *f, const char *name, const struct nu_ratio *r)
+summary_row(FILE *f, const struct nu_field *fd, const void *rec)
 {
-	fprintf(f, "%s,", name);
-	num(f, r->value);
+	fprintf(f, "%s,", fd->name);
+	if (fd->kind == NU_FIELD_RATIO) {
+		const struct nu_ratio *r = fd->ratio(rec);
+
+		num(f, r->value);
+		fputc(',', f);
+		num(f, r->lo);
+		fputc(',', f);
+		num(f, r->hi);
+		fprintf(f, ",%.9g,%.9g\n", r->k, r->n);
+		return;
+	}
+	num(f, fd->num(rec));
 	fputc(',', f);
-	num(f, r->lo);
-	fputc(',', f);
-	num(f, r->hi);
-	fprintf(f, ",%.9g,%.9g\n", r->k, r->n);
+	if (fd->kind == NU_FIELD_PM) {
+		double v = fd->num(rec), e = fd->err(rec);
+
+		num(f, v - e);
+		fputc(',', f);
+		num(f, v + e);
+	} else {
+		fputc(',', f);
+	}
+	fputs(",,\n", f);
+}
+
+static void
+summary_rows(FILE *f, const struct nu_fields *fs, const void *rec)
+{
+	for (int i = 0; i < fs->n; i++)
+		summary_row(f, &fs->f[i], rec);
 }
 
 static void
@@ -75,52 +101,39 @@ summary(FILE *f, const struct nu_eval_report *r)
 {
 	fprintf(f, "metric,value,lo,hi,k,n\n");
 	if (r->nclasses == 2) {
-		const struct nu_binary_eval *e = &r->bin;
-
-		fprintf(f, "threshold,%.9g,,,,\n", r->threshold);
-		ratio_row(f, "accuracy", &e->at.accuracy);
-		fprintf(f, "balanced_accuracy,%.9g,%.9g,%.9g,,\n", e->at.balanced,
-		    e->at.balanced - e->at.balanced_err,
-		    e->at.balanced + e->at.balanced_err);
-		ratio_row(f, "efficiency", &e->at.efficiency);
-		ratio_row(f, "purity", &e->at.purity);
-		ratio_row(f, "rejection", &e->at.rejection);
-		fprintf(f, "f1,%.9g,,,,\nfom,%.9g,,,,\nauc,%.9g,,,,\n"
-		    "average_precision,%.9g,,,,\nbaseline,%.9g,,,,\n"
-		    "best_threshold_balanced,%.9g,,,,\nbest_threshold_fom,%.9g,,,,\n"
-		    "youden_threshold,%.9g,,,,\n", e->at.f1, e->at.fom, e->auc, e->ap,
-		    e->baseline, e->scan[e->best_balanced].t, e->scan[e->best_fom].t,
-		    e->youden_t);
-		fprintf(f, "tp,%.9g,,,,\nfp,%.9g,,,,\ntn,%.9g,,,,\nfn,%.9g,,,,\n",
-		    e->at.c.tp, e->at.c.fp, e->at.c.tn, e->at.c.fn);
+		summary_rows(f, &nu_fields_at, &r->bin.at);
+		summary_rows(f, &nu_fields_binary, &r->bin);
 	} else if (r->nclasses > 2) {
-		ratio_row(f, "accuracy", &r->multi.accuracy);
-		fprintf(f, "macro_f1,%.9g,,,,\nmicro_f1,%.9g,,,,\nbaseline,%.9g,,,,\n",
-		    r->multi.macro_f1, r->multi.micro_f1, r->multi.baseline);
+		summary_rows(f, &nu_fields_multi, &r->multi);
 	} else {
-		fprintf(f, "mse,%.9g,,,,\nmae,%.9g,,,,\nbias,%.9g,,,,\n"
-		    "resolution,%.9g,,,,\n", r->reg.mse, r->reg.mae, r->reg.bias,
-		    r->reg.resolution);
+		summary_rows(f, &nu_fields_reg, &r->reg);
 	}
 }
 
-/* The threshold scan: t = 0.00 .. 1.00. */
+/* The threshold scan, t = 0.00 .. 1.00: the fields of nu_fields_at marked
+ * NU_FIELD_SCAN, a ratio by its value. */
 static void
 thresholds(FILE *f, const struct nu_binary_eval *e)
 {
-	fprintf(f, "threshold,efficiency,purity,rejection,balanced_accuracy,"
-	    "accuracy,f1,fom\n");
-	for (int k = 0; k < NU_EVAL_NSCAN; k++) {
-		const struct nu_binary_at *a = &e->scan[k];
+	const struct nu_fields *fs = &nu_fields_at;
+	bool first = true;
 
-		fprintf(f, "%.2f,", a->t);
-		num(f, a->efficiency.value);
-		fputc(',', f);
-		num(f, a->purity.value);
-		fputc(',', f);
-		num(f, a->rejection.value);
-		fprintf(f, ",%.9g,%.9g,%.9g,%.9g\n", a->balanced, a->accuracy.value,
-		    a->f1, a->fom);
+	for (int i = 0; i < fs->n; i++)
+		if (fs->f[i].in & NU_FIELD_SCAN) {
+			fprintf(f, "%s%s", first ? "" : ",", fs->f[i].name);
+			first = false;
+		}
+	fputc('\n', f);
+	for (int k = 0; k < NU_EVAL_NSCAN; k++) {
+		first = true;
+		for (int i = 0; i < fs->n; i++)
+			if (fs->f[i].in & NU_FIELD_SCAN) {
+				if (!first)
+					fputc(',', f);
+				num(f, nu_field_value(&fs->f[i], &e->scan[k]));
+				first = false;
+			}
+		fputc('\n', f);
 	}
 }
 
@@ -158,18 +171,53 @@ confusion(FILE *f, const struct nu_eval_report *r)
 		}
 }
 
+/* slices.csv: a field as its column, a ratio as three (NAME, NAME_lo,
+ * NAME_hi); the header from the same lists. */
+static void
+field_header(FILE *f, const struct nu_fields *fs)
+{
+	for (int i = 0; i < fs->n; i++)
+		if (fs->f[i].kind == NU_FIELD_RATIO)
+			fprintf(f, ",%s,%s_lo,%s_hi", fs->f[i].name, fs->f[i].name,
+			    fs->f[i].name);
+		else
+			fprintf(f, ",%s", fs->f[i].name);
+}
+
+static void
+field_columns(FILE *f, const struct nu_fields *fs, const void *rec)
+{
+	for (int i = 0; i < fs->n; i++) {
+		const struct nu_field *fd = &fs->f[i];
+
+		fputc(',', f);
+		if (rec == NULL) {
+			/* does not apply: empty columns */
+			if (fd->kind == NU_FIELD_RATIO)
+				fputs(",,", f);
+		} else if (fd->kind == NU_FIELD_RATIO) {
+			const struct nu_ratio *r = fd->ratio(rec);
+
+			num(f, r->value);
+			fputc(',', f);
+			num(f, r->lo);
+			fputc(',', f);
+			num(f, r->hi);
+		} else {
+			num(f, fd->num(rec));
+		}
+	}
+}
+
 static void
 slices(FILE *f, const struct nu_eval_report *r)
 {
-	fprintf(f, "family,slice,lo,hi,events,signal,accuracy,accuracy_lo,"
-	    "accuracy_hi,efficiency,efficiency_lo,efficiency_hi,rejection,mse,mae,"
-	    "bias,resolution\n");
+	fprintf(f, "family,slice,lo,hi,events,signal");
+	field_header(f, &nu_fields_slice);
+	field_header(f, &nu_fields_reg);
+	fputc('\n', f);
 	for (int i = 0; i < r->nslices; i++) {
 		const struct nu_slice *s = &r->slices[i];
-		const double v[] = { s->accuracy.value, s->accuracy.lo,
-		    s->accuracy.hi, s->efficiency.value, s->efficiency.lo,
-		    s->efficiency.hi, s->rejection.value, s->reg.mse, s->reg.mae,
-		    s->reg.bias, s->reg.resolution };
 
 		fprintf(f, "%s,%s,", nu_slice_family_name(s->family), s->name);
 		num(f, s->family >= NU_SLICE_ENU ? s->lo : NAN);
@@ -177,11 +225,9 @@ slices(FILE *f, const struct nu_eval_report *r)
 		num(f, s->family >= NU_SLICE_ENU ? s->hi : NAN);
 		fprintf(f, ",%llu,%llu", (unsigned long long)s->n,
 		    (unsigned long long)s->nsig);
+		field_columns(f, &nu_fields_slice, s);
 		/* the regression columns only for regressions */
-		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
-			fputc(',', f);
-			num(f, r->nclasses == 0 || k < 7 ? v[k] : NAN);
-		}
+		field_columns(f, &nu_fields_reg, r->nclasses == 0 ? (const void *)&s->reg : NULL);
 		fputc('\n', f);
 	}
 }
