@@ -17,6 +17,7 @@
 #define OPT_VAL 256             /* getopt_long's value of entry i: OPT_VAL + i */
 #define HELP_VAL (OPT_VAL + MAXOPTS)
 #define HELP_COL 20             /* widest option column of --help */
+#define HELP_MINCOL 16          /* narrowest, so that the pages look alike */
 
 const char *const cli_color_choices[] = { "auto", "always", "never", NULL };
 
@@ -298,7 +299,7 @@ help_lines(FILE *f, const struct cli_opt *opts, int col)
 void
 cli_opts_help(FILE *f, const struct cli_cmd *cmd)
 {
-	int col = 0;
+	int col = HELP_MINCOL;
 
 	/* one column for the whole page, as wide as its widest option up to
 	 * HELP_COL; a wider one puts its help on the next line */
