@@ -60,7 +60,8 @@ struct cli_opt {
 	const char *help;       /* one line; '\n' goes on in the help column */
 	/* Called with the command's struct and the argument (NULL for a flag)
 	 * after the value is stored; false with a message in *cause (which
-	 * the parser frees) is a usage error "nuscope CMD: --NAME: CAUSE". */
+	 * the parser frees; NULL: out of memory) is a usage error
+	 * "nuscope CMD: --NAME: CAUSE". */
 	bool (*fn)(void *args, const char *arg, char **cause);
 };
 

@@ -147,7 +147,7 @@ opt_store(const struct cli_cmd *cmd, const struct cli_opt *o, void *args,
 		return false;
 	}
 	if (o->fn != NULL && !o->fn(args, arg, &cause)) {
-		opt_error(cmd, o, NULL, "%s", cause != NULL ? cause : "not allowed here");
+		opt_error(cmd, o, NULL, "%s", cause != NULL ? cause : "out of memory");
 		free(cause);
 		return false;
 	}
