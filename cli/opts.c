@@ -6,7 +6,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +23,13 @@ const char *const cli_color_choices[] = { "auto", "always", "never", NULL };
 /* The option as messages name it: "--bins", or "-n" when it has no long
  * name. */
 static const char *
-opt_label(const struct cli_opt *o, char buf[3])
+opt_label(const struct cli_opt *o, char *buf, size_t size)
 {
-	if (o->name == NULL) {
-		buf[0] = '-';
-		buf[1] = (char)o->letter;
-		buf[2] = '\0';
-		return buf;
-	}
-	return o->name;
+	if (o->name != NULL)
+		snprintf(buf, size, "--%s", o->name);
+	else
+		snprintf(buf, size, "-%c", o->letter);
+	return buf;
 }
 
 static void opt_error(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg,
@@ -44,11 +41,10 @@ static void
 opt_error(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg,
     const char *fmt, ...)
 {
-	char buf[3];
+	char label[64];
 	va_list ap;
 
-	fprintf(stderr, "nuscope %s: %s%s", cmd->name, o->name != NULL ? "--" : "",
-	    opt_label(o, buf));
+	fprintf(stderr, "nuscope %s: %s", cmd->name, opt_label(o, label, sizeof label));
 	if (arg != NULL)
 		fprintf(stderr, " '%s'", arg);
 	fputs(": ", stderr);
@@ -191,7 +187,9 @@ cli_opts_parse(const struct cli_cmd *cmd, void *args, int argc, char **argv,
 	lo[nlo] = (struct option){ NULL, 0, NULL, 0 };
 
 	*status = EXIT_USAGE;
-	optind = 1;
+	/* 0, not 1: glibc and musl then forget all of an earlier parse (a
+	 * half-read "-abc" of other words) */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		const struct cli_opt *e = NULL;
@@ -215,10 +213,10 @@ cli_opts_parse(const struct cli_cmd *cmd, void *args, int argc, char **argv,
 				    (optopt < OPT_VAL && optopt != 0 && o[i].letter == optopt)))
 					e = &o[i];
 			if (e != NULL) {
-				char buf[3];
+				char label[64];
 
-				fprintf(stderr, "nuscope %s: %s%s needs a value%s%s%s\n", cmd->name,
-				    e->name != NULL ? "--" : "", opt_label(e, buf),
+				fprintf(stderr, "nuscope %s: %s needs a value%s%s%s\n", cmd->name,
+				    opt_label(e, label, sizeof label),
 				    e->meta != NULL ? " (" : "", e->meta != NULL ? e->meta : "",
 				    e->meta != NULL ? ")" : "");
 			} else {

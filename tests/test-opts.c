@@ -172,6 +172,9 @@ main(void)
 	CHECK(!parse(&a, "-z", NULL) && status == EXIT_USAGE, "an unknown letter");
 	CHECK_STR_HAS(err, "unknown option '-z'", "  named");
 	CHECK(!parse(&a, "--flag=1", NULL) && status == EXIT_USAGE, "a flag given a value");
+	CHECK(!parse(&a, "-fzc", "5", NULL) && status == EXIT_USAGE, "an unknown letter in -fzc");
+	CHECK(parse(&a, "-c", "4", "x", NULL) && a.n == 4 && !a.flag && first == 3,
+	    "the next parse starts afresh");
 
 	/* choices and callbacks */
 	CHECK(parse(&a, "--shape", "flat", NULL) && a.choice == 2, "a choice: its index");
