@@ -74,6 +74,18 @@ json_double(FILE *f, const char *key, double v)
 		fprintf(f, ", \"%s\": null", key);
 }
 
+/* A float of a batch record (a rate: one decimal), or null. */
+static void
+json_float(FILE *f, const char *key, float v, bool rate)
+{
+	if (!isfinite(v))
+		fprintf(f, ", \"%s\": null", key);
+	else if (rate)
+		fprintf(f, ", \"%s\": %.1f", key, v);
+	else
+		fprintf(f, ", \"%s\": %.7g", key, v);
+}
+
 /* The epoch's validation confusion matrix as a JSON member: rows are the
  * true classes, columns the predicted ones, in the order of "classes";
  * null when the epoch has none (a regression, no validation events). */
@@ -100,6 +112,63 @@ json_confusion(FILE *f, struct nu_train *t, int epoch)
 		fprintf(f, "]");
 	}
 	fprintf(f, "]}");
+}
+
+/* The log's first record: what a watcher (nuscope tui --watch) labels its
+ * screen with. */
+static void
+json_run(FILE *f, struct nu_train *t, const struct arch *a, const char *arch_path,
+    const struct nu_train_snap *snap, const char *output, const char *resume)
+{
+	enum nu_task task = nu_train_net(t)->task;
+	int K = nu_task_nclasses(task);
+
+	fprintf(f, "{\"type\": \"run\", \"version\": 1, \"arch\": ");
+	json_str(f, arch_path);
+	fprintf(f, ", \"task\": ");
+	json_str(f, nu_task_name(task));
+	fprintf(f, ", \"classes\": [");
+	for (int i = 0; i < K; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_str(f, nu_task_class_name(task, i));
+	}
+	fprintf(f, "], \"epochs\": %d, \"train_events\": %llu, \"val_events\": %llu, "
+	    "\"test_events\": %llu, \"parameters\": %zu, \"output\": ", snap->epochs,
+	    (unsigned long long)snap->train_events, (unsigned long long)snap->val_events,
+	    (unsigned long long)snap->test_events, snap->nparams);
+	json_str(f, output);
+	fprintf(f, ", \"where\": ");
+	json_str(f, nu_train_where(t));
+	fprintf(f, ", \"resume\": ");
+	if (resume != NULL)
+		json_str(f, resume);
+	else
+		fprintf(f, "null");
+	fprintf(f, ", \"monitor\": ");
+	json_str(f, snap->monitor != NULL ? snap->monitor : "val_loss");
+	json_double(f, "min_delta", a->train >= 0 ?
+	    arch_float(&a->sec[a->train], "min_delta") : 0);
+	fprintf(f, "}\n");
+}
+
+/* The log's last record: how the run ended (st and cause: the run's
+ * status when it did not end well). */
+static void
+json_end(FILE *f, const struct nu_train_snap *snap, int epochs_done,
+    enum nu_status st, const char *cause)
+{
+	fprintf(f, "{\"type\": \"end\", \"status\": \"%s\", \"epochs_done\": %d",
+	    st != NU_OK || snap->state == NU_RUN_FAILED ? "failed" :
+	    snap->state == NU_RUN_STOPPED ? "stopped" : "finished", epochs_done);
+	if (snap->best_epoch >= 0 && isfinite(snap->best_value)) {
+		fprintf(f, ", \"best_epoch\": %d", snap->best_epoch);
+		json_double(f, "best_value", snap->best_value);
+	} else {
+		fprintf(f, ", \"best_epoch\": null, \"best_value\": null");
+	}
+	fprintf(f, ", \"message\": ");
+	json_str(f, st != NU_OK ? (cause != NULL ? cause : nu_strerror(st)) : snap->message);
+	fprintf(f, "}\n");
 }
 
 static void
@@ -240,8 +309,13 @@ cmd_train(int argc, char **argv)
 	    (unsigned long long)snap.train_events, (unsigned long long)snap.val_events,
 	    (unsigned long long)snap.test_events, snap.epochs, output);
 
+	if (json != NULL)
+		json_run(json, t, a, argv[optind], &snap, output, to.resume);
+
 	cli_interrupt_catch();
 	if ((st = nu_train_start(t, &cause)) != NU_OK) {
+		if (json != NULL)
+			json_end(json, &snap, 0, st, cause);
 		cli_error("train", st, cause);
 		cli_interrupt_restore();
 		goto out;
@@ -262,11 +336,15 @@ cmd_train(int argc, char **argv)
 		}
 		nu_train_snapshot(t, &snap);
 		while ((nb = nu_train_batches(t, seen_b, br, 256)) > 0) {
-			for (size_t i = 0; json != NULL && i < nb; i++)
-				fprintf(json, "{\"type\": \"batch\", \"epoch\": %d, \"batch\": %d, "
-				    "\"loss\": %.7g, \"metric\": %.7g, \"events_per_s\": %.1f}\n",
-				    br[i].epoch, br[i].batch, br[i].loss, br[i].metric,
-				    br[i].events_per_s);
+			for (size_t i = 0; json != NULL && i < nb; i++) {
+				/* a non-finite loss is null, as JSON has no NaN */
+				fprintf(json, "{\"type\": \"batch\", \"epoch\": %d, \"batch\": %d",
+				    br[i].epoch, br[i].batch);
+				json_float(json, "loss", br[i].loss, false);
+				json_float(json, "metric", br[i].metric, false);
+				json_float(json, "events_per_s", br[i].events_per_s, true);
+				fprintf(json, "}\n");
+			}
 			seen_b += nb;
 			if (tty && !quiet && nb > 0)
 				fprintf(stderr, "\r\033[Kepoch %d/%d  batch %d/%d  loss %.4f  %s %.4f"
@@ -325,6 +403,8 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "\r\033[K");
 	st = nu_train_join(t, &cause);
 	nu_train_snapshot(t, &snap);
+	if (json != NULL)
+		json_end(json, &snap, seen_e, st, cause);
 	if (st != NU_OK) {
 		cli_error("train", st, cause);
 		goto out;

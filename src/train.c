@@ -63,7 +63,6 @@ struct nu_train {
 	int patience;
 	double min_delta;
 	const char *monitor;    /* static */
-	bool monitor_max;
 	uint64_t seed;
 
 	/* ---- owned by the run thread ---- */
@@ -466,11 +465,9 @@ validate(struct nu_train *t, struct nu_epoch_rec *rec, struct nu_train_confusion
 	return NU_OK;
 }
 
-static double
-monitored(const struct nu_train *t, const struct nu_epoch_rec *r)
+double
+nu_train_monitored(const char *m, const struct nu_epoch_rec *r)
 {
-	const char *m = t->monitor;
-
 	if (r->val_events == 0)
 		return r->train_loss;
 	if (strcmp(m, "val_accuracy") == 0)
@@ -480,6 +477,20 @@ monitored(const struct nu_train *t, const struct nu_epoch_rec *r)
 	if (strcmp(m, "val_auc") == 0)
 		return r->val_auc;
 	return r->val_loss;   /* val_loss, and val_mse: the loss of a regression */
+}
+
+bool
+nu_train_monitor_max(const char *m, const struct nu_epoch_rec *r)
+{
+	/* without validation events the training loss is watched: lower wins */
+	return r->val_events > 0 && (strcmp(m, "val_accuracy") == 0 ||
+	    strcmp(m, "val_balanced_accuracy") == 0 || strcmp(m, "val_auc") == 0);
+}
+
+static double
+monitored(const struct nu_train *t, const struct nu_epoch_rec *r)
+{
+	return nu_train_monitored(t->monitor, r);
 }
 
 /*
@@ -644,8 +655,7 @@ judge_epoch(struct nu_train *t, int epoch)
 	best_epoch = t->snap.best_epoch;
 	pthread_mutex_unlock(&t->mu);
 	v = monitored(t, &rec);
-	/* without validation events the training loss is watched: lower wins */
-	higher = t->monitor_max && rec.val_events > 0;
+	higher = nu_train_monitor_max(t->monitor, &rec);
 	better = best_epoch < 0 || (!isnan(v) &&
 	    (higher ? v > best + t->min_delta : v < best - t->min_delta));
 	if (better) {
@@ -915,7 +925,6 @@ settings_read(struct nu_train *t, const struct arch_section *tr,
 	t->patience = (int)arch_int(tr, "patience");
 	t->min_delta = arch_float(tr, "min_delta");
 	t->monitor = mons[mi < 0 ? 0 : mi];
-	t->monitor_max = mi == 1 || mi == 2 || mi == 3;
 	t->snap.monitor = t->monitor;
 	snprintf(t->normalise, sizeof t->normalise, "%s", arch_enum(tr, "normalise"));
 }

@@ -145,6 +145,14 @@ int nu_train_epochs(struct nu_train *t, int from, struct nu_epoch_rec *out, int 
  * (out->epoch is then -1). */
 bool nu_train_confusion(struct nu_train *t, int epoch, struct nu_train_confusion *out);
 
+/* The value of the monitored quantity m (a [train] monitor choice:
+ * "val_loss", "val_accuracy", "val_balanced_accuracy", "val_auc",
+ * "val_mse") in an epoch record, the training loss for an epoch without
+ * validation events; and whether higher values are better.  The best
+ * epoch is the first whose value beats the best by more than min_delta. */
+double nu_train_monitored(const char *m, const struct nu_epoch_rec *r);
+bool nu_train_monitor_max(const char *m, const struct nu_epoch_rec *r);
+
 /* Wait for the run thread to end; its status and cause. */
 enum nu_status nu_train_join(struct nu_train *t, char **cause);
 
