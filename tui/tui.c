@@ -80,6 +80,8 @@ static const char tui_help_text[] =
     "\n"
     "options:\n"
     "  --ascii           draw events with an ASCII ramp instead of colour\n"
+    "  --watch LOG       open the Training screen following the run that\n"
+    "                    writes LOG (nuscope train --json-log LOG)\n"
     "  --headless KEYS   run without a terminal: feed KEYS, print the screen\n"
     "  --frames N        stop after drawing N frames\n"
     "  --size COLSxROWS  headless screen size (default 120x40)\n"
@@ -1227,6 +1229,7 @@ cmd_tui(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ascii", no_argument, NULL, 'a' },
+		{ "watch", required_argument, NULL, 'W' },
 		{ "headless", required_argument, NULL, 'H' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
@@ -1235,7 +1238,7 @@ cmd_tui(int argc, char **argv)
 	};
 	struct tui t = { .threshold = NAN };
 	struct tui_script *sc = NULL;
-	const char *script = NULL, *bad = NULL;
+	const char *script = NULL, *bad = NULL, *watch = NULL;
 	int opt, nkeys = 0, rc = 0, hcols = TUI_HEADLESS_COLS,
 	    hrows = TUI_HEADLESS_ROWS, wake[2] = { -1, -1 };
 	long frames = -1, drawn = 0, last_draw;
@@ -1254,6 +1257,7 @@ cmd_tui(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a': ascii = true; break;
+		case 'W': watch = optarg; break;
 		case 'H': script = optarg; break;
 		case 'n':
 			errno = 0;
@@ -1289,6 +1293,12 @@ cmd_tui(int argc, char **argv)
 		else
 			fprintf(stderr, "nuscope tui: %s\n", nu_strerror(NU_ERR_NOMEM));
 		return TUI_EXIT_USAGE;
+	}
+	if (watch != NULL && access(watch, R_OK) != 0) {
+		/* said before the screen is taken; the screen follows the
+		 * log's removal and rewriting from then on */
+		fprintf(stderr, "nuscope tui: --watch: %s: %s\n", watch, strerror(errno));
+		return 1;
 	}
 	if (script == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "nuscope tui: needs a terminal (or --headless KEYS)\n");
@@ -1354,7 +1364,7 @@ cmd_tui(int argc, char **argv)
 	if (optind < argc) {
 		tui_add_paths(&t, (const char *const *)argv + optind,
 		    (size_t)(argc - optind));
-	} else {
+	} else if (watch == NULL) {     /* a watched run needs no events */
 		struct stat sb;
 
 		if (stat("data/sample", &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -1368,6 +1378,8 @@ cmd_tui(int argc, char **argv)
 		}
 	}
 	views_reload(&t);
+	if (watch != NULL)
+		tui_train_watch(&t, watch);
 
 	/*
 	 * One loop for the keyboard and for a headless script.  Each turn
@@ -1397,7 +1409,11 @@ cmd_tui(int argc, char **argv)
 			/* a due key needs no sleep */
 			if ((ch = tui_script_next(sc, &t, &timeout)) == TUI_SCRIPT_END)
 				break;
+			if (t.refresh_ms > 0 && timeout > t.refresh_ms)
+				timeout = t.refresh_ms;
 		} else {
+			if (t.refresh_ms > 0 && timeout > t.refresh_ms)
+				timeout = t.refresh_ms;
 			pfd[npfd++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 			pfd[npfd++] = (struct pollfd){ .fd = wake[0], .events = POLLIN };
 		}

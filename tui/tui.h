@@ -21,7 +21,8 @@
 #include "summary.h"
 #include "where.h"
 
-/* `nuscope tui [--ascii] [--headless KEYS] [--frames N] [FILES|DIRS...]`;
+/* `nuscope tui [--ascii] [--watch LOG] [--headless KEYS] [--frames N]
+ * [FILES|DIRS...]`;
  * argv[0] is "tui".  Returns the exit status. */
 int cmd_tui(int argc, char **argv);
 
@@ -145,6 +146,10 @@ struct tui {
 	 * instead of quitting; it returns TUI_* flags. */
 	int wake_fd[TUI_NWAKE];
 	int (*on_quit)(struct tui *t);
+	/* 0, or how often (ms) a view wants its tick when nothing else
+	 * happens, when more often than the refresh timer: the Training
+	 * screen reading a watched log */
+	int refresh_ms;
 
 	/* The model the Evaluation screen has loaded (owned by view-eval.c),
 	 * or NULL; other screens may read it (the Events screen shows its
@@ -215,6 +220,10 @@ bool tui_arch_unsaved(void);
 const char *tui_arch_label(char *buf, size_t len);
 /* Replace the architecture with a file's (errors to the message line). */
 void tui_arch_open(struct tui *t, const char *path);
+
+/* Open the Training screen watching the run that writes the JSON log at
+ * path (nuscope train --json-log): errors go to the message line. */
+void tui_train_watch(struct tui *t, const char *path);
 
 /* Switch to screen v (one of t->views). */
 void tui_show(struct tui *t, const struct tui_view *v);

@@ -30,6 +30,14 @@
  * 5 x 10^k steps of plot.h.  `R` resumes a model file: the run trains
  * the model's own architecture text (nu_train_new insists on it), to the
  * form's number of epochs, on the model's own selection.
+ *
+ * Watching (`W`, or `nuscope tui --watch LOG`) follows a run started
+ * elsewhere through its --json-log instead: runlog.h reads what the file
+ * gained every WATCH_POLL_MS (tui.c's refresh timer, shortened through
+ * t->refresh_ms) and hands back the same snapshot, batch and epoch records
+ * a run of this screen gives, so everything is drawn by the same code.
+ * The form is hidden and the run-control keys are refused: that run
+ * answers to whoever started it.
  */
 #include "config.h"
 
@@ -41,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -50,11 +59,13 @@
 #include "histplot.h"
 #include "model.h"
 #include "plot.h"
+#include "runlog.h"
 #include "train.h"
 #include "wake.h"
 #include "tui.h"
 
 #define NCMP 9                  /* compared models, marked 1-9 */
+#define WATCH_POLL_MS 500       /* how often a watched log is read */
 
 
 static struct {
@@ -82,6 +93,12 @@ static struct {
 	struct nu_epoch_rec *e;
 	int ne, ecap;
 	char last_msg[256];
+
+	/* watching a run's log (W): the copies above come from it */
+	struct nu_runlog *watch;
+	bool watch_stopped;     /* the log could not be read on: what was
+	                         * read stays, nothing more is read */
+	long watch_last;        /* ms of the last poll */
 
 	bool logy;              /* L: logarithmic y axes */
 	struct nu_histplot cmp[NCMP];   /* o: recorded runs drawn beside */
@@ -226,6 +243,7 @@ run_join(struct tui *t)
 }
 
 static void setup_join(struct tui *t);
+static void watch_poll(struct tui *t, bool force);
 
 /* Copy the run's news (UI thread; the hook tui.c calls on wake_fd). */
 static void
@@ -235,6 +253,10 @@ train_tick(struct tui *t)
 	size_t got;
 	int ne;
 
+	if (tr.watch != NULL) {
+		watch_poll(t, false);
+		return;
+	}
 	if (tr.preparing) {
 		nu_wake_drain(&tr.setup_wake);
 		if (!atomic_load(&tr.setup.done))
@@ -665,7 +687,171 @@ train_fini(struct tui *t)
 {
 	run_stop_join(t);
 	run_free(t);
+	nu_runlog_free(tr.watch);
+	tr.watch = NULL;
 	compare_clear();
+}
+
+/* ---- watching a run started elsewhere ---------------------------------- */
+
+static long
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copy what the log holds now into the screen's copies; epochs new since
+ * the last copy go to the log pane as a run's own would. */
+static void
+watch_copy(void)
+{
+	const struct nu_runlog_run *run = nu_runlog_run(tr.watch);
+	const struct nu_batch_rec *b;
+	const struct nu_epoch_rec *e;
+	size_t nb;
+	int ne;
+
+	nu_runlog_snapshot(tr.watch, &tr.snap);
+	tr.have_snap = true;
+	tr.nclasses = run->have ? run->nclasses : tr.snap.confusion.nclasses;
+	tr.classify = tr.nclasses > 0;
+	b = nu_runlog_batches(tr.watch, &nb);
+	if (nb > tr.bcap) {
+		struct nu_batch_rec *nbuf = realloc(tr.b, nb * sizeof *nbuf);
+
+		if (nbuf != NULL) {
+			tr.b = nbuf;
+			tr.bcap = nb;
+		}
+	}
+	tr.nb = nb < tr.bcap ? nb : tr.bcap;    /* short of memory: fewer */
+	if (tr.nb > 0)
+		memcpy(tr.b, b, tr.nb * sizeof *tr.b);
+	e = nu_runlog_epochs(tr.watch, &ne);
+	if (ne > tr.ecap) {
+		struct nu_epoch_rec *ebuf = realloc(tr.e, (size_t)ne * sizeof *ebuf);
+
+		if (ebuf != NULL) {
+			tr.e = ebuf;
+			tr.ecap = ne;
+		}
+	}
+	if (ne > tr.ecap)
+		ne = tr.ecap;
+	for (int i = tr.ne; i < ne; i++) {
+		char line[TUI_LOG_WIDTH];
+
+		tr.e[i] = e[i];
+		print_epoch(line, sizeof line, &e[i], tr.snap.epochs);
+		tui_log("%s", line);
+	}
+	tr.ne = ne;
+}
+
+/* Read what the watched log gained (at most every WATCH_POLL_MS unless
+ * forced) and say what happened to it. */
+static void
+watch_poll(struct tui *t, bool force)
+{
+	const char *path;
+	char *cause = NULL;
+	unsigned what = 0;
+	enum nu_status st;
+	long now = clock_ms();
+
+	if (tr.watch == NULL || tr.watch_stopped ||
+	    (!force && now - tr.watch_last < WATCH_POLL_MS))
+		return;
+	tr.watch_last = now;
+	path = nu_runlog_path(tr.watch);
+	if ((st = nu_runlog_poll(tr.watch, &what, &cause)) != NU_OK) {
+		/* what was read stays on the screen */
+		tui_message(t, true, "watching stopped: %s", cause != NULL ? cause :
+		    nu_strerror(st));
+		tr.watch_stopped = true;
+		t->refresh_ms = 0;
+		free(cause);
+		return;
+	}
+	if (what & NU_RUNLOG_RESTARTED) {
+		tr.nb = 0;
+		tr.ne = 0;
+		if (!force) {
+			tui_message(t, false, "%s was started again: read from its "
+			    "beginning", path);
+			tui_log("%s was started again: read from its beginning", path);
+		}
+	}
+	if (what & (NU_RUNLOG_NEWS | NU_RUNLOG_RESTARTED | NU_RUNLOG_REMOVED))
+		watch_copy();
+	if (what & NU_RUNLOG_REMOVED)
+		tui_message(t, true, "%s was removed: the run failed or is starting "
+		    "again (what was read stays; a new log there is followed)", path);
+	if (what & NU_RUNLOG_ENDED) {
+		const char *how = tr.snap.state == NU_RUN_FINISHED ? "finished" :
+		    tr.snap.state == NU_RUN_STOPPED ? "stopped" : "failed";
+		const char *sep = tr.snap.message[0] != '\0' ? ": " : "";
+
+		/* an error is logged by tui_message itself */
+		tui_message(t, tr.snap.state == NU_RUN_FAILED, "the watched run %s%s%s",
+		    how, sep, tr.snap.message);
+		if (tr.snap.state != NU_RUN_FAILED)
+			tui_log("the watched run %s%s%s", how, sep, tr.snap.message);
+	}
+}
+
+/* Stop watching and forget what was read. */
+static void
+watch_stop(struct tui *t)
+{
+	nu_runlog_free(tr.watch);
+	tr.watch = NULL;
+	tr.watch_stopped = false;
+	t->refresh_ms = 0;
+	run_free(t);
+}
+
+void
+tui_train_watch(struct tui *t, const char *path)
+{
+	struct nu_runlog *r = NULL;
+	char *cause = NULL;
+	enum nu_status st;
+
+	tui_show(t, &tui_view_train);
+	if (running() || tr.preparing) {
+		tui_message(t, true, "a run of this screen is going: x stops it "
+		    "before another is watched");
+		return;
+	}
+	if ((st = nu_runlog_open(&r, path, &cause)) != NU_OK) {
+		tui_message(t, true, "cannot watch: %s", cause != NULL ? cause :
+		    nu_strerror(st));
+		free(cause);
+		return;
+	}
+	watch_stop(t);
+	tr.watch = r;
+	t->refresh_ms = WATCH_POLL_MS;
+	tui_log("watching %s", path);
+	tui_message(t, false, "watching %s: that run is controlled elsewhere "
+	    "(W stops watching)", path);
+	watch_poll(t, true);
+}
+
+static void
+watch_done(struct tui *t, const char *text)
+{
+	while (*text == ' ')
+		text++;
+	if (*text == '\0') {
+		tui_message(t, true, "no log file given");
+		return;
+	}
+	tui_train_watch(t, text);
 }
 
 /* ---- the form ---------------------------------------------------------- */
@@ -1043,7 +1229,7 @@ shown_nclasses(struct tui *t)
 {
 	const struct arched *e = tui_arch(t);
 
-	if (tr.run != NULL)
+	if (tr.run != NULL || tr.watch != NULL)
 		return tr.nclasses;
 	if (e != NULL && e->net != NULL)
 		return nu_task_nclasses(e->net->task);
@@ -1363,17 +1549,30 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 	}
 }
 
+/* The name of class i of the matrix shown: the run's task's, or the
+ * watched log's. */
+static const char *
+class_name(int i)
+{
+	const char *n;
+
+	if (tr.watch != NULL)
+		return nu_runlog_class_name(tr.watch, i);
+	n = tr.run != NULL ? nu_task_class_name(nu_train_net(tr.run)->task, i) : NULL;
+	return n != NULL ? n : "?";
+}
+
 /* The confusion matrix's name column width *nw and count column widths
  * cw[0..K) (each class name over its column, at least 7 for the counts);
  * returns the columns of the name and count columns together. */
 static int
-confusion_layout(enum nu_task task, int K, int *nw, int *cw)
+confusion_layout(int K, int *nw, int *cw)
 {
 	int total;
 
 	*nw = 9;        /* "true\pred" */
 	for (int i = 0; i < K; i++) {
-		int n = (int)strlen(nu_task_class_name(task, i));
+		int n = (int)strlen(class_name(i));
 
 		*nw = n > *nw ? n : *nw;
 		cw[i] = n + 1 > 7 ? (n + 1 < 13 ? n + 1 : 13) : 7;
@@ -1393,13 +1592,12 @@ static int
 draw_confusion(struct tui *t, int y, int x, int w, int h)
 {
 	const struct nu_train_confusion *cm = &tr.snap.confusion;
-	enum nu_task task;
 	int K, nw, cw[NU_MAXCLASSES], r = 0, width;
 	bool eff;
 
-	if (tr.run == NULL || !tr.have_snap || tr.nclasses == 0 || h < 1)
+	if ((tr.run == NULL && tr.watch == NULL) || !tr.have_snap || tr.nclasses == 0 ||
+	    h < 1)
 		return 0;
-	task = nu_train_net(tr.run)->task;
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	if (cm->epoch < 0) {
 		tui_put(y, x, w, tr.snap.val_events > 0 ?
@@ -1412,7 +1610,7 @@ draw_confusion(struct tui *t, int y, int x, int w, int h)
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	r++;
 	K = cm->nclasses;
-	width = confusion_layout(task, K, &nw, cw);
+	width = confusion_layout(K, &nw, cw);
 	eff = width + 7 <= w;
 	if (r < h) {
 		int cx = x + nw;
@@ -1420,7 +1618,7 @@ draw_confusion(struct tui *t, int y, int x, int w, int h)
 		tui_putf(y + r, x, nw, "%s", "true\\pred");
 		for (int j = 0; j < K && cx < x + w; cx += cw[j], j++)
 			tui_putf(y + r, cx, x + w - cx, "%*.*s", cw[j], cw[j] - 1,
-			    nu_task_class_name(task, j));
+			    class_name(j));
 		if (eff)
 			tui_put(y + r, cx, 7, "    eff");
 		r++;
@@ -1431,7 +1629,7 @@ draw_confusion(struct tui *t, int y, int x, int w, int h)
 
 		for (int j = 0; j < K; j++)
 			row += cm->count[i][j];
-		tui_putf(y + r, x, nw, "%.*s", nw, nu_task_class_name(task, i));
+		tui_putf(y + r, x, nw, "%.*s", nw, class_name(i));
 		for (int j = 0; j < K && cx < x + w; cx += cw[j], j++) {
 			if (i == j)
 				attron(A_BOLD);
@@ -1453,7 +1651,7 @@ draw_confusion(struct tui *t, int y, int x, int w, int h)
 static int
 confusion_rows(void)
 {
-	if (tr.run == NULL || !tr.have_snap || tr.nclasses == 0)
+	if ((tr.run == NULL && tr.watch == NULL) || !tr.have_snap || tr.nclasses == 0)
 		return 0;
 	return tr.snap.confusion.epoch < 0 ? 1 : 2 + tr.snap.confusion.nclasses;
 }
@@ -1470,7 +1668,7 @@ side_width(void)
 
 		w = 44;         /* its title, before the first epoch */
 		if (tr.snap.confusion.epoch >= 0) {
-			int cols = confusion_layout(nu_train_net(tr.run)->task, K, &nw, cw) + 7;
+			int cols = confusion_layout(K, &nw, cw) + 7;
 
 			w = cols > 30 ? cols : 30;
 		}
@@ -1514,7 +1712,14 @@ state_name(void)
 {
 	if (tr.preparing)
 		return tr.cancel ? "cancelling..." : "preparing...";
-	if (tr.run == NULL)
+	if (tr.watch != NULL && tr.watch_stopped)
+		return "not followed";
+	if (tr.watch != NULL && nu_runlog_removed(tr.watch) && tr.snap.state != NU_RUN_FINISHED &&
+	    tr.snap.state != NU_RUN_STOPPED)
+		return "log removed";
+	if (tr.watch != NULL && tr.snap.state == NU_RUN_READY)
+		return "waiting";
+	if (tr.run == NULL && tr.watch == NULL)
 		return "ready";
 	if (tr.confirm_quit && running())
 		return "running (quit? y/n)";
@@ -1528,30 +1733,10 @@ state_name(void)
 	}
 }
 
-static void
-train_draw(struct tui *t, int top, int rows, int cols)
+/* The architecture line and the form; returns the next row. */
+static int
+draw_form(struct tui *t, int y, int cols)
 {
-	const struct nu_train_snap *s = &tr.snap;
-	int y = top, logrows, plotrows, side, sidew;
-	char eta[32], el[32];
-
-	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-	tui_put(y, 0, cols, "Training");
-	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-	if (t->ds != NULL && t->where_text != NULL && !tr.all_events)
-		/* what a run would train on: the filter's events */
-		tui_putf(y, 10, cols - 10, "on %llu of %llu events in %zu file%s "
-		    "(the filter: %s)", (unsigned long long)t->nselected,
-		    (unsigned long long)nu_dataset_nevents(t->ds),
-		    nu_dataset_nfiles(t->ds), nu_dataset_nfiles(t->ds) == 1 ? "" : "s",
-		    t->where_text);
-	else if (t->ds != NULL)
-		tui_putf(y, 10, cols - 10, "on %llu events in %zu file%s",
-		    (unsigned long long)nu_dataset_nevents(t->ds),
-		    nu_dataset_nfiles(t->ds), nu_dataset_nfiles(t->ds) == 1 ? "" : "s");
-	else
-		tui_put(y, 10, cols - 10, "no dataset loaded (Data screen: a adds files)");
-	y++;
 	{
 		const struct arched *e = tui_arch(t);
 		char nm[1200], pa[32];
@@ -1594,6 +1779,66 @@ train_draw(struct tui *t, int top, int rows, int cols)
 		}
 		y += (n + FORM_COLS - 1) / FORM_COLS;
 	}
+	return y;
+}
+
+/* The header of a watched run: the log, then what its run record says,
+ * in the rows the form takes otherwise; returns the next row. */
+static int
+draw_watch_head(struct tui *t, int y, int cols)
+{
+	const struct nu_runlog_run *run = nu_runlog_run(tr.watch);
+	char pa[32], ev[3][32];
+
+	tui_putf(y++, 10, cols - 10, "watching %s (a run controlled elsewhere; "
+	    "W stops watching)", nu_runlog_path(tr.watch));
+	if (!run->have) {
+		tui_put(y++, 0, cols, " run           (no run record: a log of an older "
+		    "nuscope, or not begun)");
+		return y;
+	}
+	tui_putf(y++, 0, cols, " architecture  %s, task %s, %s parameters, %d epochs "
+	    "-> %s", run->arch, run->task, tui_grouped(run->parameters, pa, sizeof pa),
+	    run->epochs, run->output[0] != '\0' ? run->output : "?");
+	attron(COLOR_PAIR(t->colors ? TUI_PAIR_DIM : 0));
+	tui_putf(y++, 0, cols, " events        %s training, %s validation, %s test%s%s%s%s%s",
+	    tui_grouped(run->train_events, ev[0], sizeof ev[0]),
+	    tui_grouped(run->val_events, ev[1], sizeof ev[1]),
+	    tui_grouped(run->test_events, ev[2], sizeof ev[2]),
+	    run->where[0] != '\0' ? ", selected by '" : "", run->where,
+	    run->where[0] != '\0' ? "'" : "",
+	    run->resume[0] != '\0' ? ", resuming " : "", run->resume);
+	attroff(COLOR_PAIR(t->colors ? TUI_PAIR_DIM : 0));
+	return y;
+}
+
+static void
+train_draw(struct tui *t, int top, int rows, int cols)
+{
+	const struct nu_train_snap *s = &tr.snap;
+	int y = top, logrows, plotrows, side, sidew;
+	char eta[32], el[32];
+
+	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+	tui_put(y, 0, cols, "Training");
+	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
+	if (tr.watch != NULL) {
+		y = draw_watch_head(t, y, cols);
+	} else if (t->ds != NULL && t->where_text != NULL && !tr.all_events)
+		/* what a run would train on: the filter's events */
+		tui_putf(y, 10, cols - 10, "on %llu of %llu events in %zu file%s "
+		    "(the filter: %s)", (unsigned long long)t->nselected,
+		    (unsigned long long)nu_dataset_nevents(t->ds),
+		    nu_dataset_nfiles(t->ds), nu_dataset_nfiles(t->ds) == 1 ? "" : "s",
+		    t->where_text);
+	else if (t->ds != NULL)
+		tui_putf(y, 10, cols - 10, "on %llu events in %zu file%s",
+		    (unsigned long long)nu_dataset_nevents(t->ds),
+		    nu_dataset_nfiles(t->ds), nu_dataset_nfiles(t->ds) == 1 ? "" : "s");
+	else
+		tui_put(y, 10, cols - 10, "no dataset loaded (Data screen: a adds files)");
+	if (tr.watch == NULL)
+		y = draw_form(t, y + 1, cols);
 
 	/* progress */
 	{
@@ -1716,8 +1961,41 @@ train_key(struct tui *t, int ch)
 			return TUI_NONE;
 		}
 	}
+	if (tr.watch != NULL) {
+		const char *p = nu_runlog_path(tr.watch);
+
+		switch (ch) {
+		case 's': case 'p': case 'x': case 'w': case 'R':
+			tui_message(t, true, "the watched run is controlled elsewhere, "
+			    "not here (%s; W stops watching)", p);
+			return TUI_REDRAW;
+		case KEY_LEFT: case KEY_RIGHT: case KEY_UP: case KEY_DOWN:
+		case '\n': case '\r': case KEY_ENTER: case ' ':
+		case 'A': case 'O': case 'T': case 'F':
+			tui_message(t, true, "no form while watching %s: W stops watching", p);
+			return TUI_REDRAW;
+		case 'W': {
+			char was[1024];
+
+			snprintf(was, sizeof was, "%s", p);
+			watch_stop(t);
+			tui_message(t, false, "stopped watching %s", was);
+			tui_log("stopped watching %s", was);
+			return TUI_REDRAW;
+		}
+		}
+	}
 	n = visible_fields(t, idx);
 	switch (ch) {
+	case 'W':
+		if (running() || tr.preparing) {
+			tui_message(t, true, "a run is going: x stops it before another "
+			    "is watched");
+			return TUI_REDRAW;
+		}
+		tui_prompt(t, "watch a run's log (nuscope train --json-log FILE; Tab "
+		    "completes)", NULL, true, watch_done);
+		return TUI_REDRAW;
 	case KEY_LEFT:
 		tr.field = tr.field > 0 ? tr.field - 1 : n - 1;
 		return TUI_REDRAW;
@@ -1856,7 +2134,7 @@ const struct tui_view tui_view_train = {
 	.name = "Training",
 	.mnemonic = 't',
 	.keys = "arrows+Enter form  s start  p pause  x stop  w checkpoint  "
-	    "R resume  o compare  c clear  L log  m smooth  F filter",
+	    "R resume  W watch  o compare  c clear  L log  m smooth  F filter",
 	.help =
 	    "arrows            move between the form's fields\n"
 	    "Enter             edit the field (checked as you type; Tab\n"
@@ -1878,6 +2156,11 @@ const struct tui_view tui_view_train = {
 	    "R                 resume the run saved in a model file (its own\n"
 	    "                    architecture and selection) to the form's epochs;\n"
 	    "                    it goes on writing that file unless O set one\n"
+	    "W                 watch a run started elsewhere through its log\n"
+	    "                    (nuscope train --json-log FILE): its curves,\n"
+	    "                    epochs and confusion matrix as it goes, without\n"
+	    "                    control of it (s p x w R are refused); W again\n"
+	    "                    stops watching\n"
 	    "o                 compare: overlay the recorded epochs of model\n"
 	    "                    files (validation loss; AUC or accuracy), 1-9\n"
 	    "c                 clear the compared models\n"
