@@ -573,6 +573,27 @@ get_str(const struct jv *o, const char *key, char *buf, size_t len)
 	return true;
 }
 
+/* A string member shown as it is: cut to fit buf (at a character's
+ * start), not refused, as a path or a message may be long. */
+static bool
+get_text(const struct jv *o, const char *key, char *buf, size_t len)
+{
+	const struct jv *v = jget(o, key);
+	size_t n;
+
+	if (v == NULL || v->type != J_STR)
+		return false;
+	n = strlen(v->str);
+	if (n >= len) {
+		n = len - 1;
+		while (n > 0 && ((unsigned char)v->str[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(buf, v->str, n);
+	buf[n] = '\0';
+	return true;
+}
+
 /* A list of class names (at most NU_MAXCLASSES of at most 31 bytes). */
 static bool
 get_classes(const struct jv *v, char (*names)[32], int *n)
@@ -599,7 +620,7 @@ rec_run(struct nu_runlog *r, const struct jv *o)
 
 	if (r->lineno != 1)
 		return bad_line(r, NU_ERR_FORMAT, "a \"run\" record after the first line");
-	if (!get_str(o, "arch", u->arch, sizeof u->arch) ||
+	if (!get_text(o, "arch", u->arch, sizeof u->arch) ||
 	    !get_str(o, "task", u->task, sizeof u->task) ||
 	    !get_classes(jget(o, "classes"), u->classes, &u->nclasses))
 		return bad_line(r, NU_ERR_FORMAT, "a \"run\" record needs \"arch\", "
@@ -621,14 +642,14 @@ rec_run(struct nu_runlog *r, const struct jv *o)
 		return bad_line(r, NU_ERR_FORMAT, "\"parameters\" is not a count");
 	u->parameters = (uint64_t)d;
 	/* the rest label the screen when present */
-	if ((v = jget(o, "output")) != NULL && !get_str(o, "output", u->output,
+	if ((v = jget(o, "output")) != NULL && !get_text(o, "output", u->output,
 	    sizeof u->output))
 		return bad_line(r, NU_ERR_FORMAT, "\"output\" is not a path");
-	if ((v = jget(o, "where")) != NULL && !get_str(o, "where", u->where,
+	if ((v = jget(o, "where")) != NULL && !get_text(o, "where", u->where,
 	    sizeof u->where))
 		return bad_line(r, NU_ERR_FORMAT, "\"where\" is not a string");
 	if ((v = jget(o, "resume")) != NULL && v->type != J_NULL &&
-	    !get_str(o, "resume", u->resume, sizeof u->resume))
+	    !get_text(o, "resume", u->resume, sizeof u->resume))
 		return bad_line(r, NU_ERR_FORMAT, "\"resume\" is neither a path nor null");
 	if (!get_str(o, "monitor", u->monitor, sizeof u->monitor))
 		snprintf(u->monitor, sizeof u->monitor, "val_loss");
@@ -803,10 +824,9 @@ rec_end(struct nu_runlog *r, const struct jv *o)
 			    "nor a whole number with a \"best_value\"");
 		r->end_best = (int)d;
 	}
-	if (jget(o, "message") != NULL && !get_str(o, "message", r->message,
+	if (jget(o, "message") != NULL && !get_text(o, "message", r->message,
 	    sizeof r->message))
-		return bad_line(r, NU_ERR_FORMAT, "\"message\" is not a string of at "
-		    "most 255 bytes");
+		return bad_line(r, NU_ERR_FORMAT, "\"message\" is not a string");
 	r->ended = true;
 	return NU_OK;
 }

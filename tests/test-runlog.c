@@ -159,6 +159,23 @@ main(void)
 	CHECK(w == (NU_RUNLOG_NEWS | NU_RUNLOG_ENDED) && s.state == NU_RUN_FINISHED &&
 	    strcmp(s.message, "done \xc3\xa9") == 0, "the end record: finished, its message");
 
+	/* a long message is cut, not refused */
+	{
+		char end[700];
+		struct nu_runlog *r2 = NULL;
+
+		rewrite("");
+		REQUIRE(nu_runlog_open(&r2, path, &cause) == NU_OK, "open");
+		snprintf(end, sizeof end, "{\"type\": \"end\", \"status\": \"failed\", "
+		    "\"message\": \"%0500d\"}\n", 7);
+		append(end);
+		w = poll_once(r2, &cause);
+		nu_runlog_snapshot(r2, &s);
+		CHECK(w == (NU_RUNLOG_NEWS | NU_RUNLOG_ENDED) && s.state == NU_RUN_FAILED &&
+		    strlen(s.message) == 255, "a failed run's long message is cut to fit");
+		nu_runlog_free(r2);
+	}
+
 	/* ---- truncated, rewritten, removed ---- */
 	rewrite(run_rec);
 	w = poll_once(r, &cause);

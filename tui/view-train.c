@@ -720,11 +720,14 @@ watch_copy(void)
 	tr.classify = tr.nclasses > 0;
 	b = nu_runlog_batches(tr.watch, &nb);
 	if (nb > tr.bcap) {
-		struct nu_batch_rec *nbuf = realloc(tr.b, nb * sizeof *nbuf);
+		/* doubling, up to what the reader keeps at most */
+		size_t cap = tr.bcap * 2 > nb ? tr.bcap * 2 : nb;
+		struct nu_batch_rec *nbuf;
 
-		if (nbuf != NULL) {
+		cap = cap < NU_RUNLOG_MAXBATCHES ? cap : nb;
+		if ((nbuf = realloc(tr.b, cap * sizeof *nbuf)) != NULL) {
 			tr.b = nbuf;
-			tr.bcap = nb;
+			tr.bcap = cap;
 		}
 	}
 	tr.nb = nb < tr.bcap ? nb : tr.bcap;    /* short of memory: fewer */
@@ -732,11 +735,13 @@ watch_copy(void)
 		memcpy(tr.b, b, tr.nb * sizeof *tr.b);
 	e = nu_runlog_epochs(tr.watch, &ne);
 	if (ne > tr.ecap) {
-		struct nu_epoch_rec *ebuf = realloc(tr.e, (size_t)ne * sizeof *ebuf);
+		int cap = tr.ecap * 2 > ne ? tr.ecap * 2 : ne;
+		struct nu_epoch_rec *ebuf;
 
-		if (ebuf != NULL) {
+		cap = cap < NU_RUNLOG_MAXEPOCHS ? cap : ne;
+		if ((ebuf = realloc(tr.e, (size_t)cap * sizeof *ebuf)) != NULL) {
 			tr.e = ebuf;
-			tr.ecap = ne;
+			tr.ecap = cap;
 		}
 	}
 	if (ne > tr.ecap)
