@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dist.h"
 #include "tui-entry.h"
 #include "trainset.h"
 
@@ -56,12 +57,29 @@ cli_log_stderr(enum nu_log_level level, const char *msg, void *ud)
 	(void)ud;
 	if (level == NU_LOG_DEBUG && getenv("NUSCOPE_DEBUG") == NULL)
 		return;
-	fprintf(stderr, "nuscope: %s: %s\n", names[level], msg);
+	/* the processes of an MPI run say the same things: rank 0 speaks
+	 * for all but of errors */
+	if (dist_rank() != 0 && level != NU_LOG_ERROR)
+		return;
+	if (dist_active())
+		fprintf(stderr, "nuscope: rank %d: %s: %s\n", dist_rank(), names[level], msg);
+	else
+		fprintf(stderr, "nuscope: %s: %s\n", names[level], msg);
 }
 
 void
 cli_error(const char *cmd, enum nu_status st, const char *msg)
 {
+	/* an error all the processes of an MPI run agreed on (dist_agree:
+	 * "rank R: ...") is printed once, by rank 0; one of this process
+	 * alone is printed by it */
+	if (dist_rank() != 0 && msg != NULL && strncmp(msg, "rank ", 5) == 0)
+		return;
+	if (dist_active() && (msg == NULL || strncmp(msg, "rank ", 5) != 0)) {
+		fprintf(stderr, "nuscope %s: rank %d: %s\n", cmd, dist_rank(),
+		    msg != NULL ? msg : nu_strerror(st));
+		return;
+	}
 	fprintf(stderr, "nuscope %s: %s\n", cmd, msg != NULL ? msg : nu_strerror(st));
 }
 
@@ -131,8 +149,13 @@ close_stdout(const char *cmd, int rc)
 int
 main(int argc, char **argv)
 {
+	/* first: an MPI launcher's arguments are taken out of argv */
+	dist_init(&argc, &argv);
 	setlocale(LC_ALL, "");
 	nu_init();
+	/* one output for the whole run: rank 0's */
+	if (dist_rank() != 0 && freopen("/dev/null", "w", stdout) == NULL)
+		return 1;
 	nu_log_set(cli_log_stderr, NULL);
 	cli_crash_guard(argc >= 2 && argv[1][0] != '-' ? argv[1] : "tui");
 
