@@ -99,7 +99,7 @@ cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
 
 	nu_seen_describe(c, what, sizeof what);
 	printf("%s%s\n", what[0] ? "; " : "", what);
-	if (c->include && c->included_train + c->included_val > 0)
+	if (c->include && c->included_train + c->included_val > 0 && dist_rank() == 0)
 		fprintf(stderr, "nuscope %s: warning: --include-training: %s\n", cmd, what);
 }
 
@@ -153,9 +153,13 @@ main(int argc, char **argv)
 	dist_init(&argc, &argv);
 	setlocale(LC_ALL, "");
 	nu_init();
-	/* one output for the whole run: rank 0's */
+	/* one output for the whole run: rank 0's; and no colour unless asked
+	 * (--color=always), since the launcher gives every process a
+	 * terminal of its own wherever its output goes */
 	if (dist_rank() != 0 && freopen("/dev/null", "w", stdout) == NULL)
 		return 1;
+	if (dist_active())
+		setenv("NO_COLOR", "1", 0);
 	nu_log_set(cli_log_stderr, NULL);
 	cli_crash_guard(argc >= 2 && argv[1][0] != '-' ? argv[1] : "tui");
 
