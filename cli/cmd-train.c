@@ -297,7 +297,7 @@ cmd_train(int argc, char **argv)
 		poll(&p, 1, 250);
 		if (cli_interrupted && !stopping) {
 			stopping = true;
-			fprintf(stderr, "\nstopping at the next batch (Ctrl-C)...\n");
+			fprintf(hdr, "\nstopping at the next batch (Ctrl-C)...\n");
 			nu_train_stop(t);
 		}
 		nu_train_snapshot(t, &snap);
@@ -370,7 +370,7 @@ cmd_train(int argc, char **argv)
 		goto out;
 	}
 	if (snap.message[0])
-		fprintf(stderr, "%s\n", snap.message);
+		fprintf(hdr, "%s\n", snap.message);
 	if (snap.best_epoch >= 0) {
 		struct nu_epoch_rec best;
 

@@ -61,7 +61,7 @@ cli_log_stderr(enum nu_log_level level, const char *msg, void *ud)
 	 * for all but of errors */
 	if (dist_rank() != 0 && level != NU_LOG_ERROR)
 		return;
-	if (dist_active())
+	if (dist_active() && level == NU_LOG_ERROR)
 		fprintf(stderr, "nuscope: rank %d: %s: %s\n", dist_rank(), names[level], msg);
 	else
 		fprintf(stderr, "nuscope: %s: %s\n", names[level], msg);
