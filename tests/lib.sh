@@ -94,13 +94,17 @@ need_mpi() {
 # mpirun: more processes than cores (--oversubscribe), as root too (the
 # two variables), shared memory between the processes without the
 # single-copy mechanism that containers forbid (vader over CMA), and no
-# remote shell looked for; 120 s at most
+# remote shell looked for; 120 s at most.  Under LeakSanitizer what Open
+# MPI leaves is suppressed (tests/lsan.supp), which needs the names of
+# its frames: its plugins stay loaded and stacks are unwound fully.
 mpi() {
 	mpi_np=$1
 	shift
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 	OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none \
 	OMPI_MCA_plm_rsh_agent= OMPI_MCA_rmaps_base_oversubscribe=1 \
+	OMPI_MCA_mca_base_component_disable_dlclose=1 \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
 	    timeout 120 "$MPIRUN" --oversubscribe -np "$mpi_np" "$@"
 }
 
