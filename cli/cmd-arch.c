@@ -10,18 +10,36 @@
 #include "cli.h"
 #include "net.h"
 
-static const char arch_help[] =
-    "usage: nuscope arch summary FILE\n"
-    "       nuscope arch check FILE...\n"
-    "       nuscope arch keys [SECTION | --man]\n"
-    "\n"
-    "summary  the layers with output shapes, parameters and FLOPs per event\n"
-    "check  validate architecture files: syntax, every key against its\n"
-    "       table, required keys, how views, branches and [merge] fit, and\n"
-    "       the network itself (shapes, output layer and loss for the task)\n"
-    "keys   list every section and key with its type, default and meaning\n"
-    "\n"
-    "nuscope-arch(5) describes the format.\n";
+struct keys_args {
+	bool man;
+};
+
+static const struct cli_opt keys_opts[] = {
+	{ "man", 0, CLI_OPT_FLAG, offsetof(struct keys_args, man),
+	    .help = "keys: all of them as roff, for nuscope-arch(5)" },
+	{ .kind = CLI_OPT_END },
+};
+
+static const struct cli_help arch_page[] = {
+	{ "usage: nuscope arch summary FILE\n"
+	    "       nuscope arch check FILE...\n"
+	    "       nuscope arch keys [SECTION | --man]\n"
+	    "\n"
+	    "summary  the layers with output shapes, parameters and FLOPs per event\n"
+	    "check  validate architecture files: syntax, every key against its\n"
+	    "       table, required keys, how views, branches and [merge] fit, and\n"
+	    "       the network itself (shapes, output layer and loss for the task)\n"
+	    "keys   list every section and key with its type, default and meaning\n",
+	    keys_opts },
+	{ "\n"
+	    "nuscope-arch(5) describes the format.\n", NULL },
+	{ NULL, NULL },
+};
+
+/* summary and check take no options: only their help */
+static const struct cli_opt no_opts[] = { { .kind = CLI_OPT_END } };
+static const struct cli_cmd arch_cmd = { "arch", no_opts, arch_page };
+static const struct cli_cmd keys_cmd = { "arch keys", keys_opts, arch_page };
 
 static int
 arch_check(int argc, char **argv)
@@ -29,7 +47,8 @@ arch_check(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "nuscope arch check: no files given\n%s", arch_help);
+		fprintf(stderr, "nuscope arch check: no files given\n");
+		cli_opts_help(stderr, &arch_cmd);
 		return EXIT_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -71,7 +90,8 @@ arch_summary(int argc, char **argv)
 	enum nu_status st;
 
 	if (argc != 2) {
-		fprintf(stderr, "nuscope arch summary: expected one file\n%s", arch_help);
+		fprintf(stderr, "nuscope arch summary: expected one file\n");
+		cli_opts_help(stderr, &arch_cmd);
 		return EXIT_USAGE;
 	}
 	st = arch_load(&a, argv[1], &cause);
@@ -95,7 +115,7 @@ int
 cmd_arch(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		fputs(arch_help, stdout);
+		cli_opts_help(stdout, &arch_cmd);
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
@@ -103,13 +123,20 @@ cmd_arch(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "summary") == 0)
 		return arch_summary(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "keys") == 0) {
+		struct keys_args args = { false };
+		const char *section;
 		char *d;
+		int rc;
 
-		if (argc > 3) {
-			fprintf(stderr, "nuscope arch keys: expected at most one section name\n");
+		if (!cli_opts_parse(&keys_cmd, &args, argc - 1, argv + 1, &rc))
+			return rc;
+		if (argc - 1 - optind > (args.man ? 0 : 1)) {
+			fprintf(stderr, "nuscope arch keys: expected at most one section "
+			    "name%s\n", args.man ? " (none with --man)" : "");
 			return EXIT_USAGE;
 		}
-		if (argc == 3 && strcmp(argv[2], "--man") == 0) {
+		section = argc - 1 > optind ? argv[1 + optind] : NULL;
+		if (args.man) {
 			if ((d = arch_describe_keys_roff()) == NULL) {
 				cli_error("arch", NU_ERR_NOMEM, NULL);
 				return 1;
@@ -118,11 +145,11 @@ cmd_arch(int argc, char **argv)
 			free(d);
 			return 0;
 		}
-		if (argc == 3 && arch_kind_find(argv[2]) == NULL) {
-			fprintf(stderr, "nuscope arch keys: unknown section '%s'\n", argv[2]);
+		if (section != NULL && arch_kind_find(section) == NULL) {
+			fprintf(stderr, "nuscope arch keys: unknown section '%s'\n", section);
 			return EXIT_USAGE;
 		}
-		if ((d = arch_describe_keys(argc == 3 ? argv[2] : NULL)) == NULL) {
+		if ((d = arch_describe_keys(section)) == NULL) {
 			cli_error("arch", NU_ERR_NOMEM, NULL);
 			return 1;
 		}
@@ -130,6 +157,7 @@ cmd_arch(int argc, char **argv)
 		free(d);
 		return 0;
 	}
-	fprintf(stderr, "nuscope arch: expected summary, check or keys\n%s", arch_help);
+	fprintf(stderr, "nuscope arch: expected summary, check or keys\n");
+	cli_opts_help(stderr, &arch_cmd);
 	return EXIT_USAGE;
 }

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -18,33 +17,68 @@
 #include "dataset.h"
 #include "train.h"
 
-static const char bench_help[] =
-    "usage: nuscope bench read [OPTIONS] FILE|DIR|GLOB...\n"
-    "       nuscope bench train [OPTIONS] ARCH\n"
-    "\n"
-    "Read every event's pixel maps in slabs, as training will, and report\n"
-    "events per second, pixel megabytes per second and the peak resident\n"
-    "memory of the process, which must not grow with the dataset.\n"
-    "\n"
-    "options:\n"
-    "  --slab N          events per read (default 256; use a multiple of\n"
-    "                    the files' chunk height)\n"
-    "  --events N        stop after N events (default: all)\n"
-    "  --repeat N        read it all N times and report each pass (default 1)\n"
-    "  --skip-bad        leave out unreadable files\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "bench train: the speed of a training step and of inference of the\n"
-    "network ARCH on a synthetic batch (5% of pixels lit), without data\n"
-    "loading, and the BLAS kernel OpenBLAS chose.\n"
-    "  --batch N         events per batch (default 256)\n"
-    "  --threads N       compute threads (default 2)\n"
-    "  --micro N         events per thread pass (default 16)\n"
-    "  --steps N         timed steps; medians are reported (default 10)\n"
-    "Then as many profiled steps of each kind print where the time goes:\n"
-    "each layer's forward and backward in thread-microseconds per event,\n"
-    "its share of the step and its GFLOP/s (a training step counted as\n"
-    "three forward passes of FLOPs).\n";
+struct read_args {
+	int slab, repeat;
+	uint64_t events;        /* 0: all */
+	bool skip_bad;
+};
+
+struct train_args {
+	int batch, threads, micro, steps;
+};
+
+#define A(m) offsetof(struct read_args, m)
+static const struct cli_opt read_opts[] = {
+	{ "slab", 0, CLI_OPT_INT, A(slab), .min = 1, .max = 65536, .meta = "N",
+	    .help = "events per read (default 256; use a multiple of\n"
+	    "the files' chunk height)" },
+	{ "events", 0, CLI_OPT_U64, A(events), .umin = 1, .umax = UINT64_C(1) << 40,
+	    .meta = "N", .help = "stop after N events (default: all)" },
+	{ "repeat", 0, CLI_OPT_INT, A(repeat), .min = 1, .max = 100, .meta = "N",
+	    .help = "read it all N times and report each pass (default 1)" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad), .help = "leave out unreadable files" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+#define A(m) offsetof(struct train_args, m)
+static const struct cli_opt train_opts[] = {
+	{ "batch", 0, CLI_OPT_INT, A(batch), .min = 1, .max = 65536, .meta = "N",
+	    .help = "events per batch (default 256)" },
+	{ "threads", 0, CLI_OPT_INT, A(threads), .min = 1, .max = 16, .meta = "N",
+	    .help = "compute threads (default 2)" },
+	{ "micro", 0, CLI_OPT_INT, A(micro), .min = 1, .max = 65536, .meta = "N",
+	    .help = "events per thread pass (default 16)" },
+	{ "steps", 0, CLI_OPT_INT, A(steps), .min = 1, .max = 65536, .meta = "N",
+	    .help = "timed steps; medians are reported (default 10)" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+/* one page for both benchmarks */
+static const struct cli_help bench_page[] = {
+	{ "usage: nuscope bench read [OPTIONS] FILE|DIR|GLOB...\n"
+	    "       nuscope bench train [OPTIONS] ARCH\n"
+	    "\n"
+	    "Read every event's pixel maps in slabs, as training will, and report\n"
+	    "events per second, pixel megabytes per second and the peak resident\n"
+	    "memory of the process, which must not grow with the dataset.\n"
+	    "\n"
+	    "options:\n", read_opts },
+	{ "\n"
+	    "bench train: the speed of a training step and of inference of the\n"
+	    "network ARCH on a synthetic batch (5% of pixels lit), without data\n"
+	    "loading, and the BLAS kernel OpenBLAS chose.\n", train_opts },
+	{ "Then as many profiled steps of each kind print where the time goes:\n"
+	    "each layer's forward and backward in thread-microseconds per event,\n"
+	    "its share of the step and its GFLOP/s (a training step counted as\n"
+	    "three forward passes of FLOPs).\n", NULL },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd read_cmd = { "bench read", read_opts, bench_page };
+static const struct cli_cmd train_cmd = { "bench train", train_opts, bench_page };
 
 static double
 now(void)
@@ -63,70 +97,29 @@ peak_rss_kb(void)
 	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
-static long
-parse_count(const char *opt, const char *s, long max)
-{
-	char *end;
-	long n = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || n < 1 || n > max) {
-		fprintf(stderr, "nuscope bench: %s expects a whole number from 1 "
-		    "to %ld, not '%s'\n", opt, max, s);
-		return -1;
-	}
-	return n;
-}
-
 static int
 bench_read(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "slab", required_argument, NULL, 's' },
-		{ "events", required_argument, NULL, 'n' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "skip-bad", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct read_args args = { .slab = 256, .repeat = 1 };
 	struct nu_open_opts oo = { 0 };
 	struct nu_dataset *ds = NULL;
-	long slab = 256, limit = -1, repeat = 1;
-	int opt, rc = 1;
+	long slab, limit, repeat;
+	int rc = 1;
 	char *cause = NULL;
 	uint8_t *buf = NULL;
 	enum nu_status st;
 	uint64_t total;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			if ((slab = parse_count("--slab", optarg, 65536)) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'n':
-			if ((limit = parse_count("--events", optarg, 1L << 40)) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'r':
-			if ((repeat = parse_count("--repeat", optarg, 100)) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'k':
-			oo.skip_bad = true;
-			break;
-		case 'h':
-			fputs(bench_help, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "nuscope bench: unknown option '%s'\n%s",
-			    argv[optind - 1], bench_help);
-			return EXIT_USAGE;
-		}
-	}
+	if (!cli_opts_parse(&read_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	slab = args.slab;
+	limit = args.events > 0 ? (long)args.events : -1;
+	repeat = args.repeat;
+	oo.skip_bad = args.skip_bad;
 	if (optind >= argc) {
-		fprintf(stderr, "nuscope bench read: no files given\n%s", bench_help);
+		fprintf(stderr, "nuscope bench read: no files given\n");
+		cli_opts_help(stderr, &read_cmd);
 		return EXIT_USAGE;
 	}
 	st = nu_dataset_open(&ds, (const char *const *)argv + optind,
@@ -228,43 +221,23 @@ print_profile(const struct nu_train_bench *r, long steps)
 static int
 bench_train(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "batch", required_argument, NULL, 'b' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "micro", required_argument, NULL, 'm' },
-		{ "steps", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long batch = 256, threads = 2, micro = 16, steps = 10;
+	struct train_args args = { .batch = 256, .threads = 2, .micro = 16, .steps = 10 };
+	long batch, threads, steps;
+	int micro, rc;
 	struct arch *a = NULL;
 	struct nu_train_bench r;
 	char *cause = NULL;
-	int opt;
 	enum nu_status st;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		long *dst = opt == 'b' ? &batch : opt == 't' ? &threads :
-		    opt == 'm' ? &micro : opt == 's' ? &steps : NULL;
-
-		if (opt == 'h') {
-			fputs(bench_help, stdout);
-			return 0;
-		}
-		if (dst == NULL) {
-			fprintf(stderr, "nuscope bench: unknown option '%s'\n%s",
-			    argv[optind - 1], bench_help);
-			return EXIT_USAGE;
-		}
-		if ((*dst = parse_count(argv[optind - 1], optarg,
-		    opt == 't' ? 16 : 65536)) < 0)
-			return EXIT_USAGE;
-	}
+	if (!cli_opts_parse(&train_cmd, &args, argc, argv, &rc))
+		return rc;
+	batch = args.batch;
+	threads = args.threads;
+	micro = args.micro;
+	steps = args.steps;
 	if (argc - optind != 1) {
-		fprintf(stderr, "nuscope bench train: expected one architecture file\n%s",
-		    bench_help);
+		fprintf(stderr, "nuscope bench train: expected one architecture file\n");
+		cli_opts_help(stderr, &train_cmd);
 		return EXIT_USAGE;
 	}
 	if ((st = arch_load(&a, argv[optind], &cause)) != NU_OK ||
@@ -298,9 +271,10 @@ cmd_bench(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "read") == 0)
 		return bench_read(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(bench_help, stdout);
+		cli_opts_help(stdout, &read_cmd);
 		return 0;
 	}
-	fprintf(stderr, "nuscope bench: expected a benchmark name (read, train)\n%s", bench_help);
+	fprintf(stderr, "nuscope bench: expected a benchmark name (read, train)\n");
+	cli_opts_help(stderr, &read_cmd);
 	return EXIT_USAGE;
 }

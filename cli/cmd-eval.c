@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,42 +22,6 @@
 #include "term.h"
 #include "where.h"
 
-static const char eval_help[] =
-    "usage: nuscope eval [OPTIONS] MODEL FILE|DIR|GLOB...\n"
-    "\n"
-    "Evaluate a trained model on the events of the files that belong to its\n"
-    "task: for binary tasks the confusion matrix at the threshold (counts,\n"
-    "efficiencies, purities), accuracy, balanced accuracy, efficiency,\n"
-    "purity, background rejection, F1 with 68% Wilson intervals, AUC,\n"
-    "average precision, the figure of merit s/sqrt(s+b), the best\n"
-    "thresholds (balanced accuracy and figure of merit over t = 0.00 ..\n"
-    "1.00 with 'score > t', Youden's J on the ROC curve) and the trivial\n"
-    "baseline; for multi-class tasks the confusion matrix, per-class\n"
-    "efficiency and purity, accuracy, macro and micro F1; for regressions\n"
-    "MSE, MAE, bias and resolution; then the same per slice: interaction\n"
-    "mode, flavour group, bins of E_nu and E_lep (and of the true value).\n"
-    "\n"
-    "options:\n"
-    "  --threshold T     the operating threshold (default: the model's)\n"
-    "  --store-threshold WHICH\n"
-    "                    write a threshold into the model file: a number,\n"
-    "                    or balanced, fom or youden for the best one found\n"
-    "  --where EXPR      only the events EXPR selects (see nuscope(1))\n"
-    "  --include-training  score the events the model was trained and\n"
-    "                    validated on too (left out by default: the model\n"
-    "                    file records them; the numbers are then biased)\n"
-    "  --bins N          energy bins per slice family (1-20, default 5),\n"
-    "                    at quantiles of the events\n"
-    "  --enu-edges LIST  E_nu bin edges in GeV instead, e.g. 0,2,5,10,100\n"
-    "                    (two bins make a high/low split: 0,10,100)\n"
-    "  --elep-edges LIST E_lep bin edges in GeV instead\n"
-    "  --csv DIR         write every table as CSV files into DIR\n"
-    "  --json FILE       write every number as one JSON document\n"
-    "  --plots LIST      draw the figures in these formats: png, svg, pdf\n"
-    "                    (comma-separated), into the -o directory\n"
-    "  -o DIR            where --plots go (made if missing; default .)\n"
-    "  --skip-bad        leave out unreadable files\n"
-    "  -h, --help        this text\n";
 
 /* ---- text ------------------------------------------------------------------ */
 
@@ -372,129 +335,167 @@ parse_edges(const char *s, double *out, int *n)
 	return *n >= 2;
 }
 
+struct eval_args {
+	const char *plotdir, *store, *where, *csv, *json, *plots, *enu, *elep;
+	double threshold;
+	int nbins, color;
+	bool include, skip_bad;
+	double enu_edges[NU_EVAL_MAXBINS + 1], elep_edges[NU_EVAL_MAXBINS + 1];
+	int n_enu, n_elep;
+	enum nu_plot_format fmts[3];
+	int nfmt;
+};
+#define A(m) offsetof(struct eval_args, m)
+
+static bool
+edges_error(const char *arg, char **cause)
+{
+	*cause = nu_asprintf("expected 2 to %d increasing numbers separated by commas, "
+	    "not '%s'", NU_EVAL_MAXBINS + 1, arg);
+	return false;
+}
+
+static bool
+set_enu(void *args, const char *arg, char **cause)
+{
+	struct eval_args *a = args;
+
+	return parse_edges(arg, a->enu_edges, &a->n_enu) || edges_error(arg, cause);
+}
+
+static bool
+set_elep(void *args, const char *arg, char **cause)
+{
+	struct eval_args *a = args;
+
+	return parse_edges(arg, a->elep_edges, &a->n_elep) || edges_error(arg, cause);
+}
+
+static bool
+set_plots(void *args, const char *arg, char **cause)
+{
+	struct eval_args *a = args;
+
+	return nu_plot_formats_parse(arg, a->fmts, &a->nfmt, cause) == NU_OK;
+}
+
+/* --store-threshold: balanced, fom, youden or a number from 0 to 1 */
+static bool
+check_store(void *args, const char *arg, char **cause)
+{
+	char *end;
+	double v;
+
+	(void)args;
+	if (strcmp(arg, "balanced") == 0 || strcmp(arg, "fom") == 0 ||
+	    strcmp(arg, "youden") == 0)
+		return true;
+	v = strtod(arg, &end);
+	if (*arg != '\0' && *end == '\0' && v >= 0 && v <= 1)
+		return true;
+	*cause = nu_asprintf("expected balanced, fom, youden or a number from 0 to 1, "
+	    "not '%s'", arg);
+	return false;
+}
+
+static const struct cli_opt eval_opts[] = {
+	{ "threshold", 0, CLI_OPT_REAL, A(threshold), .rmin = 0, .rmax = 1, .meta = "T",
+	    .help = "the operating threshold (default: the model's)" },
+	{ "store-threshold", 0, CLI_OPT_STRING, A(store), .fn = check_store, .meta = "WHICH",
+	    .help = "write a threshold into the model file: a number,\n"
+	    "or balanced, fom or youden for the best one found" },
+	{ "where", 0, CLI_OPT_STRING, A(where), .meta = "EXPR",
+	    .help = "only the events EXPR selects (see nuscope(1))" },
+	{ "include-training", 0, CLI_OPT_FLAG, A(include),
+	    .help = "score the events the model was trained and\n"
+	    "validated on too (left out by default: the model\n"
+	    "file records them; the numbers are then biased)" },
+	{ "bins", 0, CLI_OPT_INT, A(nbins), .min = 1, .max = NU_EVAL_MAXBINS, .meta = "N",
+	    .help = "energy bins per slice family (1-20, default 5),\n"
+	    "at quantiles of the events" },
+	{ "enu-edges", 0, CLI_OPT_STRING, A(enu), .fn = set_enu, .meta = "LIST",
+	    .help = "E_nu bin edges in GeV instead, e.g. 0,2,5,10,100\n"
+	    "(two bins make a high/low split: 0,10,100)" },
+	{ "elep-edges", 0, CLI_OPT_STRING, A(elep), .fn = set_elep, .meta = "LIST",
+	    .help = "E_lep bin edges in GeV instead" },
+	{ "csv", 0, CLI_OPT_STRING, A(csv), .meta = "DIR",
+	    .help = "write every table as CSV files into DIR" },
+	{ "json", 0, CLI_OPT_STRING, A(json), .meta = "FILE",
+	    .help = "write every number as one JSON document" },
+	{ "plots", 0, CLI_OPT_STRING, A(plots), .fn = set_plots, .meta = "LIST",
+	    .help = "draw the figures in these formats: png, svg, pdf\n"
+	    "(comma-separated), into the -o directory" },
+	{ "output", 'o', CLI_OPT_STRING, A(plotdir), .meta = "DIR",
+	    .help = "where --plots go (made if missing; default .)" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad), .help = "leave out unreadable files" },
+	{ "color", 0, CLI_OPT_CHOICE, A(color), .choices = cli_color_choices, .meta = "WHEN",
+	    .help = "auto (default), always or never" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+static const struct cli_help eval_page[] = {
+	{ "usage: nuscope eval [OPTIONS] MODEL FILE|DIR|GLOB...\n"
+	    "\n"
+	    "Evaluate a trained model on the events of the files that belong to its\n"
+	    "task: for binary tasks the confusion matrix at the threshold (counts,\n"
+	    "efficiencies, purities), accuracy, balanced accuracy, efficiency,\n"
+	    "purity, background rejection, F1 with 68% Wilson intervals, AUC,\n"
+	    "average precision, the figure of merit s/sqrt(s+b), the best\n"
+	    "thresholds (balanced accuracy and figure of merit over t = 0.00 ..\n"
+	    "1.00 with 'score > t', Youden's J on the ROC curve) and the trivial\n"
+	    "baseline; for multi-class tasks the confusion matrix, per-class\n"
+	    "efficiency and purity, accuracy, macro and micro F1; for regressions\n"
+	    "MSE, MAE, bias and resolution; then the same per slice: interaction\n"
+	    "mode, flavour group, bins of E_nu and E_lep (and of the true value).\n"
+	    "\n"
+	    "options:\n", eval_opts },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd eval_cmd = { "eval", eval_opts, eval_page };
+
 int
 cmd_eval(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "threshold", required_argument, NULL, 't' },
-		{ "store-threshold", required_argument, NULL, 'S' },
-		{ "where", required_argument, NULL, 'w' },
-		{ "include-training", no_argument, NULL, 'I' },
-		{ "bins", required_argument, NULL, 'b' },
-		{ "enu-edges", required_argument, NULL, 'E' },
-		{ "elep-edges", required_argument, NULL, 'L' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "plots", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "skip-bad", no_argument, NULL, 's' },
-		{ "color", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct eval_args args = { .plotdir = ".", .threshold = NAN, .nbins = 5,
+	    .color = TERM_COLOR_AUTO };
 	struct nu_open_opts oo = { 0 };
 	struct nu_model *m = NULL;
 	struct nu_dataset *ds = NULL;
 	struct nu_where *where = NULL;
 	struct nu_eval_report r = { 0 };
 	struct term_style ts;
-	const char *csv = NULL, *json = NULL, *where_text = NULL, *store = NULL;
-	const char *plotdir = ".";
-	double enu_edges[NU_EVAL_MAXBINS + 1], elep_edges[NU_EVAL_MAXBINS + 1];
-	int n_enu = 0, n_elep = 0;
+	const char *csv, *json, *where_text, *store, *plotdir;
 	struct nu_eval_opts eo;
-	enum nu_plot_format fmts[3];
-	int nfmt = 0;
-	double threshold = NAN;
-	bool include = false;
-	long nbins = 5;
-	int opt, rc = 1, color = TERM_COLOR_AUTO;
-	char *cause = NULL, *end;
+	int rc = 1;
+	char *cause = NULL;
 	enum nu_status st;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': plotdir = optarg; break;
-		case 'p':
-			if (nu_plot_formats_parse(optarg, fmts, &nfmt, &cause) != NU_OK) {
-				fprintf(stderr, "nuscope eval: --plots: %s\n", cause);
-				free(cause);
-				return EXIT_USAGE;
-			}
-			break;
-		case 't':
-			threshold = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || !(threshold >= 0 && threshold <= 1)) {
-				fprintf(stderr, "nuscope eval: --threshold expects a number from 0 "
-				    "to 1, not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'S': store = optarg; break;
-		case 'w': where_text = optarg; break;
-		case 'I': include = true; break;
-		case 'b':
-			nbins = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || nbins < 1 || nbins > NU_EVAL_MAXBINS) {
-				fprintf(stderr, "nuscope eval: --bins expects a whole number from 1 "
-				    "to %d, not '%s'\n", NU_EVAL_MAXBINS, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'E':
-		case 'L':
-			if (!parse_edges(optarg, opt == 'E' ? enu_edges : elep_edges,
-			    opt == 'E' ? &n_enu : &n_elep)) {
-				fprintf(stderr, "nuscope eval: --%s expects 2 to %d increasing "
-				    "numbers separated by commas, not '%s'\n",
-				    opt == 'E' ? "enu-edges" : "elep-edges", NU_EVAL_MAXBINS + 1,
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'c': csv = optarg; break;
-		case 'j': json = optarg; break;
-		case 's': oo.skip_bad = true; break;
-		case 'C':
-			if ((color = term_color_parse(optarg)) < 0) {
-				fprintf(stderr, "nuscope eval: --color expects auto, always or never\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(eval_help, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "nuscope eval: unknown option '%s'\n%s", argv[optind - 1],
-			    eval_help);
-			return EXIT_USAGE;
-		}
-	}
+	if (!cli_opts_parse(&eval_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
 	if (argc - optind < 2) {
-		fprintf(stderr, "nuscope eval: expected a model and data files\n%s", eval_help);
+		fprintf(stderr, "nuscope eval: expected a model and data files\n");
+		cli_opts_help(stderr, &eval_cmd);
 		return EXIT_USAGE;
 	}
-	if (store != NULL && strcmp(store, "balanced") != 0 && strcmp(store, "fom") != 0 &&
-	    strcmp(store, "youden") != 0) {
-		double v = strtod(store, &end);
-
-		if (*end != '\0' || !(v >= 0 && v <= 1)) {
-			fprintf(stderr, "nuscope eval: --store-threshold expects balanced, fom, "
-			    "youden or a number from 0 to 1, not '%s'\n", store);
-			return EXIT_USAGE;
-		}
-	}
+	csv = args.csv;
+	json = args.json;
+	where_text = args.where;
+	store = args.store;
+	plotdir = args.plotdir;
+	oo.skip_bad = args.skip_bad;
 	if (where_text != NULL && nu_where_compile(&where, where_text, &cause) != NU_OK) {
 		fprintf(stderr, "nuscope eval: %s\n", cause);
 		free(cause);
 		return EXIT_USAGE;
 	}
-	eo = (struct nu_eval_opts){ .threshold = threshold, .nbins = (int)nbins,
-	    .enu_edges = n_enu ? enu_edges : NULL, .n_enu = n_enu,
-	    .elep_edges = n_elep ? elep_edges : NULL, .n_elep = n_elep,
-	    .include_training = include };
+	eo = (struct nu_eval_opts){ .threshold = args.threshold, .nbins = args.nbins,
+	    .enu_edges = args.n_enu ? args.enu_edges : NULL, .n_enu = args.n_enu,
+	    .elep_edges = args.n_elep ? args.elep_edges : NULL, .n_elep = args.n_elep,
+	    .include_training = args.include };
 	if ((st = nu_model_load(argv[optind], &m, &cause)) != NU_OK ||
 	    (st = nu_dataset_open(&ds, (const char *const *)argv + optind + 1,
 	    (size_t)(argc - optind - 1), &oo, &cause)) != NU_OK ||
@@ -506,7 +507,7 @@ cmd_eval(int argc, char **argv)
 		fprintf(stderr, "nuscope eval: --store-threshold applies to binary tasks\n");
 		goto out;
 	}
-	term_style_init(&ts, term_use_color(stdout, color));
+	term_style_init(&ts, term_use_color(stdout, (enum term_color_when)args.color));
 	printf("%s on %s%s%s", argv[optind], argc - optind - 1 == 1 ? argv[optind + 1] :
 	    "the files", where_text ? " where " : "", where_text ? where_text : "");
 	cli_seen_note("eval", &r.seen);
@@ -529,14 +530,14 @@ cmd_eval(int argc, char **argv)
 	}
 	if (json != NULL && !write_json(json, &r, argv[optind], where_text, m->meta.where))
 		goto out;
-	if (nfmt > 0) {
+	if (args.nfmt > 0) {
 		int written = 0;
 
 		if (mkdir(plotdir, 0777) != 0 && errno != EEXIST) {
 			fprintf(stderr, "nuscope eval: %s: %s\n", plotdir, strerror(errno));
 			goto out;
 		}
-		if ((st = nu_eval_plots(&r, m, plotdir, fmts, nfmt, &written, &cause)) != NU_OK) {
+		if ((st = nu_eval_plots(&r, m, plotdir, args.fmts, args.nfmt, &written, &cause)) != NU_OK) {
 			cli_error("eval", st, cause);
 			goto out;
 		}

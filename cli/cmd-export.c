@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,64 +26,6 @@
 
 #define RUN_MAX 32              /* events read and scored together */
 
-static const char export_help[] =
-    "usage: nuscope export events [OPTIONS] FILE|DIR|GLOB... "
-    "(--index LIST | --where EXPR) -o DIR\n"
-    "\n"
-    "Write one picture per chosen event into DIR, named event-<INDEX>.png\n"
-    "(.svg, .pdf) after the event's global index (counted from 0 across the\n"
-    "files, in natural order); existing files of those names are replaced.\n"
-    "By default the picture is a figure for a talk: the XZ (top) view above\n"
-    "the YZ (side) view, z (the beam) left to right, drawn to scale (a plane\n"
-    "of one view 13.3 cm, a cell 3.97 cm), plane and cell ticks with a second\n"
-    "scale in metres, a colour bar in ADC (8-bit calibrated energy), and a\n"
-    "caption naming the interaction, the energies, the file and index and,\n"
-    "with --model, the score and whether the model is right.\n"
-    "With --plain the picture is the bare map: each cell a SCALE x SCALE\n"
-    "block coloured by its deposited charge (0 is the dark background).\n"
-    "With --raw the picture is data: 8-bit grey, 100 x 160 pixels, one per\n"
-    "cell holding the exact stored value (rows 0-79 XZ cells 79..0, rows\n"
-    "80-159 YZ cells 79..0, columns planes 0..99).\n"
-    "\n"
-    "choosing events (one of):\n"
-    "  --index LIST      global indices and ranges, e.g. 0,5,10-20\n"
-    "  --where EXPR      events whose metadata EXPR selects, e.g.\n"
-    "                    'interaction == 13 && nuenergy > 10', 'mode == DIS'\n"
-    "                    (see nuscope(1))\n"
-    "  --limit N         at most N events (the first N chosen)\n"
-    "\n"
-    "pictures:\n"
-    "  -o, --output DIR  where to write them (created if missing; its parent\n"
-    "                    must exist)\n"
-    "  --format LIST     figures: png (default), svg, pdf, or a comma list\n"
-    "                    such as png,pdf (one file per format and event)\n"
-    "  --colormap NAME   viridis (default), inferno or grey\n"
-    "  --vmax N          top of the colour scale, 1-255 (default: each\n"
-    "                    event's largest value); larger values saturate\n"
-    "  --stretch HOW     how values spread over the colours: sqrt (default;\n"
-    "                    tracks and showers both show), linear or log\n"
-    "  --model MODEL.h5  score each event with the model and show the score,\n"
-    "                    the decision at the model's threshold and whether it\n"
-    "                    is right in the caption; --where may then read\n"
-    "                    score, label and selected, e.g.\n"
-    "                    'selected && label == 0' (the false positives)\n"
-    "  --plain           the bare coloured map instead of the figure (PNG)\n"
-    "  --scale N         --plain: pixels per cell side, 1-32 (default 4)\n"
-    "  --caption         --plain: add a strip below naming the interaction,\n"
-    "                    the energies, the file and index, with the colour\n"
-    "                    scale (legible from --scale 3; --model implies it)\n"
-    "  --raw             exact values, as described above (PNG); takes none\n"
-    "                    of the options above it but -o\n"
-    "\n"
-    "other options:\n"
-    "  -q, --quiet       print one summary line instead of one line per file\n"
-    "  --skip-bad        leave out unreadable files instead of failing\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "exit status: 0 written, 1 a data or file error (nothing selected, an\n"
-    "index out of range, a file that cannot be read or written), 2 a bad\n"
-    "command line.\n";
-
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Report a bad command line; returns EXIT_USAGE. */
@@ -99,22 +40,6 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\n(nuscope export events --help describes the options)\n", stderr);
 	return EXIT_USAGE;
-}
-
-static long
-parse_number(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
-		usage_error("%s expects a whole number from %ld to %ld, not '%s'",
-		    opt, min, max, s);
-		return -1;
-	}
-	return v;
 }
 
 /* ---- scoring ------------------------------------------------------------- */
@@ -352,85 +277,230 @@ export_all(struct export *ex, const uint64_t *idx, size_t n)
 	return ok;
 }
 
+/* ---- the command line -------------------------------------------------------- */
+
+struct export_args {
+	const char *index, *where, *dir, *model, *format, *colormap;
+	int limit, scale, vmax, stretch, cmap;
+	bool caption, raw, plain, quiet, skip_bad;
+	enum nu_plot_format fmt[MAX_FORMATS];
+	int nfmt;
+	/* the last option given that draws (--raw takes none) and that is
+	 * for --plain only, for the messages */
+	const char *drawing, *plainopt;
+};
+
 /* --format LIST: png, svg, pdf, comma-separated, each at most once. */
 static bool
-parse_formats(struct export *ex, const char *list)
+set_format(void *args, const char *list, char **cause)
 {
+	struct export_args *a = args;
 	const char *p = list;
 
-	ex->nfmt = 0;
+	a->nfmt = 0;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		char name[8];
 		enum nu_plot_format f;
 
 		if (len == 0 || len >= sizeof name) {
-			usage_error("--format expects png, svg or pdf, or a comma list "
+			*cause = nu_asprintf("expected png, svg or pdf, or a comma list "
 			    "of them such as png,pdf, not '%s'", list);
 			return false;
 		}
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if (nu_plot_format_parse(name, &f, NULL) != NU_OK) {
-			usage_error("--format expects png, svg or pdf, or a comma list "
+			*cause = nu_asprintf("expected png, svg or pdf, or a comma list "
 			    "of them such as png,pdf: '%s' is none of them", name);
 			return false;
 		}
-		for (int i = 0; i < ex->nfmt; i++)
-			if (ex->fmt[i] == f) {
-				usage_error("--format names %s twice", name);
+		for (int i = 0; i < a->nfmt; i++)
+			if (a->fmt[i] == f) {
+				*cause = nu_asprintf("names %s twice", name);
 				return false;
 			}
-		ex->fmt[ex->nfmt++] = f;
+		a->fmt[a->nfmt++] = f;
 		if (p[len] == '\0')
 			return true;
 		p += len + 1;
 	}
 }
 
+static bool
+check_index(void *args, const char *arg, char **cause)
+{
+	(void)args;
+	return nu_eventpng_parse_indices(arg, 0, NULL, NULL, cause) == NU_OK;
+}
+
+static bool
+set_colormap(void *args, const char *arg, char **cause)
+{
+	struct export_args *a = args;
+
+	/* nu_cmap_from_name also knows "gray" */
+	if ((a->cmap = nu_cmap_from_name(arg)) < 0) {
+		*cause = nu_asprintf("expected viridis, inferno or grey, not '%s'", arg);
+		return false;
+	}
+	a->drawing = "--colormap";
+	return true;
+}
+
+static bool
+drawn(void *args, const char *arg, char **cause)
+{
+	(void)arg, (void)cause;
+	((struct export_args *)args)->drawing = "--vmax";
+	return true;
+}
+
+static bool
+drawn_stretch(void *args, const char *arg, char **cause)
+{
+	(void)arg, (void)cause;
+	((struct export_args *)args)->drawing = "--stretch";
+	return true;
+}
+
+static bool
+drawn_scale(void *args, const char *arg, char **cause)
+{
+	struct export_args *a = args;
+
+	(void)arg, (void)cause;
+	a->drawing = a->plainopt = "--scale";
+	return true;
+}
+
+static bool
+drawn_caption(void *args, const char *arg, char **cause)
+{
+	struct export_args *a = args;
+
+	(void)arg, (void)cause;
+	a->drawing = a->plainopt = "--caption";
+	return true;
+}
+
+static bool
+drawn_model(void *args, const char *arg, char **cause)
+{
+	struct export_args *a = args;
+
+	(void)arg, (void)cause;
+	a->caption = true;
+	a->drawing = "--model";
+	return true;
+}
+
+/* in the order of enum nu_cmap_stretch */
+static const char *const stretches[] = { "linear", "sqrt", "log", NULL };
+
+#define A(m) offsetof(struct export_args, m)
+static const struct cli_opt export_opts[] = {
+	{ .kind = CLI_OPT_HEADING, .help = "choosing events (one of):" },
+	{ "index", 0, CLI_OPT_STRING, A(index), .fn = check_index, .meta = "LIST",
+	    .help = "global indices and ranges, e.g. 0,5,10-20" },
+	{ "where", 0, CLI_OPT_STRING, A(where), .meta = "EXPR",
+	    .help = "events whose metadata EXPR selects, e.g.\n"
+	    "'interaction == 13 && nuenergy > 10', 'mode == DIS'\n"
+	    "(see nuscope(1))" },
+	{ "limit", 0, CLI_OPT_INT, A(limit), .min = 1, .max = 100000000, .meta = "N",
+	    .help = "at most N events (the first N chosen)" },
+	{ .kind = CLI_OPT_HEADING, .help = "\npictures:" },
+	{ "output", 'o', CLI_OPT_STRING, A(dir), .meta = "DIR",
+	    .help = "where to write them (created if missing; its parent\n"
+	    "must exist)" },
+	{ "format", 0, CLI_OPT_STRING, A(format), .fn = set_format, .meta = "LIST",
+	    .help = "figures: png (default), svg, pdf, or a comma list\n"
+	    "such as png,pdf (one file per format and event)" },
+	{ "colormap", 0, CLI_OPT_STRING, A(colormap), .fn = set_colormap, .meta = "NAME",
+	    .help = "viridis (default), inferno or grey" },
+	{ "vmax", 0, CLI_OPT_INT, A(vmax), .min = 1, .max = 255, .fn = drawn, .meta = "N",
+	    .help = "top of the colour scale, 1-255 (default: each\n"
+	    "event's largest value); larger values saturate" },
+	{ "stretch", 0, CLI_OPT_CHOICE, A(stretch), .choices = stretches, .fn = drawn_stretch,
+	    .meta = "HOW", .help = "how values spread over the colours: sqrt (default;\n"
+	    "tracks and showers both show), linear or log" },
+	{ "model", 0, CLI_OPT_STRING, A(model), .fn = drawn_model, .meta = "MODEL.h5",
+	    .help = "score each event with the model and show the score,\n"
+	    "the decision at the model's threshold and whether it\n"
+	    "is right in the caption; --where may then read\n"
+	    "score, label and selected, e.g.\n"
+	    "'selected && label == 0' (the false positives)" },
+	{ "plain", 0, CLI_OPT_FLAG, A(plain),
+	    .help = "the bare coloured map instead of the figure (PNG)" },
+	{ "scale", 0, CLI_OPT_INT, A(scale), .min = 1, .max = NU_EVENTPNG_MAXSCALE,
+	    .fn = drawn_scale, .meta = "N", .help = "--plain: pixels per cell side, 1-32 (default 4)" },
+	{ "caption", 0, CLI_OPT_FLAG, A(caption), .fn = drawn_caption,
+	    .help = "--plain: add a strip below naming the interaction,\n"
+	    "the energies, the file and index, with the colour\n"
+	    "scale (legible from --scale 3; --model implies it)" },
+	{ "raw", 0, CLI_OPT_FLAG, A(raw),
+	    .help = "exact values, as described above (PNG); takes none\n"
+	    "of the options above it but -o" },
+	{ .kind = CLI_OPT_HEADING, .help = "\nother options:" },
+	{ "quiet", 'q', CLI_OPT_FLAG, A(quiet),
+	    .help = "print one summary line instead of one line per file" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad),
+	    .help = "leave out unreadable files instead of failing" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+static const struct cli_help export_page[] = {
+	{ "usage: nuscope export events [OPTIONS] FILE|DIR|GLOB... "
+	    "(--index LIST | --where EXPR) -o DIR\n"
+	    "\n"
+	    "Write one picture per chosen event into DIR, named event-<INDEX>.png\n"
+	    "(.svg, .pdf) after the event's global index (counted from 0 across the\n"
+	    "files, in natural order); existing files of those names are replaced.\n"
+	    "By default the picture is a figure for a talk: the XZ (top) view above\n"
+	    "the YZ (side) view, z (the beam) left to right, drawn to scale (a plane\n"
+	    "of one view 13.3 cm, a cell 3.97 cm), plane and cell ticks with a second\n"
+	    "scale in metres, a colour bar in ADC (8-bit calibrated energy), and a\n"
+	    "caption naming the interaction, the energies, the file and index and,\n"
+	    "with --model, the score and whether the model is right.\n"
+	    "With --plain the picture is the bare map: each cell a SCALE x SCALE\n"
+	    "block coloured by its deposited charge (0 is the dark background).\n"
+	    "With --raw the picture is data: 8-bit grey, 100 x 160 pixels, one per\n"
+	    "cell holding the exact stored value (rows 0-79 XZ cells 79..0, rows\n"
+	    "80-159 YZ cells 79..0, columns planes 0..99).\n"
+	    "\n", export_opts },
+	{ "\n"
+	    "exit status: 0 written, 1 a data or file error (nothing selected, an\n"
+	    "index out of range, a file that cannot be read or written), 2 a bad\n"
+	    "command line.\n", NULL },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd export_cmd = { "export", export_opts, export_page };
+
 int
 cmd_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "index", required_argument, NULL, 'i' },
-		{ "where", required_argument, NULL, 'w' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "colormap", required_argument, NULL, 'c' },
-		{ "scale", required_argument, NULL, 's' },
-		{ "vmax", required_argument, NULL, 'v' },
-		{ "stretch", required_argument, NULL, 'x' },
-		{ "caption", no_argument, NULL, 'C' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "plain", no_argument, NULL, 'P' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "skip-bad", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct export ex = {
-		.po = { .cmap = NU_CMAP_VIRIDIS, .stretch = NU_STRETCH_SQRT, .scale = 4 },
-		.fo = { .cmap = NU_CMAP_VIRIDIS, .stretch = NU_STRETCH_SQRT },
-	};
+	struct export_args args = { .scale = 4, .stretch = NU_STRETCH_SQRT,
+	    .cmap = NU_CMAP_VIRIDIS };
+	struct export ex = { 0 };
 	struct nu_open_opts oo = { 0 };
 	struct nu_where *where = NULL;
 	struct scorer sc;
-	const char *index = NULL, *wtext = NULL, *model = NULL, *drawing = NULL;
-	const char *plainopt = NULL, *format = NULL;
+	const char *index, *wtext, *model, *drawing, *plainopt, *format;
 	char *cause = NULL;
 	uint64_t *idx = NULL;
 	size_t nidx = 0;
-	long limit = 0, v;
-	int opt, rc = 1, cm;
+	long limit;
+	int rc = 1;
 	bool have_sc = false;
 	enum nu_status st;
 
 	if (argc < 2 || strcmp(argv[1], "events") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0)) {
-			fputs(export_help, stdout);
+			cli_opts_help(stdout, &export_cmd);
 			return 0;
 		}
 		if (argc < 2)
@@ -439,82 +509,30 @@ cmd_export(int argc, char **argv)
 		return usage_error("can export only events ('nuscope export events "
 		    "...'), not '%s'", argv[1]);
 	}
+	if (!cli_opts_parse(&export_cmd, &args, argc - 1, argv + 1, &rc))
+		return rc;
+	rc = 1;
 	argc--;
 	argv++;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			if ((st = nu_eventpng_parse_indices(optarg, 0, NULL, NULL,
-			    &cause)) != NU_OK) {
-				usage_error("--index: %s", cause);
-				free(cause);
-				return EXIT_USAGE;
-			}
-			index = optarg;
-			break;
-		case 'w': wtext = optarg; break;
-		case 'l':
-			if ((limit = parse_number("--limit", optarg, 1, 100000000)) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'o': ex.dir = optarg; break;
-		case 'c':
-			if ((cm = nu_cmap_from_name(optarg)) < 0)
-				return usage_error("--colormap expects viridis, inferno or "
-				    "grey, not '%s'", optarg);
-			ex.po.cmap = ex.fo.cmap = (enum nu_cmap)cm;
-			drawing = "--colormap";
-			break;
-		case 's':
-			if ((v = parse_number("--scale", optarg, 1, NU_EVENTPNG_MAXSCALE)) < 0)
-				return EXIT_USAGE;
-			ex.po.scale = (int)v;
-			drawing = plainopt = "--scale";
-			break;
-		case 'v':
-			if ((v = parse_number("--vmax", optarg, 1, 255)) < 0)
-				return EXIT_USAGE;
-			ex.po.vmax = ex.fo.vmax = (int)v;
-			drawing = "--vmax";
-			break;
-		case 'x':
-			if ((cm = nu_cmap_stretch_from_name(optarg)) < 0)
-				return usage_error("--stretch expects sqrt, linear or log, "
-				    "not '%s'", optarg);
-			ex.po.stretch = ex.fo.stretch = (enum nu_cmap_stretch)cm;
-			drawing = "--stretch";
-			break;
-		case 'C':
-			ex.po.caption = true;
-			drawing = plainopt = "--caption";
-			break;
-		case 'm':
-			model = optarg;
-			ex.po.caption = true;
-			drawing = "--model";
-			break;
-		case 'r': ex.raw = true; break;
-		case 'P': ex.plain = true; break;
-		case 'f':
-			if (!parse_formats(&ex, optarg))
-				return EXIT_USAGE;
-			format = "--format";
-			break;
-		case 'q': ex.quiet = true; break;
-		case 'S': oo.skip_bad = true; break;
-		case 'h':
-			fputs(export_help, stdout);
-			return 0;
-		case ':':
-			return usage_error("%s needs a value", argv[optind - 1]);
-		default:
-			if (optopt != 0)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	index = args.index;
+	wtext = args.where;
+	model = args.model;
+	limit = args.limit;
+	drawing = args.drawing;
+	plainopt = args.plainopt;
+	format = args.format != NULL ? "--format" : NULL;
+	ex.po = (struct nu_eventpng_opts){ .cmap = (enum nu_cmap)args.cmap,
+	    .stretch = (enum nu_cmap_stretch)args.stretch, .scale = args.scale,
+	    .vmax = args.vmax, .caption = args.caption };
+	ex.fo = (struct nu_eventfig_opts){ .cmap = (enum nu_cmap)args.cmap,
+	    .stretch = (enum nu_cmap_stretch)args.stretch, .vmax = args.vmax };
+	memcpy(ex.fmt, args.fmt, sizeof ex.fmt);
+	ex.nfmt = args.nfmt;
+	ex.raw = args.raw;
+	ex.plain = args.plain;
+	ex.quiet = args.quiet;
+	ex.dir = args.dir;
+	oo.skip_bad = args.skip_bad;
 	if (index != NULL && wtext != NULL)
 		return usage_error("choose events with --index or with --where, not both");
 	if (index == NULL && wtext == NULL)

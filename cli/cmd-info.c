@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,28 +20,66 @@
 #include "term.h"
 #include "where.h"
 
-static const char info_help[] =
-    "usage: nuscope info [OPTIONS] FILE|DIR|GLOB...\n"
-    "\n"
-    "Summarise NOvA-format HDF5 files: a table of files (events, size, storage\n"
-    "of /cvnmap), then for all of them together the counts per interaction\n"
-    "code, flavour group, mode and final-state topology, E_nu, E_lep and\n"
-    "y = E_lep/E_nu statistics and histograms, and the trivial baseline of\n"
-    "the numu CC task.\n"
-    "\n"
-    "options:\n"
-    "  --json            print every number as one JSON document\n"
-    "  --csv             print every number as CSV rows\n"
-    "  --bins N          histogram bins (1-100, default 10)\n"
-    "  --where EXPR      count only the events EXPR selects, e.g.\n"
-    "                    'mode == DIS && nuenergy > 10' (see nuscope(1))\n"
-    "  --model MODEL.h5  let --where read the model's output for each event:\n"
-    "                    score, label and selected, e.g. 'selected && label == 0'\n"
-    "  --skip-bad        leave out unreadable files (with a warning) instead of failing\n"
-    "  --color WHEN      auto (default), always or never\n"
-    "  -h, --help        this text\n";
-
 enum { OUT_TEXT, OUT_JSON, OUT_CSV };
+
+struct info_args {
+	bool json, csv, skip_bad;
+	int bins, color, out;
+	const char *where, *model;
+};
+#define A(m) offsetof(struct info_args, m)
+
+/* the last of --json and --csv wins */
+static bool
+set_json(void *args, const char *arg, char **cause)
+{
+	(void)arg, (void)cause;
+	((struct info_args *)args)->out = OUT_JSON;
+	return true;
+}
+
+static bool
+set_csv(void *args, const char *arg, char **cause)
+{
+	(void)arg, (void)cause;
+	((struct info_args *)args)->out = OUT_CSV;
+	return true;
+}
+
+static const struct cli_opt info_opts[] = {
+	{ "json", 0, CLI_OPT_FLAG, A(json), .fn = set_json, .help = "print every number as one JSON document" },
+	{ "csv", 0, CLI_OPT_FLAG, A(csv), .fn = set_csv, .help = "print every number as CSV rows" },
+	{ "bins", 0, CLI_OPT_INT, A(bins), .min = 1, .max = NU_HIST_MAXBINS, .meta = "N",
+	    .help = "histogram bins (1-100, default 10)" },
+	{ "where", 0, CLI_OPT_STRING, A(where), .meta = "EXPR",
+	    .help = "count only the events EXPR selects, e.g.\n"
+	    "'mode == DIS && nuenergy > 10' (see nuscope(1))" },
+	{ "model", 0, CLI_OPT_STRING, A(model), .meta = "MODEL.h5",
+	    .help = "let --where read the model's output for each event:\n"
+	    "score, label and selected, e.g. 'selected && label == 0'" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad),
+	    .help = "leave out unreadable files (with a warning) instead of failing" },
+	{ "color", 0, CLI_OPT_CHOICE, A(color), .choices = cli_color_choices, .meta = "WHEN",
+	    .help = "auto (default), always or never" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+static const struct cli_help info_page[] = {
+	{ "usage: nuscope info [OPTIONS] FILE|DIR|GLOB...\n"
+	    "\n"
+	    "Summarise NOvA-format HDF5 files: a table of files (events, size, storage\n"
+	    "of /cvnmap), then for all of them together the counts per interaction\n"
+	    "code, flavour group, mode and final-state topology, E_nu, E_lep and\n"
+	    "y = E_lep/E_nu statistics and histograms, and the trivial baseline of\n"
+	    "the numu CC task.\n"
+	    "\n"
+	    "options:\n", info_opts },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd info_cmd = { "info", info_opts, info_page };
 
 /* ---- JSON ---------------------------------------------------------------- */
 
@@ -661,68 +698,26 @@ print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
 int
 cmd_info(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "bins", required_argument, NULL, 'b' },
-		{ "where", required_argument, NULL, 'w' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "skip-bad", no_argument, NULL, 's' },
-		{ "color", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct info_args args = { .bins = 10, .color = TERM_COLOR_AUTO, .out = OUT_TEXT };
 	struct nu_open_opts oo = { 0 };
 	struct nu_dataset *ds = NULL;
 	struct nu_summary *per = NULL, total;
 	struct nu_where *where = NULL;
 	struct nu_model *model = NULL;
-	const char *where_text = NULL, *model_path = NULL;
-	int out = OUT_TEXT, nbins = 10, color = TERM_COLOR_AUTO, opt, rc = 1;
-	char *cause = NULL, *end;
+	const char *where_text, *model_path;
+	int rc = 1;
+	char *cause = NULL;
 	enum nu_status st;
-	long n;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j': out = OUT_JSON; break;
-		case 'c': out = OUT_CSV; break;
-		case 's': oo.skip_bad = true; break;
-		case 'w':
-			where_text = optarg;
-			break;
-		case 'm':
-			model_path = optarg;
-			break;
-		case 'b':
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 1 || n > NU_HIST_MAXBINS) {
-				fprintf(stderr, "nuscope info: --bins expects a whole number "
-				    "from 1 to %d, not '%s'\n", NU_HIST_MAXBINS, optarg);
-				return EXIT_USAGE;
-			}
-			nbins = (int)n;
-			break;
-		case 'C':
-			if ((color = term_color_parse(optarg)) < 0) {
-				fprintf(stderr, "nuscope info: --color expects auto, always "
-				    "or never, not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(info_help, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "nuscope info: unknown option '%s'\n%s",
-			    argv[optind - 1], info_help);
-			return EXIT_USAGE;
-		}
-	}
+	if (!cli_opts_parse(&info_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	where_text = args.where;
+	model_path = args.model;
+	oo.skip_bad = args.skip_bad;
 	if (optind >= argc) {
-		fprintf(stderr, "nuscope info: no files given\n%s", info_help);
+		fprintf(stderr, "nuscope info: no files given\n");
+		cli_opts_help(stderr, &info_cmd);
 		return EXIT_USAGE;
 	}
 	if (model_path != NULL && where_text == NULL) {
@@ -757,16 +752,16 @@ cmd_info(int argc, char **argv)
 		cli_error("info", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
-	if ((st = nu_summary_dataset(ds, nbins, where, per, &total, &cause)) != NU_OK) {
+	if ((st = nu_summary_dataset(ds, args.bins, where, per, &total, &cause)) != NU_OK) {
 		cli_error("info", st, cause);
 		goto out;
 	}
-	if (out == OUT_JSON)
+	if (args.out == OUT_JSON)
 		print_json(stdout, ds, where_text, per, &total);
-	else if (out == OUT_CSV)
+	else if (args.out == OUT_CSV)
 		print_csv(stdout, ds, per, &total);
 	else
-		print_text(stdout, term_use_color(stdout, color), ds, where_text, per, &total);
+		print_text(stdout, term_use_color(stdout, (enum term_color_when)args.color), ds, where_text, per, &total);
 	rc = 0;     /* main() flushes and checks standard output */
 out:
 	free(cause);

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,20 +13,60 @@
 #include "histplot.h"
 #include "model.h"
 
-static const char model_help[] =
-    "usage: nuscope model dump [--json] MODEL\n"
-    "       nuscope model history [--csv FILE] [--plots LIST [-o DIR]] MODEL...\n"
-    "\n"
-    "dump: print the layer graph of a model file: each layer's kind, input and\n"
-    "output shapes, kernel, stride, padding and activation, and the HDF5\n"
-    "path and shape of every tensor; then the run's state and history.\n"
-    "\n"
-    "history: print the recorded epochs of each model (losses, accuracy,\n"
-    "balanced accuracy, AUC, learning rate, time) with its architecture and\n"
-    "best value, to compare runs.\n"
-    "  --csv FILE    also write them as one CSV table (a row per model and epoch)\n"
-    "  --plots LIST  draw the curves overlaid in these formats: png, svg, pdf\n"
-    "  -o DIR        where --plots go (made if missing; default .)\n";
+struct dump_args {
+	bool json;
+};
+
+struct history_args {
+	const char *csv, *dir, *plots;
+	enum nu_plot_format fmts[3];
+	int nfmt;
+};
+
+static const struct cli_opt dump_opts[] = {
+	{ "json", 0, CLI_OPT_FLAG, offsetof(struct dump_args, json),
+	    .help = "print it as one JSON document" },
+	{ .kind = CLI_OPT_END },
+};
+
+static bool
+set_plots(void *args, const char *arg, char **cause)
+{
+	struct history_args *a = args;
+
+	return nu_plot_formats_parse(arg, a->fmts, &a->nfmt, cause) == NU_OK;
+}
+
+#define A(m) offsetof(struct history_args, m)
+static const struct cli_opt history_opts[] = {
+	{ "csv", 0, CLI_OPT_STRING, A(csv), .meta = "FILE",
+	    .help = "also write them as one CSV table (a row per model and epoch)" },
+	{ "plots", 0, CLI_OPT_STRING, A(plots), .fn = set_plots, .meta = "LIST",
+	    .help = "draw the curves overlaid in these formats: png, svg, pdf" },
+	{ NULL, 'o', CLI_OPT_STRING, A(dir), .meta = "DIR",
+	    .help = "where --plots go (made if missing; default .)" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+/* one page for both subcommands */
+static const struct cli_help model_page[] = {
+	{ "usage: nuscope model dump [--json] MODEL\n"
+	    "       nuscope model history [--csv FILE] [--plots LIST [-o DIR]] MODEL...\n"
+	    "\n"
+	    "dump: print the layer graph of a model file: each layer's kind, input and\n"
+	    "output shapes, kernel, stride, padding and activation, and the HDF5\n"
+	    "path and shape of every tensor; then the run's state and history.\n",
+	    dump_opts },
+	{ "\n"
+	    "history: print the recorded epochs of each model (losses, accuracy,\n"
+	    "balanced accuracy, AUC, learning rate, time) with its architecture and\n"
+	    "best value, to compare runs.\n", history_opts },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd dump_cmd = { "model dump", dump_opts, model_page };
+static const struct cli_cmd history_cmd = { "model history", history_opts, model_page };
 
 /* The settings of the architecture section a layer came from: every key
  * of the section (as set or by default), typed for JSON. */
@@ -172,44 +211,21 @@ dump(const char *path, bool json)
 static int
 history(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "csv", required_argument, NULL, 'c' },
-		{ "plots", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *csv = NULL, *dir = ".";
-	enum nu_plot_format fmts[3];
+	struct history_args args = { .dir = "." };
+	const char *csv, *dir;
 	struct nu_histplot *h = NULL;
 	char *cause = NULL;
-	int nfmt = 0, opt, n, rc = 1, written = 0;
+	int n, rc = 1, written = 0;
 	enum nu_status st;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': csv = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'p':
-			if (nu_plot_formats_parse(optarg, fmts, &nfmt, &cause) != NU_OK) {
-				fprintf(stderr, "nuscope model history: --plots: %s\n", cause);
-				free(cause);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(model_help, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "nuscope model history: unknown option '%s'\n%s",
-			    argv[optind - 1], model_help);
-			return EXIT_USAGE;
-		}
-	}
+	if (!cli_opts_parse(&history_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	csv = args.csv;
+	dir = args.dir;
 	if ((n = argc - optind) < 1) {
-		fprintf(stderr, "nuscope model history: expected one or more model files\n%s",
-		    model_help);
+		fprintf(stderr, "nuscope model history: expected one or more model files\n");
+		cli_opts_help(stderr, &history_cmd);
 		return EXIT_USAGE;
 	}
 	if ((h = calloc((size_t)n, sizeof(*h))) == NULL) {
@@ -229,8 +245,8 @@ history(int argc, char **argv)
 		}
 		printf("\nhistory written to %s\n", csv);
 	}
-	if (nfmt > 0) {
-		if ((st = nu_histplot_plots(h, n, dir, fmts, nfmt, &written, &cause)) != NU_OK) {
+	if (args.nfmt > 0) {
+		if ((st = nu_histplot_plots(h, n, dir, args.fmts, args.nfmt, &written, &cause)) != NU_OK) {
 			cli_error("model history", st, cause);
 			goto out;
 		}
@@ -248,26 +264,26 @@ out:
 int
 cmd_model(int argc, char **argv)
 {
-	bool json = false;
-	int i = 2;
+	struct dump_args args = { 0 };
+	int rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(model_help, stdout);
+		cli_opts_help(stdout, &dump_cmd);
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "history") == 0)
 		return history(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "dump") != 0) {
-		fprintf(stderr, "nuscope model: expected dump or history\n%s", model_help);
+		fprintf(stderr, "nuscope model: expected dump or history\n");
+		cli_opts_help(stderr, &dump_cmd);
 		return EXIT_USAGE;
 	}
-	if (i < argc && strcmp(argv[i], "--json") == 0) {
-		json = true;
-		i++;
-	}
-	if (argc - i != 1) {
-		fprintf(stderr, "nuscope model dump: expected one model file\n%s", model_help);
+	if (!cli_opts_parse(&dump_cmd, &args, argc - 1, argv + 1, &rc))
+		return rc;
+	if (argc - 1 - optind != 1) {
+		fprintf(stderr, "nuscope model dump: expected one model file\n");
+		cli_opts_help(stderr, &dump_cmd);
 		return EXIT_USAGE;
 	}
-	return dump(argv[i], json);
+	return dump(argv[1 + optind], args.json);
 }

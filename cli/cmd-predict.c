@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,27 +17,47 @@
 #include "trainset.h"
 #include "where.h"
 
-static const char predict_help[] =
-    "usage: nuscope predict [OPTIONS] MODEL FILE|DIR|GLOB...\n"
-    "\n"
-    "Score every event of the files with the model (nuscope-model(5)) and\n"
-    "write one CSV row per event: file, index in the file, global index, the\n"
-    "scores (score for binary tasks, p_<class> for multi-class tasks,\n"
-    "prediction for regressions), the task's label where the event has one,\n"
-    "and the metadata columns.  Events the model was trained or validated on\n"
-    "are left out (standard error says how many).\n"
-    "\n"
-    "options:\n"
-    "  -o, --output FILE   write the CSV there (default: standard output)\n"
-    "  --batch N           events per forward pass (default 64)\n"
-    "  --include-training  score the events the model was trained and\n"
-    "                      validated on too (left out by default: the model\n"
-    "                      file records them)\n"
-    "  --where EXPR        write only the events EXPR selects; besides the\n"
-    "                      metadata it may read the model's score, label and\n"
-    "                      selected, e.g. 'selected && label == 0' (see nuscope(1))\n"
-    "  --skip-bad          leave out unreadable files\n"
-    "  -h, --help          this text\n";
+struct predict_args {
+	const char *output, *where;
+	int batch;
+	bool include, skip_bad;
+};
+#define A(m) offsetof(struct predict_args, m)
+
+static const struct cli_opt predict_opts[] = {
+	{ "output", 'o', CLI_OPT_STRING, A(output), .meta = "FILE",
+	    .help = "write the CSV there (default: standard output)" },
+	{ "batch", 0, CLI_OPT_INT, A(batch), .min = 1, .max = 4096, .meta = "N",
+	    .help = "events per forward pass (default 64)" },
+	{ "include-training", 0, CLI_OPT_FLAG, A(include),
+	    .help = "score the events the model was trained and\n"
+	    "validated on too (left out by default: the model\n"
+	    "file records them)" },
+	{ "where", 0, CLI_OPT_STRING, A(where), .meta = "EXPR",
+	    .help = "write only the events EXPR selects; besides the\n"
+	    "metadata it may read the model's score, label and\n"
+	    "selected, e.g. 'selected && label == 0' (see nuscope(1))" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad), .help = "leave out unreadable files" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+static const struct cli_help predict_page[] = {
+	{ "usage: nuscope predict [OPTIONS] MODEL FILE|DIR|GLOB...\n"
+	    "\n"
+	    "Score every event of the files with the model (nuscope-model(5)) and\n"
+	    "write one CSV row per event: file, index in the file, global index, the\n"
+	    "scores (score for binary tasks, p_<class> for multi-class tasks,\n"
+	    "prediction for regressions), the task's label where the event has one,\n"
+	    "and the metadata columns.  Events the model was trained or validated on\n"
+	    "are left out (standard error says how many).\n"
+	    "\n"
+	    "options:\n", predict_opts },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd predict_cmd = { "predict", predict_opts, predict_page };
 
 static const enum nu_column meta_cols[] = {
 	NU_COL_INTERACTION, NU_COL_FINALSTATE, NU_COL_NUENERGY, NU_COL_LEPENERGY,
@@ -49,15 +68,7 @@ static const enum nu_column meta_cols[] = {
 int
 cmd_predict(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "where", required_argument, NULL, 'w' },
-		{ "skip-bad", no_argument, NULL, 's' },
-		{ "include-training", no_argument, NULL, 'I' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct predict_args args = { .batch = 64 };
 	struct nu_open_opts oo = { 0 };
 	struct nu_model *m = NULL;
 	struct nu_dataset *ds = NULL;
@@ -66,7 +77,7 @@ cmd_predict(int argc, char **argv)
 	float *scores = NULL;
 	uint8_t *keep = NULL;
 	const char *outpath = NULL, *wtext = NULL;
-	char *cause = NULL, *end;
+	char *cause = NULL;
 	uint64_t *all = NULL, nkept = 0;
 	uint8_t *seen = NULL;
 	struct nu_seen_counts sc = { 0 };
@@ -74,38 +85,21 @@ cmd_predict(int argc, char **argv)
 	FILE *out = stdout;
 	struct nu_afile *af = NULL;
 	long batch = 64;
-	int opt, rc = 1;
+	int rc = 1;
 	enum nu_status st;
 	uint64_t n;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': outpath = optarg; break;
-		case 's': oo.skip_bad = true; break;
-		case 'I': sc.include = true; break;
-		case 'w': wtext = optarg; break;
-		case 'b':
-			batch = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > 4096) {
-				fprintf(stderr, "nuscope predict: --batch expects a whole number "
-				    "from 1 to 4096, not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(predict_help, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "nuscope predict: unknown option '%s'\n%s",
-			    argv[optind - 1], predict_help);
-			return EXIT_USAGE;
-		}
-	}
+	if (!cli_opts_parse(&predict_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	outpath = args.output;
+	wtext = args.where;
+	batch = args.batch;
+	sc.include = args.include;
+	oo.skip_bad = args.skip_bad;
 	if (argc - optind < 2) {
-		fprintf(stderr, "nuscope predict: expected a model and data files\n%s",
-		    predict_help);
+		fprintf(stderr, "nuscope predict: expected a model and data files\n");
+		cli_opts_help(stderr, &predict_cmd);
 		return EXIT_USAGE;
 	}
 	if (wtext != NULL && nu_where_compile(&where, wtext, &cause) != NU_OK) {

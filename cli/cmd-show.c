@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,20 +13,39 @@
 #include "labels.h"
 #include "term.h"
 
-static const char show_help[] =
-    "usage: nuscope show [OPTIONS] FILE|DIR|GLOB... INDEX\n"
-    "\n"
-    "Draw event INDEX (counted from 0 across the files, in natural order) as\n"
-    "two heatmaps, XZ above YZ, with z (the beam) running left to right, then\n"
-    "print its metadata with decoded names.\n"
-    "\n"
-    "options:\n"
-    "  --ascii           draw with an ASCII intensity ramp instead of colour\n"
-    "  --fit             scale the maps to the terminal width\n"
-    "  --width N         draw the 100 planes in N columns (10-1000)\n"
-    "  --color WHEN      auto (default), always or never\n"
-    "  --skip-bad        leave out unreadable files instead of failing\n"
-    "  -h, --help        this text\n";
+struct show_args {
+	bool ascii, fit, skip_bad;
+	int width, color;
+};
+#define A(m) offsetof(struct show_args, m)
+
+static const struct cli_opt show_opts[] = {
+	{ "ascii", 0, CLI_OPT_FLAG, A(ascii),
+	    .help = "draw with an ASCII intensity ramp instead of colour" },
+	{ "fit", 0, CLI_OPT_FLAG, A(fit), .help = "scale the maps to the terminal width" },
+	{ "width", 0, CLI_OPT_INT, A(width), .min = 10, .max = 1000, .meta = "N",
+	    .help = "draw the 100 planes in N columns (10-1000)" },
+	{ "color", 0, CLI_OPT_CHOICE, A(color), .choices = cli_color_choices, .meta = "WHEN",
+	    .help = "auto (default), always or never" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad),
+	    .help = "leave out unreadable files instead of failing" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+static const struct cli_help show_page[] = {
+	{ "usage: nuscope show [OPTIONS] FILE|DIR|GLOB... INDEX\n"
+	    "\n"
+	    "Draw event INDEX (counted from 0 across the files, in natural order) as\n"
+	    "two heatmaps, XZ above YZ, with z (the beam) running left to right, then\n"
+	    "print its metadata with decoded names.\n"
+	    "\n"
+	    "options:\n", show_opts },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd show_cmd = { "show", show_opts, show_page };
 
 static void
 print_meta(FILE *f, struct nu_dataset *ds, uint64_t ev, bool utf8,
@@ -135,70 +153,39 @@ view_stats(FILE *f, const uint8_t *map, int view)
 int
 cmd_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "fit", no_argument, NULL, 'f' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "color", required_argument, NULL, 'C' },
-		{ "skip-bad", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct show_args args = { .color = TERM_COLOR_AUTO };
 	struct nu_open_opts oo = { 0 };
 	struct nu_heatmap_opts ho = { .style = NU_HM_COLOR256, .axes = 1 };
 	struct nu_dataset *ds = NULL;
 	struct term_style ts;
-	int color = TERM_COLOR_AUTO, opt, rc = 1, fit = 0, ascii = 0, vmax = 0;
+	int rc = 1, fit, ascii, vmax = 0;
 	char *cause = NULL, *end, *text = NULL;
 	const char *idx;
 	unsigned long long ev;
 	uint8_t map[NU_MAP_BYTES];
 	enum nu_status st;
 	bool use_color, utf8 = term_utf8();
-	long n;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'a': ascii = 1; break;
-		case 'f': fit = 1; break;
-		case 's': oo.skip_bad = true; break;
-		case 'w':
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 10 || n > 1000) {
-				fprintf(stderr, "nuscope show: --width expects a whole "
-				    "number from 10 to 1000, not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			ho.width = (int)n;
-			break;
-		case 'C':
-			if ((color = term_color_parse(optarg)) < 0) {
-				fprintf(stderr, "nuscope show: --color expects auto, "
-				    "always or never, not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(show_help, stdout);
-			return 0;
-		default:
-			if (argv[optind - 1][0] == '-' &&
-			    strspn(argv[optind - 1] + 1, "0123456789") ==
-			    strlen(argv[optind - 1] + 1))
-				fprintf(stderr, "nuscope show: the event index must "
-				    "be a whole number from 0, not '%s'\n",
-				    argv[optind - 1]);
-			else
-				fprintf(stderr, "nuscope show: unknown option '%s'\n%s",
-				    argv[optind - 1], show_help);
+	/* "-3" is a negative index, not an unknown option (unless it is the
+	 * value of --width) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    strspn(argv[i] + 1, "0123456789") == strlen(argv[i] + 1) &&
+		    !(strncmp(argv[i - 1], "--w", 3) == 0 && strchr(argv[i - 1], '=') == NULL)) {
+			fprintf(stderr, "nuscope show: the event index must be a whole "
+			    "number from 0, not '%s'\n", argv[i]);
 			return EXIT_USAGE;
 		}
-	}
+	if (!cli_opts_parse(&show_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	ascii = args.ascii;
+	fit = args.fit;
+	oo.skip_bad = args.skip_bad;
+	ho.width = args.width;
 	if (argc - optind < 2) {
-		fprintf(stderr, "nuscope show: expected files and an event index\n%s",
-		    show_help);
+		fprintf(stderr, "nuscope show: expected files and an event index\n");
+		cli_opts_help(stderr, &show_cmd);
 		return EXIT_USAGE;
 	}
 	idx = argv[argc - 1];
@@ -210,10 +197,10 @@ cmd_show(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	use_color = term_use_color(stdout, color);
+	use_color = term_use_color(stdout, (enum term_color_when)args.color);
 	/* colour maps need colour on and 256 colours (or a forced --color) */
 	if (ascii || !use_color ||
-	    (color == TERM_COLOR_AUTO && term_colors(stdout) < 256))
+	    (args.color == TERM_COLOR_AUTO && term_colors(stdout) < 256))
 		ho.style = NU_HM_ASCII;
 	if (fit) {
 		ho.width = term_width(stdout) - NU_HEATMAP_MARGIN - 1;

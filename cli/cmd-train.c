@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,43 +19,52 @@
 #include "train.h"
 #include "where.h"
 
-static const char train_help[] =
-    "usage: nuscope train [OPTIONS] ARCH FILE|DIR|GLOB...\n"
-    "\n"
-    "Train the network of architecture file ARCH (nuscope-arch(5)) on the\n"
-    "events of the files, as its [train] section says, and write the model\n"
-    "(nuscope-model(5)) after every epoch.  Ctrl-C stops at the next batch\n"
-    "and saves a checkpoint that --resume continues exactly.\n"
-    "\n"
-    "options:\n"
-    "  -o, --output FILE   model file (default: ARCH's name with .h5)\n"
-    "  --epochs N          train N epochs instead of the file's number\n"
-    "  --resume FILE       continue the run saved in FILE (and its --where)\n"
-    "  --where EXPR        train only on the events EXPR selects (see nuscope(1));\n"
-    "                      the model records it\n"
-    "  --threads N         compute threads (default 2)\n"
-    "  --micro N           events per thread pass (default 16)\n"
-    "  --memory MB         pixels held in memory before streaming (default 4096)\n"
-    "  --json-log FILE     one JSON record per batch and per epoch\n"
-    "  --skip-bad          leave out unreadable files\n"
-    "  -q, --quiet         no progress, only the epoch lines and the result\n"
-    "  -h, --help          this text\n";
+struct train_args {
+	const char *output, *resume, *where, *json_log;
+	int epochs, threads, micro, memory;
+	bool skip_bad, quiet;
+};
+#define A(m) offsetof(struct train_args, m)
 
-static long
-parse_num(const char *opt, const char *s, long lo, long hi)
-{
-	char *end;
-	long n;
+static const struct cli_opt train_opts[] = {
+	{ "output", 'o', CLI_OPT_STRING, A(output), .meta = "FILE",
+	    .help = "model file (default: ARCH's name with .h5)" },
+	{ "epochs", 0, CLI_OPT_INT, A(epochs), .min = 1, .max = 100000, .meta = "N",
+	    .help = "train N epochs instead of the file's number" },
+	{ "resume", 0, CLI_OPT_STRING, A(resume), .meta = "FILE",
+	    .help = "continue the run saved in FILE (and its --where)" },
+	{ "where", 0, CLI_OPT_STRING, A(where), .meta = "EXPR",
+	    .help = "train only on the events EXPR selects (see nuscope(1));\n"
+	    "the model records it" },
+	{ "threads", 0, CLI_OPT_INT, A(threads), .min = 1, .max = 16, .meta = "N",
+	    .help = "compute threads (default 2)" },
+	{ "micro", 0, CLI_OPT_INT, A(micro), .min = 1, .max = 4096, .meta = "N",
+	    .help = "events per thread pass (default 16)" },
+	{ "memory", 0, CLI_OPT_INT, A(memory), .min = 1, .max = 1 << 22, .meta = "MB",
+	    .help = "pixels held in memory before streaming (default 4096)" },
+	{ "json-log", 0, CLI_OPT_STRING, A(json_log), .meta = "FILE",
+	    .help = "one JSON record per batch and per epoch" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad), .help = "leave out unreadable files" },
+	{ "quiet", 'q', CLI_OPT_FLAG, A(quiet),
+	    .help = "no progress, only the epoch lines and the result" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
 
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi) {
-		fprintf(stderr, "nuscope train: %s expects a whole number from %ld to %ld, "
-		    "not '%s'\n", opt, lo, hi, s);
-		return -1;
-	}
-	return n;
-}
+static const struct cli_help train_page[] = {
+	{ "usage: nuscope train [OPTIONS] ARCH FILE|DIR|GLOB...\n"
+	    "\n"
+	    "Train the network of architecture file ARCH (nuscope-arch(5)) on the\n"
+	    "events of the files, as its [train] section says, and write the model\n"
+	    "(nuscope-model(5)) after every epoch.  Ctrl-C stops at the next batch\n"
+	    "and saves a checkpoint that --resume continues exactly.\n"
+	    "\n"
+	    "options:\n", train_opts },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd train_cmd = { "train", train_opts, train_page };
 
 static void
 json_double(FILE *f, const char *key, double v)
@@ -136,20 +144,7 @@ default_output(const char *arch)
 int
 cmd_train(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "epochs", required_argument, NULL, 'e' },
-		{ "resume", required_argument, NULL, 'r' },
-		{ "where", required_argument, NULL, 'w' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "micro", required_argument, NULL, 'm' },
-		{ "memory", required_argument, NULL, 'M' },
-		{ "json-log", required_argument, NULL, 'j' },
-		{ "skip-bad", no_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct train_args args = { 0 };
 	struct nu_train_opts to = { 0 };
 	struct nu_open_opts oo = { 0 };
 	struct arch *a = NULL;
@@ -161,55 +156,31 @@ cmd_train(int argc, char **argv)
 	FILE *json = NULL, *hdr = stderr;
 	bool quiet = false, tty = isatty(fileno(stderr));
 	size_t seen_b = 0;
-	int seen_e = 0, opt, rc = 1;
-	long v;
+	int seen_e = 0, rc = 1;
 	enum nu_status st;
 	bool stopping = false, json_failed = false;
 	int e;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': free(output); output = strdup(optarg); break;
-		case 'e':
-			if ((v = parse_num("--epochs", optarg, 1, 100000)) < 0)
-				goto usage;
-			to.epochs = (int)v;
-			break;
-		case 'r': to.resume = optarg; break;
-		case 'w': to.where = optarg; break;
-		case 't':
-			if ((v = parse_num("--threads", optarg, 1, 16)) < 0)
-				goto usage;
-			to.threads = (int)v;
-			break;
-		case 'm':
-			if ((v = parse_num("--micro", optarg, 1, 4096)) < 0)
-				goto usage;
-			to.micro = (int)v;
-			break;
-		case 'M':
-			if ((v = parse_num("--memory", optarg, 1, 1 << 22)) < 0)
-				goto usage;
-			to.memory_limit = (size_t)v << 20;
-			break;
-		case 'j': json_path = optarg; break;
-		case 's': oo.skip_bad = true; break;
-		case 'q': quiet = true; break;
-		case 'h':
-			fputs(train_help, stdout);
-			free(output);
-			return 0;
-		default:
-			fprintf(stderr, "nuscope train: unknown option '%s'\n%s",
-			    argv[optind - 1], train_help);
-			goto usage;
-		}
+	if (!cli_opts_parse(&train_cmd, &args, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	/* 0 (not given) leaves the file's or the trainer's default */
+	to.epochs = args.epochs;
+	to.resume = args.resume;
+	to.where = args.where;
+	to.threads = args.threads;
+	to.micro = args.micro;
+	to.memory_limit = (size_t)args.memory << 20;
+	json_path = args.json_log;
+	oo.skip_bad = args.skip_bad;
+	quiet = args.quiet;
+	if (args.output != NULL && (output = strdup(args.output)) == NULL) {
+		cli_error("train", NU_ERR_NOMEM, NULL);
+		return 1;
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "nuscope train: expected an architecture file and data files\n%s",
-		    train_help);
+		fprintf(stderr, "nuscope train: expected an architecture file and data files\n");
+		cli_opts_help(stderr, &train_cmd);
 		goto usage;
 	}
 	if (to.where != NULL && to.where[0] != '\0') {

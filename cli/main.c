@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "dist.h"
+#include "term.h"
 #include "tui-entry.h"
 #include "trainset.h"
 
@@ -103,6 +104,8 @@ cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
 		fprintf(stderr, "nuscope %s: warning: --include-training: %s\n", cmd, what);
 }
 
+_Static_assert(TERM_COLOR_AUTO == 0 && TERM_COLOR_ALWAYS == 1 && TERM_COLOR_NEVER == 2,
+    "cli_color_choices in the order of enum term_color_when");
 _Static_assert(TUI_EXIT_USAGE == EXIT_USAGE && TUI_EXIT_INTERRUPTED == EXIT_INTERRUPTED,
     "one set of exit statuses");
 

@@ -1,6 +1,7 @@
 /*
  * evalcsv.c: the tables of an evaluation report as CSV files, each written
- * under a temporary name and renamed into place.
+ * through nu_afile (nu.h): a temporary beside it, synced and renamed into
+ * place.
  */
 #include "config.h"
 
@@ -37,8 +38,8 @@ table_open(struct table *tb, const char *dir, const char *name, char **cause)
 	return st;
 }
 
-/* Close the table and rename it into place; on any failure the temporary
- * goes and the cause names the table and the error. */
+/* Commit the table (synced, renamed into place); on any failure the
+ * temporary goes and the cause names the table and the error. */
 static enum nu_status
 table_close(struct table *tb, int *written, char **cause)
 {

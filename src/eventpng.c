@@ -4,19 +4,18 @@
  *
  * The pixels are ours; cairo only sets the caption's text (its toy text
  * API with the system's sans-serif font) on a separate surface that is
- * copied into the picture, and libpng writes the file.
+ * copied into the picture, and libpng writes the file, through a
+ * temporary that nu_afile (nu.h) syncs and renames into place.
  */
 #include "config.h"
 
 #include <cairo.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "eventpng.h"
 #include "labels.h"
@@ -339,6 +338,8 @@ nu_eventpng_render(const uint8_t *map, const struct nu_eventpng_opts *o,
 struct png_trap {
 	jmp_buf jb;
 	char msg[200];
+	FILE *f;                /* where the bytes go */
+	int err;                /* errno of a failed write, else 0 */
 };
 
 static void
@@ -357,18 +358,38 @@ png_trap_warning(png_structp png, png_const_charp msg)
 	(void)msg;
 }
 
+/* libpng's own writer says only "Write Error": this one keeps the errno
+ * (a full disk) for the message. */
+static void
+png_trap_write(png_structp png, png_bytep data, png_size_t len)
+{
+	struct png_trap *t = png_get_io_ptr(png);
+
+	if (fwrite(data, 1, len, t->f) != len) {
+		t->err = errno != 0 ? errno : EIO;
+		png_error(png, "Write Error");
+	}
+}
+
+/* The commit flushes and syncs the whole file. */
+static void
+png_trap_flush(png_structp png)
+{
+	(void)png;
+}
+
 /*
  * The libpng calls proper.  The only frame with a setjmp: it changes no
  * local variable after it, so nothing is clobbered by the longjmp.
  */
 static bool
-png_emit(png_structp png, png_infop info, FILE *f,
+png_emit(png_structp png, png_infop info,
     const struct nu_eventpng_image *img, png_bytep *rows, png_text *chunks,
     size_t ntext, struct png_trap *t)
 {
 	if (setjmp(t->jb))
 		return false;
-	png_init_io(png, f);
+	png_set_write_fn(png, t, png_trap_write, png_trap_flush);
 	png_set_IHDR(png, info, (png_uint_32)img->width, (png_uint_32)img->height, 8,
 	    img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
 	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -387,9 +408,10 @@ png_emit(png_structp png, png_infop info, FILE *f,
 	return true;
 }
 
-/* Encode img into f.  Returns false with t->msg set when libpng fails. */
+/* Encode img into t->f.  Returns false with t->msg (and t->err when a
+ * write failed) set when libpng fails. */
 static bool
-png_encode(FILE *f, const struct nu_eventpng_image *img, const char *const *text,
+png_encode(const struct nu_eventpng_image *img, const char *const *text,
     size_t ntext, struct png_trap *t)
 {
 	png_structp png;
@@ -417,7 +439,7 @@ png_encode(FILE *f, const struct nu_eventpng_image *img, const char *const *text
 			chunks[i].key = (png_charp)(uintptr_t)text[2 * i];
 			chunks[i].text = (png_charp)(uintptr_t)text[2 * i + 1];
 		}
-		ok = png_emit(png, info, f, img, rows, chunks, ntext, t);
+		ok = png_emit(png, info, img, rows, chunks, ntext, t);
 	}
 	png_destroy_write_struct(&png, info != NULL ? &info : NULL);
 	free(rows);
@@ -430,52 +452,18 @@ nu_eventpng_write(const struct nu_eventpng_image *img, const char *path,
     const char *const *text, size_t ntext, char **cause)
 {
 	struct png_trap t = { .msg = "" };
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int fd = -1, err;
-	enum nu_status st = NU_OK;
+	struct nu_afile *af;
+	enum nu_status st;
 
-	/* a name beside path that no one else uses: pid and a counter */
-	for (int k = 0; fd < 0 && k < 100; k++) {
-		free(tmp);
-		if ((tmp = nu_asprintf("%s.tmp-%ld-%d", path, (long)getpid(), k)) == NULL)
-			return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd < 0 && errno != EEXIST)
-			break;
+	if ((st = nu_afile_open(&af, path, cause)) != NU_OK)
+		return st;
+	t.f = nu_afile_stream(af);
+	if (!png_encode(img, text, ntext, &t)) {
+		nu_afile_abort(af);
+		return nu_fail(cause, NU_ERR_IO, "%s: cannot write: %s", path,
+		    t.err != 0 ? strerror(t.err) : t.msg);
 	}
-	if (fd < 0) {
-		err = errno;
-		free(tmp);
-		return nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", path, strerror(err));
-	}
-	if ((f = fdopen(fd, "wb")) == NULL) {
-		err = errno;
-		close(fd);
-		st = nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", path, strerror(err));
-		goto fail;
-	}
-	if (!png_encode(f, img, text, ntext, &t)) {
-		fclose(f);
-		st = nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", path, t.msg);
-		goto fail;
-	}
-	if (fflush(f) != 0 || ferror(f)) {
-		err = errno;
-		fclose(f);
-		st = nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", path, strerror(err));
-		goto fail;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		st = nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
-	return NU_OK;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return st;
+	return nu_afile_commit(af, cause);
 }
 
 /* ---- which events -------------------------------------------------------- */

@@ -17,8 +17,9 @@
  * cells 79..0.  So raw pixel (x, y) holds map byte
  *   view*8000 + x*80 + (79 - y%80),  view = y / 80.
  *
- * Files are written to a temporary name in the target directory and
- * renamed into place, so a failed write leaves no file behind.
+ * Files are written through nu_afile (nu.h): a temporary in the target
+ * directory, synced and renamed into place, so a failed write leaves no
+ * file behind and the old one as it was.
  */
 #ifndef NU_EVENTPNG_H
 #define NU_EVENTPNG_H

@@ -27,6 +27,13 @@
  *          surface in the no-memory status, so a surface fails with
  *          CAIRO_STATUS_INVALID_SIZE
  *
+ *   io     the file-system calls nuscope makes itself on files and
+ *          directories: open, fopen, fdopen, mkdir, rename, fsync, and
+ *          write, close and fclose on regular files (a pipe's never
+ *          fails that way); a failure returns the call's error value with
+ *          errno ENOSPC for a write, EIO otherwise, and a failing close
+ *          or fclose still releases the descriptor, as the kernel does
+ *
  * The environment steers it (read once, before main):
  *   NUSCOPE_FAULT=N          the Nth counted call fails (none when unset)
  *   NUSCOPE_FAULT_PERSIST=1  and so does every counted call after it
@@ -54,19 +61,22 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <png.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-enum fault_kind { FAULT_ALLOC, FAULT_HDF5, FAULT_PNG, FAULT_CAIRO, FAULT_ANY };
+enum fault_kind { FAULT_ALLOC, FAULT_HDF5, FAULT_PNG, FAULT_CAIRO, FAULT_IO, FAULT_ANY };
 
-static const char *const kind_names[] = { "alloc", "hdf5", "png", "cairo", "any" };
+static const char *const kind_names[] = { "alloc", "hdf5", "png", "cairo", "io", "any" };
 
 static enum fault_kind only = FAULT_ANY;
 static unsigned long fail_at;           /* 0: never fail */
@@ -79,6 +89,7 @@ static const char *_Atomic fired_name;
 
 static void fault_report(void);
 void *__real_malloc(size_t n);
+ssize_t __real_write(int fd, const void *buf, size_t n);
 
 static void __attribute__((noreturn))
 bad_setting(const char *var, const char *val, const char *want)
@@ -87,7 +98,7 @@ bad_setting(const char *var, const char *val, const char *want)
 	int n = snprintf(msg, sizeof msg, "nuscope: %s='%s': expected %s\n", var, val, want);
 
 	if (n > 0)
-		(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+		(void)!__real_write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 	_exit(2);
 }
 
@@ -123,7 +134,7 @@ fault_setup(void)
 			if (strcmp(v, kind_names[k]) == 0)
 				break;
 		if (k > FAULT_ANY)
-			bad_setting("NUSCOPE_FAULT_KIND", v, "alloc, hdf5, png, cairo or any");
+			bad_setting("NUSCOPE_FAULT_KIND", v, "alloc, hdf5, png, cairo, io or any");
 		only = (enum fault_kind)k;
 	}
 	if ((v = getenv("NUSCOPE_FAULT_ONLY")) != NULL && *v != '\0')
@@ -199,7 +210,7 @@ fault_report(void)
 		n = snprintf(msg, sizeof msg, "nuscope: fault injection: %lu calls counted\n",
 		    atomic_load(&calls));
 	if (n > 0)
-		(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+		(void)!__real_write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 }
 
 /*
@@ -496,3 +507,136 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(&cairo_font_options_creat
     __typeof__(&__wrap_cairo_font_options_create)), "cairo_font_options_create");
 _Static_assert(__builtin_types_compatible_p(__typeof__(&cairo_pattern_create_linear),
     __typeof__(&__wrap_cairo_pattern_create_linear)), "cairo_pattern_create_linear");
+
+/* ---- the file system ------------------------------------------------------ */
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __real_close(int fd);
+int __wrap_close(int fd);
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+int __real_rename(const char *from, const char *to);
+int __wrap_rename(const char *from, const char *to);
+int __real_mkdir(const char *path, mode_t mode);
+int __wrap_mkdir(const char *path, mode_t mode);
+FILE *__real_fopen(const char *path, const char *mode);
+FILE *__wrap_fopen(const char *path, const char *mode);
+FILE *__real_fdopen(int fd, const char *mode);
+FILE *__wrap_fdopen(int fd, const char *mode);
+int __real_fclose(FILE *f);
+int __wrap_fclose(FILE *f);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+
+/* Whether fd is a regular file: the only kind whose writes and closes
+ * fail for lack of room or a bad disk. */
+static bool
+regular(int fd)
+{
+	struct stat sb;
+
+	return fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static bool
+io_fails(const char *name, int err)
+{
+	if (!fault_hit(FAULT_IO, name))
+		return false;
+	errno = err;
+	return true;
+}
+
+int
+__wrap_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (io_fails("open", EIO))
+		return -1;
+	return __real_open(path, flags, mode);
+}
+
+ssize_t
+__wrap_write(int fd, const void *buf, size_t n)
+{
+	if (regular(fd) && io_fails("write", ENOSPC))
+		return -1;
+	return __real_write(fd, buf, n);
+}
+
+int
+__wrap_close(int fd)
+{
+	if (regular(fd) && fault_hit(FAULT_IO, "close")) {
+		__real_close(fd);
+		errno = EIO;
+		return -1;
+	}
+	return __real_close(fd);
+}
+
+int
+__wrap_fclose(FILE *f)
+{
+	if (f != NULL && regular(fileno(f)) && fault_hit(FAULT_IO, "fclose")) {
+		__real_fclose(f);
+		errno = EIO;
+		return EOF;
+	}
+	return __real_fclose(f);
+}
+
+int
+__wrap_fsync(int fd)
+{
+	return io_fails("fsync", EIO) ? -1 : __real_fsync(fd);
+}
+
+int
+__wrap_rename(const char *from, const char *to)
+{
+	return io_fails("rename", EIO) ? -1 : __real_rename(from, to);
+}
+
+int
+__wrap_mkdir(const char *path, mode_t mode)
+{
+	return io_fails("mkdir", EIO) ? -1 : __real_mkdir(path, mode);
+}
+
+FILE *
+__wrap_fopen(const char *path, const char *mode)
+{
+	return io_fails("fopen", EIO) ? NULL : __real_fopen(path, mode);
+}
+
+FILE *
+__wrap_fdopen(int fd, const char *mode)
+{
+	return io_fails("fdopen", EIO) ? NULL : __real_fdopen(fd, mode);
+}
+
+_Static_assert(__builtin_types_compatible_p(__typeof__(&write),
+    __typeof__(&__wrap_write)), "write");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&close),
+    __typeof__(&__wrap_close)), "close");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&fclose),
+    __typeof__(&__wrap_fclose)), "fclose");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&fsync),
+    __typeof__(&__wrap_fsync)), "fsync");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&rename),
+    __typeof__(&__wrap_rename)), "rename");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&mkdir),
+    __typeof__(&__wrap_mkdir)), "mkdir");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&fopen),
+    __typeof__(&__wrap_fopen)), "fopen");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&fdopen),
+    __typeof__(&__wrap_fdopen)), "fdopen");

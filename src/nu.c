@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,44 +277,76 @@ nu_write_atomic(const char *path, const void *data, size_t n, char **cause)
 	return NU_OK;
 }
 
+/*
+ * One file being written through a temporary.  A stream (f) is ours; a
+ * file a library writes by name has no stream here, and its temporary is
+ * opened again at the commit to sync it.
+ */
 struct nu_afile {
-	FILE *f;
+	FILE *f;                /* NULL for a file written by name */
 	char *path, *tmp;
 };
 
-enum nu_status
-nu_afile_open(struct nu_afile **out, const char *path, char **cause)
+/* Start af for path: its temporary created, as a stream or (by_name) left
+ * closed and empty for a library to open by its name. */
+static enum nu_status
+afile_start(struct nu_afile **out, const char *path, bool by_name, char **cause)
 {
 	struct nu_afile *af = calloc(1, sizeof(*af));
-	int fd = -1;
+	int fd = -1, e = 0;
 
 	*out = NULL;
 	if (af == NULL || (af->path = strdup(path)) == NULL) {
 		free(af);
 		return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);
 	}
-	if ((fd = tmp_create(path, &af->tmp)) < 0 ||
-	    (af->f = fdopen(fd, "w")) == NULL) {
-		enum nu_status st = nu_fail(cause, errno == ENOMEM ? NU_ERR_NOMEM :
-		    NU_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-
-		if (fd >= 0) {
+	if ((fd = tmp_create(path, &af->tmp)) < 0)
+		e = errno;
+	else if (by_name) {
+		/* the empty file keeps the name ours until the library
+		 * opens it (truncating it) */
+		if (close(fd) != 0)
+			e = errno;
+		fd = -1;
+	} else if ((af->f = fdopen(fd, "w")) == NULL)
+		e = errno;
+	if (e != 0) {
+		if (fd >= 0)
 			close(fd);
+		if (af->tmp != NULL)
 			unlink(af->tmp);
-		}
 		free(af->tmp);
 		free(af->path);
 		free(af);
-		return st;
+		return nu_fail(cause, e == ENOMEM ? NU_ERR_NOMEM : NU_ERR_IO,
+		    "%s: cannot write: %s", path, strerror(e));
 	}
 	*out = af;
 	return NU_OK;
+}
+
+enum nu_status
+nu_afile_open(struct nu_afile **out, const char *path, char **cause)
+{
+	return afile_start(out, path, false, cause);
+}
+
+enum nu_status
+nu_afile_open_path(struct nu_afile **out, const char *path, char **cause)
+{
+	return afile_start(out, path, true, cause);
 }
 
 FILE *
 nu_afile_stream(struct nu_afile *af)
 {
 	return af->f;
+}
+
+const char *
+nu_afile_tmp_path(const struct nu_afile *af)
+{
+	return af->tmp;
 }
 
 enum nu_status
@@ -324,13 +357,20 @@ nu_afile_commit(struct nu_afile *af, char **cause)
 
 	if (af == NULL)
 		return NU_OK;
-	/* stdio keeps what a failed write could not put out and tries again
-	 * here, so this flush fails with the write's errno */
-	errno = 0;
-	if (fflush(af->f) != 0 || ferror(af->f))
-		e = errno != 0 ? errno : EIO;
-	fd = dup(fileno(af->f));
-	fclose(af->f);          /* flushed above: closes the descriptor only */
+	if (af->f != NULL) {
+		/* stdio keeps what a failed write could not put out and
+		 * tries again here, so this flush fails with the write's
+		 * errno */
+		errno = 0;
+		if (fflush(af->f) != 0 || ferror(af->f))
+			e = errno != 0 ? errno : EIO;
+		fd = dup(fileno(af->f));
+		fclose(af->f);  /* flushed above: closes the descriptor only */
+	} else {
+		/* written and closed by a library: a descriptor of our own
+		 * to sync it through (fsync needs no write access) */
+		fd = open(af->tmp, O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0 && e == 0)
 		e = errno;
 	if (fd >= 0)
@@ -351,7 +391,8 @@ nu_afile_abort(struct nu_afile *af)
 {
 	if (af == NULL)
 		return;
-	fclose(af->f);
+	if (af->f != NULL)
+		fclose(af->f);
 	unlink(af->tmp);
 	free(af->tmp);
 	free(af->path);

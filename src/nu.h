@@ -85,6 +85,20 @@ enum nu_status nu_afile_commit(struct nu_afile *af, char **cause);
 void nu_afile_abort(struct nu_afile *af);     /* NULL is a no-op */
 
 /*
+ * The same for a file that a library creates by name (HDF5's H5Fcreate on
+ * disk): nu_afile_open_path creates the temporary empty, which keeps the
+ * name ours, and nu_afile_tmp_path is the name to hand the library
+ * (borrowed; the library may truncate and rewrite it).  The library must
+ * have closed the file before nu_afile_commit, which opens the temporary
+ * again to sync it, then renames it into place and syncs the directory,
+ * or nu_afile_abort, which removes it.  Such an af has no stream
+ * (nu_afile_stream is NULL).
+ */
+enum nu_status nu_afile_open_path(struct nu_afile **af, const char *path,
+    char **cause);
+const char *nu_afile_tmp_path(const struct nu_afile *af);
+
+/*
  * Whether a file could be written at path, checked before long work that
  * ends in writing it: path does not name a directory, its directory
  * exists, is a directory and is writable (a read-only mount fails even

@@ -16,8 +16,9 @@
  * writer sets `stop`, wakes everyone and joins all threads before it
  * returns; a half-written file is removed.
  *
- * Each file is written as ".NAME.tmp-PID" in its directory and renamed to
- * NAME once flushed and synced, so a reader never sees a partial file.
+ * Each file reaches the disk through nu.h's one writer: the temporary
+ * ".NAME.tmp-PID-K" beside it, synced and renamed to NAME, so a reader
+ * never sees a partial file and a failed write leaves the old NAME alone.
  * Object timestamps are off, so one seed gives byte-identical files.
  *
  * libhdf5 1.10 must not meet a failing write(): when a flush fails in
@@ -30,8 +31,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,7 +190,8 @@ worker_main(void *arg)
 
 struct outfile {
 	char *path;             /* final name */
-	char *tmp;              /* temporary name in the same directory */
+	struct nu_afile *af;    /* the temporary HDF5 writes on disk; NULL
+	                         * for a file in memory */
 	hid_t file, cvnmap;
 	bool core;              /* built in memory, image written by us */
 	uint64_t nevents;
@@ -258,21 +260,35 @@ check_space(const char *path, uint64_t n, char **cause)
 static enum nu_status
 file_begin(struct outfile *of, char **cause)
 {
+	static atomic_uint seq;
 	hid_t fcpl = -1, fapl = -1, dcpl = -1, space = -1, grp = -1, gcpl = -1;
 	hsize_t dims[2] = { of->nevents, NU_MAP_BYTES };
 	hsize_t chunk[2] = { CHUNK_ROWS, NU_MAP_BYTES };
+	char image[64];
+	const char *name = image;
 	enum nu_status st;
 
 	if ((st = check_space(of->path, of->nevents, cause)) != NU_OK)
 		return st;
+	of->core = of->nevents <= CORE_MAX_EVENTS;
+	if (of->core) {
+		/* a name for HDF5 alone: a file in memory without backing
+		 * store never touches the disk, but HDF5 first tries to open
+		 * an existing file of that name, so not path */
+		snprintf(image, sizeof image, "nuscope-sim-image-%ld-%u",
+		    (long)getpid(), atomic_fetch_add(&seq, 1));
+	} else {
+		if ((st = nu_afile_open_path(&of->af, of->path, cause)) != NU_OK)
+			return st;
+		name = nu_afile_tmp_path(of->af);
+	}
 	fcpl = H5Pcreate(H5P_FILE_CREATE);
 	H5Pset_obj_track_times(fcpl, 0);
 	fapl = H5Pcreate(H5P_FILE_ACCESS);
-	of->core = of->nevents <= CORE_MAX_EVENTS;
 	if (of->core)
 		H5Pset_fapl_core(fapl, 16u << 20, 0);
 	errno = 0;
-	of->file = H5Fcreate(of->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+	of->file = H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
 	H5Pclose(fapl);
 	H5Pclose(fcpl);
 	if (of->file < 0) {
@@ -423,87 +439,57 @@ out:
 	return st;
 }
 
-/* Write the in-memory file's image to of->tmp and sync it. */
+/* The in-memory file's image: *img (caller frees) of *size bytes. */
 static enum nu_status
-write_image(struct outfile *of, char **cause)
+take_image(struct outfile *of, unsigned char **img, size_t *size, char **cause)
 {
-	ssize_t size;
-	unsigned char *img;
-	enum nu_status st = NU_OK;
-	size_t done = 0;
-	int fd;
+	ssize_t n;
 
+	*img = NULL;
 	/* H5Fget_file_image does not flush the metadata cache itself */
 	if (H5Fflush(of->file, H5F_SCOPE_GLOBAL) < 0)
 		return h5_fail(cause, of->path, "cannot flush");
-	size = H5Fget_file_image(of->file, NULL, 0);
-	if (size < 0)
+	n = H5Fget_file_image(of->file, NULL, 0);
+	if (n < 0)
 		return h5_fail(cause, of->path, "cannot take the file's image");
-	if ((img = malloc((size_t)size)) == NULL)
+	if ((*img = malloc((size_t)n)) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-	if (H5Fget_file_image(of->file, img, (size_t)size) != size) {
-		free(img);
+	if (H5Fget_file_image(of->file, *img, (size_t)n) != n) {
+		free(*img);
+		*img = NULL;
 		return h5_fail(cause, of->path, "cannot take the file's image");
 	}
-	fd = open(of->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		free(img);
-		return nu_fail(cause, NU_ERR_IO, "cannot create %s: %s", of->path,
-		    strerror(errno));
-	}
-	while (done < (size_t)size) {
-		ssize_t k = write(fd, img + done, (size_t)size - done);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			st = nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", of->path,
-			    k < 0 ? strerror(errno) : "no progress");
-			break;
-		}
-		done += (size_t)k;
-	}
-	if (st == NU_OK && fsync(fd) != 0)
-		st = nu_fail(cause, NU_ERR_IO, "cannot sync %s: %s", of->path,
-		    strerror(errno));
-	if (close(fd) != 0 && st == NU_OK)
-		st = nu_fail(cause, NU_ERR_IO, "cannot write %s: %s", of->path,
-		    strerror(errno));
-	free(img);
-	return st;
+	*size = (size_t)n;
+	return NU_OK;
 }
 
-/* Close, sync and rename into place. */
+/* Close the file and put it in place: an image through nu_write_atomic,
+ * a file on disk by committing its temporary (synced, renamed). */
 static enum nu_status
 file_finish(struct outfile *of, void *buf, char **cause)
 {
+	unsigned char *img = NULL;
+	size_t size = 0;
 	enum nu_status st;
-	int fd;
 
 	if ((st = write_columns(of, buf, cause)) != NU_OK)
 		return st;
 	h5_close(&of->cvnmap, H5Dclose);
-	if (of->core && (st = write_image(of, cause)) != NU_OK)
+	if (of->core && (st = take_image(of, &img, &size, cause)) != NU_OK)
 		return st;
 	if (H5Fclose(of->file) < 0) {
 		of->file = -1;
+		free(img);
 		return h5_fail(cause, of->path, "cannot close");
 	}
 	of->file = -1;
-	if (!of->core) {
-		if ((fd = open(of->tmp, O_RDONLY)) < 0 || fsync(fd) != 0) {
-			st = nu_fail(cause, NU_ERR_IO, "cannot sync %s: %s", of->path,
-			    strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return st;
-		}
-		close(fd);
-	}
-	if (rename(of->tmp, of->path) != 0)
-		return nu_fail(cause, NU_ERR_IO, "cannot rename %s to %s: %s",
-		    of->tmp, of->path, strerror(errno));
-	return NU_OK;
+	if (of->core)
+		st = nu_write_atomic(of->path, img, size, cause);
+	else
+		st = nu_afile_commit(of->af, cause);
+	of->af = NULL;          /* committed or removed */
+	free(img);
+	return st;
 }
 
 static void
@@ -512,8 +498,8 @@ file_abandon(struct outfile *of)
 	h5_close(&of->cvnmap, H5Dclose);
 	h5_close(&of->file, H5Fclose);
 	H5Eclear2(H5E_DEFAULT);
-	if (of->tmp != NULL)
-		unlink(of->tmp);
+	nu_afile_abort(of->af);
+	of->af = NULL;
 }
 
 /* ---- paths ----------------------------------------------------------------- */
@@ -558,12 +544,11 @@ make_dirs(const char *dir, char **cause)
 	return NU_OK;
 }
 
-/* Final and temporary names of file f (0-based). */
+/* The name of file f (0-based). */
 static enum nu_status
-file_names(const struct nu_sim_write_opts *o, unsigned f, struct outfile *of,
+file_name(const struct nu_sim_write_opts *o, unsigned f, struct outfile *of,
     char **cause)
 {
-	const char *slash, *base;
 	size_t n = strlen(o->out);
 
 	if (nu_sim_out_is_file(o->out))
@@ -572,12 +557,6 @@ file_names(const struct nu_sim_write_opts *o, unsigned f, struct outfile *of,
 		of->path = nu_asprintf("%s%sneutrino%u.h5", o->out,
 		    n > 0 && o->out[n - 1] == '/' ? "" : "/", f + 1);
 	if (of->path == NULL)
-		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-	slash = strrchr(of->path, '/');
-	base = slash ? slash + 1 : of->path;
-	of->tmp = nu_asprintf("%.*s.%s.tmp-%ld", (int)(base - of->path), of->path,
-	    base, (long)getpid());
-	if (of->tmp == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	return NU_OK;
 }
@@ -734,16 +713,15 @@ nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
 			st = nu_fail(cause, NU_ERR_CANCELLED, "interrupted after %llu of "
 			    "%llu events: %u complete file%s kept%s", (unsigned long long)
 			    written, (unsigned long long)o->nevents, un->file,
-			    un->file == 1 ? "" : "s", of.tmp != NULL ?
+			    un->file == 1 ? "" : "s", of.file >= 0 ?
 			    ", the one being written removed" : "");
 			goto out;
 		}
 		if (un->row == 0) {
 			free(of.path);
-			free(of.tmp);
-			of.path = of.tmp = NULL;
+			of.path = NULL;
 			of.nevents = per + (un->file < extra);
-			if ((st = file_names(o, un->file, &of, cause)) != NU_OK ||
+			if ((st = file_name(o, un->file, &of, cause)) != NU_OK ||
 			    (st = file_begin(&of, cause)) != NU_OK)
 				goto out;
 		}
@@ -778,8 +756,6 @@ nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
 			    of.path, (unsigned long long)of.nevents,
 			    stat(of.path, &sb) == 0 ? sb.st_size / 1e6 : 0.0,
 			    (unsigned long long)written, (unsigned long long)o->nevents);
-			free(of.tmp);
-			of.tmp = NULL;  /* renamed: nothing to abandon */
 		}
 	}
 
@@ -810,7 +786,6 @@ out:
 	free(wk);
 	free(of.ev);
 	free(of.path);
-	free(of.tmp);
 	free(colbuf);
 	return st;
 }

@@ -32,8 +32,9 @@ bool nu_sim_out_is_file(const char *path);
  * nuscope-data(5): /cvnmap (N, 16000) uint8, chunked and gzip-compressed,
  * and the 16 /neutrino columns as (N, 1) datasets of the real types.
  * Events are spread evenly over the files, event i of the run in file
- * order.  Each file is written under a temporary name in its directory and
- * renamed into place when complete.  Progress is logged at NU_LOG_INFO.
+ * order.  Each file is written through nu.h's writer (a temporary in its
+ * directory, synced and renamed into place when complete).  Progress is
+ * logged at NU_LOG_INFO.
  * Calls HDF5 from the calling thread only; call nu_init() first.
  */
 enum nu_status nu_sim_write(const struct nu_sim *sim,

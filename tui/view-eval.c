@@ -459,7 +459,8 @@ job_free(struct job *j)
 		return;
 	nu_wake_close(&j->wake);
 	free(j->load);
-	for (size_t i = 0; i < j->npaths; i++)
+	/* paths is NULL when its allocation failed after npaths was set */
+	for (size_t i = 0; j->paths != NULL && i < j->npaths; i++)
 		free(j->paths[i]);
 	free(j->paths);
 	free(j->keep);
