@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "cli.h"
 #include "dataset.h"
+#include "dist.h"
 #include "term.h"
 #include "train.h"
 #include "where.h"
@@ -221,7 +222,7 @@ cmd_train(int argc, char **argv)
 	struct nu_train_snap snap;
 	char *cause = NULL, *output = NULL;
 	const char *json_path = NULL;
-	FILE *json = NULL;
+	FILE *json = NULL, *hdr = stderr;
 	bool quiet = false, tty = isatty(fileno(stderr));
 	size_t seen_b = 0;
 	int seen_e = 0, rc = 1;
@@ -279,10 +280,13 @@ cmd_train(int argc, char **argv)
 	}
 	st = nu_dataset_open(&ds, (const char *const *)argv + optind + 1,
 	    (size_t)(argc - optind - 1), &oo, &cause);
-	if (st != NU_OK) {
+	/* under MPI: a process that cannot open its files stops them all */
+	if ((st = dist_agree(st, &cause)) != NU_OK) {
 		cli_error("train", st, cause);
 		goto out;
 	}
+	if (dist_rank() != 0)
+		json_path = NULL;       /* rank 0 alone writes the log */
 	if (json_path != NULL && (json = fopen(json_path, "w")) == NULL) {
 		fprintf(stderr, "nuscope train: %s: %s\n", json_path, strerror(errno));
 		goto out;
@@ -292,20 +296,27 @@ cmd_train(int argc, char **argv)
 		goto out;
 	}
 	nu_train_snapshot(t, &snap);
-	fprintf(stderr, "training %s: %zu parameters; ", argv[optind], snap.nparams);
+	if (dist_rank() != 0) {
+		/* rank 0 speaks for an MPI run; the others' stdout is
+		 * /dev/null (main.c) */
+		quiet = true;
+		tty = false;
+		hdr = stdout;
+	}
+	fprintf(hdr, "training %s: %zu parameters; ", argv[optind], snap.nparams);
 	if (nu_train_where(t)[0] != '\0') {
-		fprintf(stderr, "selected %llu of %llu events by '%s'%s",
+		fprintf(hdr, "selected %llu of %llu events by '%s'%s",
 		    (unsigned long long)snap.selected_events,
 		    (unsigned long long)snap.dataset_events, nu_train_where(t),
 		    to.resume != NULL && (to.where == NULL || to.where[0] == '\0') ?
 		    " (the resumed model's)" : "");
 		if (snap.task_events != snap.selected_events)
-			fprintf(stderr, ", %llu of them of task %s",
+			fprintf(hdr, ", %llu of them of task %s",
 			    (unsigned long long)snap.task_events,
 			    nu_task_name(nu_train_net(t)->task));
-		fprintf(stderr, "; ");
+		fprintf(hdr, "; ");
 	}
-	fprintf(stderr, "%llu training, %llu validation, %llu test events; %d epochs -> %s\n",
+	fprintf(hdr, "%llu training, %llu validation, %llu test events; %d epochs -> %s\n",
 	    (unsigned long long)snap.train_events, (unsigned long long)snap.val_events,
 	    (unsigned long long)snap.test_events, snap.epochs, output);
 
@@ -331,7 +342,7 @@ cmd_train(int argc, char **argv)
 		poll(&p, 1, 250);
 		if (cli_interrupted && !stopping) {
 			stopping = true;
-			fprintf(stderr, "\nstopping at the next batch (Ctrl-C)...\n");
+			fprintf(hdr, "\nstopping at the next batch (Ctrl-C)...\n");
 			nu_train_stop(t);
 		}
 		nu_train_snapshot(t, &snap);
@@ -410,7 +421,7 @@ cmd_train(int argc, char **argv)
 		goto out;
 	}
 	if (snap.message[0])
-		fprintf(stderr, "%s\n", snap.message);
+		fprintf(hdr, "%s\n", snap.message);
 	if (snap.best_epoch >= 0) {
 		struct nu_epoch_rec best;
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dist.h"
 #include "term.h"
 #include "tui-entry.h"
 #include "trainset.h"
@@ -57,12 +58,29 @@ cli_log_stderr(enum nu_log_level level, const char *msg, void *ud)
 	(void)ud;
 	if (level == NU_LOG_DEBUG && getenv("NUSCOPE_DEBUG") == NULL)
 		return;
-	fprintf(stderr, "nuscope: %s: %s\n", names[level], msg);
+	/* the processes of an MPI run say the same things: rank 0 speaks
+	 * for all but of errors */
+	if (dist_rank() != 0 && level != NU_LOG_ERROR)
+		return;
+	if (dist_active() && level == NU_LOG_ERROR)
+		fprintf(stderr, "nuscope: rank %d: %s: %s\n", dist_rank(), names[level], msg);
+	else
+		fprintf(stderr, "nuscope: %s: %s\n", names[level], msg);
 }
 
 void
 cli_error(const char *cmd, enum nu_status st, const char *msg)
 {
+	/* an error all the processes of an MPI run agreed on (dist_agree:
+	 * "rank R: ...") is printed once, by rank 0; one of this process
+	 * alone is printed by it */
+	if (dist_rank() != 0 && msg != NULL && strncmp(msg, "rank ", 5) == 0)
+		return;
+	if (dist_active() && (msg == NULL || strncmp(msg, "rank ", 5) != 0)) {
+		fprintf(stderr, "nuscope %s: rank %d: %s\n", cmd, dist_rank(),
+		    msg != NULL ? msg : nu_strerror(st));
+		return;
+	}
 	fprintf(stderr, "nuscope %s: %s\n", cmd, msg != NULL ? msg : nu_strerror(st));
 }
 
@@ -82,7 +100,7 @@ cli_seen_note(const char *cmd, const struct nu_seen_counts *c)
 
 	nu_seen_describe(c, what, sizeof what);
 	printf("%s%s\n", what[0] ? "; " : "", what);
-	if (c->include && c->included_train + c->included_val > 0)
+	if (c->include && c->included_train + c->included_val > 0 && dist_rank() == 0)
 		fprintf(stderr, "nuscope %s: warning: --include-training: %s\n", cmd, what);
 }
 
@@ -134,8 +152,17 @@ close_stdout(const char *cmd, int rc)
 int
 main(int argc, char **argv)
 {
+	/* first: an MPI launcher's arguments are taken out of argv */
+	dist_init(&argc, &argv);
 	setlocale(LC_ALL, "");
 	nu_init();
+	/* one output for the whole run: rank 0's; and no colour unless asked
+	 * (--color=always), since the launcher gives every process a
+	 * terminal of its own wherever its output goes */
+	if (dist_rank() != 0 && freopen("/dev/null", "w", stdout) == NULL)
+		return 1;
+	if (dist_active())
+		setenv("NO_COLOR", "1", 0);
 	nu_log_set(cli_log_stderr, NULL);
 	cli_crash_guard(argc >= 2 && argv[1][0] != '-' ? argv[1] : "tui");
 

@@ -170,9 +170,16 @@ static enum nu_status
 fill(struct nu_loader *ld, struct slot *s, size_t k, unsigned epoch, char **cause)
 {
 	size_t B = ld->o.batch, first = k * B;
-	size_t n = first + B <= ld->n ? B : ld->n - first;
+	size_t total = first + B <= ld->n ? B : ld->n - first, n = total, s0 = 0;
 	const uint8_t *base = ld->store;
 	size_t woff = 0;
+
+	if (ld->o.nranks > 1) {
+		size_t r = (size_t)ld->o.rank, R = (size_t)ld->o.nranks;
+
+		s0 = total * r / R;
+		n = total * (r + 1) / R - s0;
+	}
 
 	if (base == NULL) {
 		/* windows hold whole batches: batch k lies in one window */
@@ -192,7 +199,7 @@ fill(struct nu_loader *ld, struct slot *s, size_t k, unsigned epoch, char **caus
 		woff = p0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t pos = ld->order[first + i];
+		size_t pos = ld->order[first + s0 + i];
 		const uint8_t *src = base + (pos - woff) * ld->evbytes;
 		float *dst = s->x + i * (size_t)ld->nviews * NU_VIEW_BYTES;
 		bool flip = false;
@@ -233,6 +240,8 @@ fill(struct nu_loader *ld, struct slot *s, size_t k, unsigned epoch, char **caus
 		}
 	}
 	s->b.n = n;
+	s->b.first = s0;
+	s->b.total = total;
 	s->b.nviews = ld->nviews;
 	s->b.x = s->x;
 	s->b.y = s->y;
@@ -345,6 +354,9 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 		    "and views 1 (XZ), 2 (YZ) or 3 (both)");
 	if (n == 0)
 		return nu_fail(cause, NU_ERR_EMPTY, "no events to load");
+	if (opts->nranks > 1 && (opts->rank < 0 || opts->rank >= opts->nranks))
+		return nu_fail(cause, NU_ERR_USAGE, "loader: rank %d is not one of %d",
+		    opts->rank, opts->nranks);
 	if ((ld = calloc(1, sizeof(*ld))) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&ld->mu, NULL);

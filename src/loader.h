@@ -46,10 +46,17 @@ struct nu_loader_opts {
 	/* NULL, or a flag another thread may set while nu_loader_new reads
 	 * the events into memory: it then ends with NU_ERR_CANCELLED */
 	const atomic_bool *stop;
+	/* a share of every batch for process `rank` of `nranks` (0: the
+	 * whole batch): batch k holds the same events in the same order
+	 * whatever nranks is, and this loader serves its part
+	 * [n*rank/nranks, n*(rank+1)/nranks) of them */
+	int rank, nranks;
 };
 
 struct nu_batch {
-	size_t n;               /* events in this batch */
+	size_t n;               /* events in this batch (this share of it) */
+	size_t first, total;    /* the share's first event in the whole
+	                         * batch, and the whole batch's events */
 	int nviews;
 	const float *x;         /* [n, nviews, 100, 80] */
 	const float *y;         /* [n] label: class index or target */

@@ -21,6 +21,7 @@
 #include <cblas.h>
 #endif
 
+#include "dist.h"
 #include "nu.h"
 
 static nu_log_fn log_fn;
@@ -224,6 +225,13 @@ tmp_finish(const char *path, char *tmp, int fd, int e)
 		e = errno;
 	if (close(fd) != 0 && e == 0)
 		e = errno;
+	/* the processes of an MPI run compute the same outputs: rank 0's
+	 * are kept, the others' temporaries go */
+	if (e == 0 && dist_rank() != 0) {
+		unlink(tmp);
+		free(tmp);
+		return 0;
+	}
 	if (e == 0 && rename(tmp, path) != 0)
 		e = errno;
 	if (e != 0)

@@ -1,5 +1,9 @@
 /*
  * score.c: running a trained network over events, in file order.
+ *
+ * In a run of several processes (dist.h) each scores its share of every
+ * batch and the scores of the whole batch are gathered on every process,
+ * so that every process goes on with all of them, as one process would.
  */
 #include "config.h"
 
@@ -7,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "dist.h"
 #include "loader.h"
 #include "score.h"
 
@@ -48,6 +53,8 @@ nu_score(const struct nu_model *m, const struct nu_dataset *ds, const uint64_t *
 	lo.norm = strcmp(m->meta.normalise, "max") == 0 ? NU_NORM_MAX :
 	    strcmp(m->meta.normalise, "log1p") == 0 ? NU_NORM_LOG1P : NU_NORM_255;
 	lo.memory_limit = 1;    /* stream: every event is read once */
+	lo.rank = dist_rank();
+	lo.nranks = dist_size();
 	if ((st = nu_loader_new(&ld, ds, events, n, lab, NULL, &lo, cause)) != NU_OK ||
 	    (st = nu_loader_set_max(ld, m->meta.normalise_max, cause)) != NU_OK ||
 	    (st = nu_net_ws_new(m->net, (int)lo.batch, &ws, cause)) != NU_OK ||
@@ -56,10 +63,11 @@ nu_score(const struct nu_model *m, const struct nu_dataset *ds, const uint64_t *
 		goto out;
 	/* each batch split over two threads, one per core: the events are
 	 * independent, so the split changes nothing but the time */
-	while ((st = nu_loader_next(ld, &b, cause)) == NU_OK && b != NULL) {
+	while ((st = dist_agree(nu_loader_next(ld, &b, cause), cause)) == NU_OK && b != NULL) {
 		size_t n1 = b->n / 2, per = (size_t)m->net->nviews * NU_VIEW_BYTES;
+		float *mine = out + (at + b->first) * K;        /* this process's share */
 		struct half h = { m->net, ws2, b->x + n1 * per, (int)(b->n - n1),
-		    out + (at + n1) * K };
+		    mine + n1 * K };
 		pthread_t th;
 		bool threaded = n1 > 0 && pthread_create(&th, NULL, half_main, &h) == 0;
 
@@ -68,12 +76,13 @@ nu_score(const struct nu_model *m, const struct nu_dataset *ds, const uint64_t *
 		if (n1 > 0) {
 			const float *y = nu_net_forward(m->net, ws, b->x, (int)n1, 0, false, 0, NULL);
 
-			memcpy(out + at * K, y, n1 * K * sizeof(float));
+			memcpy(mine, y, n1 * K * sizeof(float));
 		}
 		if (threaded)
 			pthread_join(th, NULL);
-		at += b->n;
-		if (stop != NULL && atomic_load(stop) && at < n) {
+		dist_gather_shares(out + at * K, b->total, K * sizeof(float));
+		at += b->total;
+		if (dist_any(stop != NULL && atomic_load(stop)) && at < n) {
 			st = nu_fail(cause, NU_ERR_CANCELLED, "stopped after %zu of %zu "
 			    "events", at, n);
 			break;

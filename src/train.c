@@ -1,5 +1,15 @@
 /*
  * train.c: training runs on a thread of their own (see train.h).
+ *
+ * DESIGN (distributed runs, dist.h): every process holds the whole model
+ * and its loader serves its share of every batch; the processes' gradient
+ * sums are added together (dist_sum_float) before one optimizer step that
+ * every process takes alike.  Each event keeps its index in the whole
+ * batch (random streams such as dropout's) and the loss is a mean over
+ * the whole batch, so that the run does not depend on the number of
+ * processes but for the order of additions.  Whatever decides the course
+ * of the run (a read error, a stop, a save) is agreed on by all processes
+ * at the same point; only rank 0 writes the model.
  */
 #include "config.h"
 
@@ -12,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dist.h"
 #include "loader.h"
 #include "layer.h"
 #include "loss.h"
@@ -213,6 +224,8 @@ run_slice(struct nu_train *t, struct worker *w)
 	const struct nu_batch *b = t->jbatch;
 	size_t B = b->n, T = (size_t)t->nthreads;
 	size_t a = B * (size_t)w->id / T, e = B * (size_t)(w->id + 1) / T;
+	/* the whole batch, of which b may be one process's share */
+	size_t total = b->total > 0 ? b->total : B;
 	size_t per = (size_t)t->net->nviews * NU_VIEW_BYTES;
 	int K = t->net->nout;
 	bool train = t->jkind == JOB_TRAIN;
@@ -225,15 +238,15 @@ run_slice(struct nu_train *t, struct worker *w)
 		const float *logits, *out;
 		double L;
 
-		out = nu_net_forward(t->net, w->ws, b->x + at * per, m, at, train,
-		    t->jseed, &logits);
+		out = nu_net_forward(t->net, w->ws, b->x + at * per, m, b->first + at,
+		    train, t->jseed, &logits);
 		targets(t, b, at, (size_t)m, w->target);
 		L = head_loss(t, out, logits, w->target, m, w->g, train);
 		w->loss_sum += L * m;
 		w->metric_sum += metric_sum(t, out, b->y + at, m);
 		if (train) {
 			/* the loss of the batch is the mean over all its events */
-			float scale = (float)m / (float)B;
+			float scale = (float)m / (float)total;
 
 			for (int i = 0; i < m * K; i++)
 				w->g[i] *= scale;
@@ -304,6 +317,8 @@ save_model(struct nu_train *t, const char *path, int epoch, int batch,
 	int nhist;
 	enum nu_status st;
 
+	if (dist_rank() != 0)
+		return NU_OK;   /* rank 0 alone writes the model */
 	memset(&meta, 0, sizeof(meta));
 	meta.task = t->net->task;
 	meta.seed = t->seed;
@@ -428,17 +443,30 @@ validate(struct nu_train *t, struct nu_epoch_rec *rec, struct nu_train_confusion
 		return NU_OK;
 	if ((st = nu_loader_start(t->val_ld, 0, cause)) != NU_OK)
 		return st;
-	while ((st = nu_loader_next(t->val_ld, &b, cause)) == NU_OK && b != NULL) {
-		run_job(t, JOB_EVAL, b, 0, t->val_scores + at * (size_t)K);
+	/* each process scores its share of a batch; every process gets the
+	 * scores of the whole batch, in the order of one process */
+	while ((st = dist_agree(nu_loader_next(t->val_ld, &b, cause), cause)) == NU_OK &&
+	    b != NULL) {
+		run_job(t, JOB_EVAL, b, 0, t->val_scores + (at + b->first) * (size_t)K);
 		for (int k = 0; k < t->nthreads; k++) {
 			loss += t->w[k].loss_sum;
 			metric += t->w[k].metric_sum;
 		}
-		memcpy(t->val_events + at, b->event, b->n * sizeof(uint64_t));
-		at += b->n;
+		memcpy(t->val_events + at + b->first, b->event, b->n * sizeof(uint64_t));
+		dist_gather_shares(t->val_scores + at * (size_t)K, b->total,
+		    (size_t)K * sizeof(float));
+		dist_gather_shares(t->val_events + at, b->total, sizeof(uint64_t));
+		at += b->total;
 	}
 	if (st != NU_OK)
 		return st;
+	{
+		double sums[2] = { loss, metric };
+
+		dist_sum_double(sums, 2);
+		loss = sums[0];
+		metric = sums[1];
+	}
 	rec->val_events = at;
 	rec->val_loss = loss / (double)at;
 	rec->val_metric = metric / (double)at;
@@ -509,6 +537,7 @@ train_step(struct nu_train *t, const struct nu_batch *b, double lr, double *loss
 	for (int w = 1; w < t->nthreads; w++)
 		for (size_t i = 0; i < t->net->nparams; i++)
 			t->gsum[i] += t->w[w].grads[i];
+	dist_sum_float(t->gsum, t->net->nparams);      /* the processes' shares */
 	pen = nu_opt_l2(t->net, t->net->params, t->gsum);
 	nu_opt_step(t->opt, t->net->params, t->gsum, lr);
 	if (t->net->has_bn) {
@@ -518,12 +547,29 @@ train_step(struct nu_train *t, const struct nu_batch *b, double lr, double *loss
 			ws[w] = t->w[w].ws;
 		nu_net_update_state(t->net, ws, t->nthreads);
 	}
-	*loss = *metric = 0;
-	for (int w = 0; w < t->nthreads; w++) {
-		*loss += t->w[w].loss_sum;
-		*metric += t->w[w].metric_sum;
+	{
+		double sums[2] = { 0, 0 };
+
+		for (int w = 0; w < t->nthreads; w++) {
+			sums[0] += t->w[w].loss_sum;
+			sums[1] += t->w[w].metric_sum;
+		}
+		dist_sum_double(sums, 2);
+		*loss = sums[0];
+		*metric = sums[1];
 	}
 	return pen;
+}
+
+/* Whether the run stops here: asked to on any process, so on every one. */
+static bool
+stopping(struct nu_train *t)
+{
+	bool stop = dist_any(atomic_load(&t->stop));
+
+	if (stop)
+		atomic_store(&t->stop, true);
+	return stop;
 }
 
 static enum nu_status
@@ -553,23 +599,23 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	for (int k = 0; ; k++) {
 		double loss, metric, pen, secs;
 
-		if ((st = nu_loader_next(t->train_ld, &b, cause)) != NU_OK)
+		if ((st = dist_agree(nu_loader_next(t->train_ld, &b, cause), cause)) != NU_OK)
 			return st;
 		if (b == NULL)
 			break;
 		if (k < first_batch)
 			continue;       /* resumed: done before the checkpoint */
 		pen = train_step(t, b, lr, &loss, &metric);
-		t->part_loss += loss + pen * (double)b->n;
+		t->part_loss += loss + pen * (double)b->total;
 		t->part_metric += metric;
-		t->part_events += b->n;
-		events += b->n;
+		t->part_events += b->total;
+		events += b->total;
 		secs = elapsed(&e0);
-		publish_batch(t, epoch, k, loss / (double)b->n + pen, metric / (double)b->n,
-		    secs > 0 ? (double)events / secs : 0);
+		publish_batch(t, epoch, k, loss / (double)b->total + pen,
+		    metric / (double)b->total, secs > 0 ? (double)events / secs : 0);
 		pthread_mutex_lock(&t->mu);
 		t->snap.eta_s = events > 0 ? secs / (double)events *
-		    ((double)(nb - k - 1) * (double)t->jbatch->n +
+		    ((double)(nb - k - 1) * (double)t->jbatch->total +
 		    (double)(t->epochs - epoch - 1) * (double)nu_loader_nevents(t->train_ld)) : 0;
 		pthread_mutex_unlock(&t->mu);
 
@@ -595,7 +641,7 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 			pthread_mutex_unlock(&t->mu);
 			wake(t);
 		}
-		if (atomic_load(&t->stop)) {
+		if (stopping(t)) {
 			t->start_batch = k + 1;
 			return NU_OK;
 		}
@@ -694,9 +740,10 @@ run_main(void *arg)
 		 * knows its best epoch */
 		enough = judge_epoch(t, epoch);
 		if (t->output != NULL &&
-		    (st = save_model(t, t->output, epoch + 1, 0, &cause)) != NU_OK)
+		    (st = dist_agree(save_model(t, t->output, epoch + 1, 0, &cause),
+		    &cause)) != NU_OK)
 			break;
-		if (atomic_load(&t->stop)) {
+		if (stopping(t)) {
 			epoch++;        /* stopped at the boundary: this one is done */
 			break;
 		}
@@ -707,7 +754,7 @@ run_main(void *arg)
 			break;
 		}
 	}
-	if (st == NU_OK && !atomic_load(&t->stop)) {
+	if (st == NU_OK && !stopping(t)) {
 		int best;
 
 		pthread_mutex_lock(&t->mu);
@@ -720,10 +767,11 @@ run_main(void *arg)
 			    best + 1, t->monitor);
 		}
 		if (t->output != NULL)
-			st = save_model(t, t->output, epoch, 0, &cause);
+			st = dist_agree(save_model(t, t->output, epoch, 0, &cause), &cause);
 	} else if (st == NU_OK && t->output != NULL) {
 		/* stopped: keep everything needed to resume exactly */
-		st = save_model(t, t->output, epoch, t->start_batch, &cause);
+		st = dist_agree(save_model(t, t->output, epoch, t->start_batch, &cause),
+		    &cause);
 		if (st == NU_OK)
 			set_message(t, "stopped; saved to %s (resume with --resume)", t->output);
 	}
@@ -1012,6 +1060,8 @@ loaders_setup(struct nu_train *t, const struct arch_section *tr,
 	lo.seed = t->seed;
 	lo.memory_limit = opts->memory_limit;
 	lo.stop = opts->stop;
+	lo.rank = dist_rank();
+	lo.nranks = dist_size();
 	if ((st = nu_loader_new(&t->train_ld, t->ds, t->split.ev[0], t->split.n[0], &t->lab,
 	    t->split.weight, &lo, cause)) != NU_OK)
 		return st;
@@ -1038,8 +1088,8 @@ loaders_setup(struct nu_train *t, const struct arch_section *tr,
 	return NU_OK;
 }
 
-enum nu_status
-nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
+static enum nu_status
+train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
     const struct nu_train_opts *opts, char **cause)
 {
 	struct nu_train *t;
@@ -1097,6 +1147,13 @@ nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		goto fail;
 	t->nclasses = nu_task_nclasses(t->net->task);
 	t->snap.nparams = t->net->nparams;
+	if (t->net->has_bn && dist_active()) {
+		/* each process would keep statistics of its own share */
+		st = nu_fail(cause, NU_ERR_USAGE, "%s: batch normalisation is not "
+		    "supported in a run of several processes (MPI) yet; train it in "
+		    "one process", a->path);
+		goto fail;
+	}
 	if ((st = nu_labels_load(ds, t->net->task, &t->lab, cause)) != NU_OK ||
 	    (st = select_events(t, cause)) != NU_OK)
 		goto fail;
@@ -1123,6 +1180,42 @@ fail:
 	nu_model_free(rm);
 	arch_free(defaults);
 	nu_train_free(t);
+	return st;
+}
+
+/* Whether this process has the same files as rank 0: the split and the
+ * batches are decided by every process alone, from the same events. */
+static enum nu_status
+same_files(const struct nu_dataset *ds, char **cause)
+{
+	uint64_t mine[2] = { nu_dataset_nfiles(ds), nu_dataset_nevents(ds) }, r0[2];
+
+	memcpy(r0, mine, sizeof r0);
+	dist_bcast(r0, sizeof r0);
+	if (memcmp(r0, mine, sizeof r0) == 0)
+		return NU_OK;
+	return nu_fail(cause, NU_ERR_USAGE, "its files (%llu, of %llu events) are not "
+	    "those of rank 0 (%llu, of %llu events); every process must read the "
+	    "same files", (unsigned long long)mine[0], (unsigned long long)mine[1],
+	    (unsigned long long)r0[0], (unsigned long long)r0[1]);
+}
+
+/* The run's set-up, by every process of a distributed run alike: any
+ * process's failure is every process's (dist_agree). */
+enum nu_status
+nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
+    const struct nu_train_opts *opts, char **cause)
+{
+	enum nu_status st;
+
+	*out = NULL;
+	if ((st = dist_agree(same_files(ds, cause), cause)) != NU_OK)
+		return st;
+	st = dist_agree(train_new(out, a, ds, opts, cause), cause);
+	if (st != NU_OK) {
+		nu_train_free(*out);
+		*out = NULL;
+	}
 	return st;
 }
 
@@ -1412,7 +1505,7 @@ nu_train_bench(const struct arch *a, size_t batch, int threads, int micro, int s
 		w[i] = 1.0f;
 		ev[i] = i;
 	}
-	b = (struct nu_batch){ .n = batch, .nviews = t->net->nviews, .x = x, .y = y,
+	b = (struct nu_batch){ .n = batch, .total = batch, .nviews = t->net->nviews, .x = x, .y = y,
 	    .w = w, .event = ev };
 	if ((st = start_workers(t, cause)) != NU_OK)
 		goto out;

@@ -77,6 +77,37 @@ need_fixtures() {
 	fi
 }
 
+# need_mpi: skip the whole test unless nuscope was built with MPI and a
+# launcher was found ($MPIRUN, from configure)
+need_mpi() {
+	if [ -z "${MPIRUN:-}" ]; then
+		echo "1..0 # SKIP nuscope built without MPI (or no mpirun): configure --enable-mpi"
+		exit 0
+	fi
+	if ! command -v "$MPIRUN" >/dev/null 2>&1; then
+		echo "1..0 # SKIP $MPIRUN not found"
+		exit 0
+	fi
+}
+
+# mpi NP CMD...: run CMD as NP processes on this machine with Open MPI's
+# mpirun: more processes than cores (--oversubscribe), as root too (the
+# two variables), shared memory between the processes without the
+# single-copy mechanism that containers forbid (vader over CMA), and no
+# remote shell looked for; 120 s at most.  Under LeakSanitizer what Open
+# MPI leaves is suppressed (tests/lsan.supp), which needs the names of
+# its frames: its plugins stay loaded and stacks are unwound fully.
+mpi() {
+	mpi_np=$1
+	shift
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+	OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none \
+	OMPI_MCA_plm_rsh_agent= OMPI_MCA_rmaps_base_oversubscribe=1 \
+	OMPI_MCA_mca_base_component_disable_dlclose=1 \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
+	    timeout 120 "$MPIRUN" --oversubscribe -np "$mpi_np" "$@"
+}
+
 done_testing() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]
