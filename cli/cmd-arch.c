@@ -52,10 +52,10 @@ arch_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
-		struct arch *a = NULL;
+		struct nu_arch *a = NULL;
 		char *cause = NULL;
 		struct nu_net *net = NULL;
-		enum nu_status st = arch_load(&a, argv[i], &cause);
+		enum nu_status st = nu_arch_load(&a, argv[i], &cause);
 
 		if (st == NU_OK)
 			st = nu_net_new(&net, a, 1, &cause);
@@ -66,17 +66,17 @@ arch_check(int argc, char **argv)
 			int layers = 0;
 
 			for (int s = 0; s < a->nsec; s++)
-				layers += a->sec[s].kind->role == ARCH_ROLE_LAYER;
+				layers += a->sec[s].kind->role == NU_ARCH_ROLE_LAYER;
 			printf("%s: ok (%zu parameters, %d layer sections, views %s, branches %s%s)\n",
-			    argv[i], net->nparams, layers, arch_enum(&a->sec[0], "views"),
-			    arch_enum(&a->sec[0], "branches"),
-			    a->merge >= 0 ? (strcmp(arch_enum(&a->sec[a->merge],
+			    argv[i], net->nparams, layers, nu_arch_enum(&a->sec[0], "views"),
+			    nu_arch_enum(&a->sec[0], "branches"),
+			    a->merge >= 0 ? (strcmp(nu_arch_enum(&a->sec[a->merge],
 			    "axis"), "planes") == 0 ? ", merged along planes" :
 			    ", merged as features") : "");
 		}
 		free(cause);
 		nu_net_free(net);
-		arch_free(a);
+		nu_arch_free(a);
 	}
 	return rc;
 }
@@ -84,7 +84,7 @@ arch_check(int argc, char **argv)
 static int
 arch_summary(int argc, char **argv)
 {
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	struct nu_net *net = NULL;
 	char *cause = NULL, *text;
 	enum nu_status st;
@@ -94,20 +94,20 @@ arch_summary(int argc, char **argv)
 		cli_opts_help(stderr, &arch_cmd);
 		return EXIT_USAGE;
 	}
-	st = arch_load(&a, argv[1], &cause);
+	st = nu_arch_load(&a, argv[1], &cause);
 	if (st == NU_OK)
 		st = nu_net_new(&net, a, 1, &cause);
 	if (st != NU_OK) {
 		fprintf(stderr, "%s\n", cause != NULL ? cause : nu_strerror(st));
 		free(cause);
-		arch_free(a);
+		nu_arch_free(a);
 		return 1;
 	}
 	if ((text = nu_net_summary(net)) != NULL)
 		fputs(text, stdout);
 	free(text);
 	nu_net_free(net);
-	arch_free(a);
+	nu_arch_free(a);
 	return text != NULL ? 0 : 1;
 }
 
@@ -137,7 +137,7 @@ cmd_arch(int argc, char **argv)
 		}
 		section = argc - 1 > optind ? argv[1 + optind] : NULL;
 		if (args.man) {
-			if ((d = arch_describe_keys_roff()) == NULL) {
+			if ((d = nu_arch_describe_keys_roff()) == NULL) {
 				cli_error("arch", NU_ERR_NOMEM, NULL);
 				return 1;
 			}
@@ -145,11 +145,11 @@ cmd_arch(int argc, char **argv)
 			free(d);
 			return 0;
 		}
-		if (section != NULL && arch_kind_find(section) == NULL) {
+		if (section != NULL && nu_arch_kind_find(section) == NULL) {
 			fprintf(stderr, "nuscope arch keys: unknown section '%s'\n", section);
 			return EXIT_USAGE;
 		}
-		if ((d = arch_describe_keys(section)) == NULL) {
+		if ((d = nu_arch_describe_keys(section)) == NULL) {
 			cli_error("arch", NU_ERR_NOMEM, NULL);
 			return 1;
 		}

@@ -224,7 +224,7 @@ bench_train(int argc, char **argv)
 	struct train_args args = { .batch = 256, .threads = 2, .micro = 16, .steps = 10 };
 	long batch, threads, steps;
 	int micro, rc;
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	struct nu_train_bench r;
 	char *cause = NULL;
 	enum nu_status st;
@@ -240,12 +240,12 @@ bench_train(int argc, char **argv)
 		cli_opts_help(stderr, &train_cmd);
 		return EXIT_USAGE;
 	}
-	if ((st = arch_load(&a, argv[optind], &cause)) != NU_OK ||
+	if ((st = nu_arch_load(&a, argv[optind], &cause)) != NU_OK ||
 	    (st = nu_train_bench(a, (size_t)batch, (int)threads, (int)micro, (int)steps,
 	    &r, &cause)) != NU_OK) {
 		fprintf(stderr, "nuscope bench: %s\n", cause ? cause : nu_strerror(st));
 		free(cause);
-		arch_free(a);
+		nu_arch_free(a);
 		return 1;
 	}
 #ifdef HAVE_OPENBLAS_GET_CORENAME
@@ -259,7 +259,7 @@ bench_train(int argc, char **argv)
 	printf("training %.0f events/s, inference %.0f events/s (medians of %ld steps)\n",
 	    r.train_eps, r.infer_eps, steps);
 	print_profile(&r, steps);
-	arch_free(a);
+	nu_arch_free(a);
 	return 0;
 }
 

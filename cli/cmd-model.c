@@ -71,32 +71,32 @@ static const struct cli_cmd history_cmd = { "model history", history_opts, model
 /* The settings of the architecture section a layer came from: every key
  * of the section (as set or by default), typed for JSON. */
 static void
-settings(FILE *f, const struct arch *a, const struct nu_net_node *nd, bool json)
+settings(FILE *f, const struct nu_arch *a, const struct nu_net_node *nd, bool json)
 {
-	const struct arch_section *s = &a->sec[nd->sec];
+	const struct nu_arch_section *s = &a->sec[nd->sec];
 
 	if (nd->attached) {
 		/* the activation of a conv or dense section */
 		fprintf(f, json ? ", \"function\": \"%s\"" : "  function %s",
-		    arch_enum(s, "activation"));
+		    nu_arch_enum(s, "activation"));
 		return;
 	}
 	for (int k = 0; s->kind->keys[k].name != NULL; k++) {
-		const struct arch_key *key = &s->kind->keys[k];
-		const struct arch_value *v = &s->v[k];
+		const struct nu_arch_key *key = &s->kind->keys[k];
+		const struct nu_arch_value *v = &s->v[k];
 
 		if (strcmp(key->name, "activation") == 0 || strcmp(key->name, "alpha") == 0)
 			continue;   /* shown on the activation's own line */
-		if (key->type == ARCH_PAIR) {
-			const int *p = v->pair[0] ? v->pair : arch_pair(s, "size");
+		if (key->type == NU_ARCH_PAIR) {
+			const int *p = v->pair[0] ? v->pair : nu_arch_pair(s, "size");
 
 			fprintf(f, json ? ", \"%s\": [%d, %d]" : "  %s %dx%d", key->name, p[0], p[1]);
-		} else if (key->type == ARCH_INT || key->type == ARCH_FLOAT) {
+		} else if (key->type == NU_ARCH_INT || key->type == NU_ARCH_FLOAT) {
 			fprintf(f, json ? ", \"%s\": %.9g" : "  %s %g", key->name,
-			    key->type == ARCH_INT ? (double)v->i : v->f);
-		} else if (key->type == ARCH_BOOL) {
+			    key->type == NU_ARCH_INT ? (double)v->i : v->f);
+		} else if (key->type == NU_ARCH_BOOL) {
 			fprintf(f, json ? ", \"%s\": %s" : "  %s %s", key->name, v->i ? "true" : "false");
-		} else if (key->type == ARCH_LIST) {
+		} else if (key->type == NU_ARCH_LIST) {
 			fprintf(f, json ? ", \"%s\": [" : "  %s ", key->name);
 			for (int i = 0; i < v->nlist; i++)
 				fprintf(f, "%s%.9g", i ? (json ? ", " : ",") : "", v->list[i]);
@@ -109,7 +109,7 @@ settings(FILE *f, const struct arch *a, const struct nu_net_node *nd, bool json)
 }
 
 static void
-shape(FILE *f, struct layer_shape s, bool json)
+shape(FILE *f, struct nu_layer_shape s, bool json)
 {
 	fprintf(f, json ? "[%d, %d, %d]" : "%dx%dx%d", s.c, s.h, s.w);
 }
@@ -154,7 +154,7 @@ dump(const char *path, bool json)
 	}
 	for (int i = 0; i < net->nnodes; i++) {
 		const struct nu_net_node *nd = &net->node[i];
-		const struct layer *l = nd->l;
+		const struct nu_layer *l = nd->l;
 
 		if (json) {
 			printf("%s\n  {\"name\": \"%s\", \"kind\": \"%s\", \"input\": ", i ? "," : "",
@@ -165,7 +165,7 @@ dump(const char *path, bool json)
 			settings(stdout, m->arch, nd, true);
 			printf(", \"tensors\": [");
 			for (int k = 0; k < l->ntensors; k++) {
-				const struct layer_tensor *t = &l->tensors[k];
+				const struct nu_layer_tensor *t = &l->tensors[k];
 
 				printf("%s{\"name\": \"%s\", \"path\": \"/%s/%s/%s\", \"shape\": [",
 				    k ? ", " : "", t->name, t->state ? "state" : "params",
@@ -183,7 +183,7 @@ dump(const char *path, bool json)
 			settings(stdout, m->arch, nd, false);
 			printf("\n");
 			for (int k = 0; k < l->ntensors; k++) {
-				const struct layer_tensor *t = &l->tensors[k];
+				const struct nu_layer_tensor *t = &l->tensors[k];
 
 				printf("    /%s/%s/%s  [", t->state ? "state" : "params", nd->name, t->name);
 				for (int r = 0; r < t->rank; r++)

@@ -118,7 +118,7 @@ json_confusion(FILE *f, struct nu_train *t, int epoch)
 /* The log's first record: what a watcher (nuscope tui --watch) labels its
  * screen with. */
 static void
-json_run(FILE *f, struct nu_train *t, const struct arch *a, const char *arch_path,
+json_run(FILE *f, struct nu_train *t, const struct nu_arch *a, const char *arch_path,
     const struct nu_train_snap *snap, const char *output, const char *resume)
 {
 	enum nu_task task = nu_train_net(t)->task;
@@ -148,7 +148,7 @@ json_run(FILE *f, struct nu_train *t, const struct arch *a, const char *arch_pat
 	fprintf(f, ", \"monitor\": ");
 	json_str(f, snap->monitor != NULL ? snap->monitor : "val_loss");
 	json_double(f, "min_delta", a->train >= 0 ?
-	    arch_float(&a->sec[a->train], "min_delta") : 0);
+	    nu_arch_float(&a->sec[a->train], "min_delta") : 0);
 	fprintf(f, "}\n");
 }
 
@@ -216,7 +216,7 @@ cmd_train(int argc, char **argv)
 	struct train_args args = { 0 };
 	struct nu_train_opts to = { 0 };
 	struct nu_open_opts oo = { 0 };
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	struct nu_dataset *ds = NULL;
 	struct nu_train *t = NULL;
 	struct nu_train_snap snap;
@@ -265,7 +265,7 @@ cmd_train(int argc, char **argv)
 		}
 		nu_where_free(w);
 	}
-	if ((st = arch_load(&a, argv[optind], &cause)) != NU_OK) {
+	if ((st = nu_arch_load(&a, argv[optind], &cause)) != NU_OK) {
 		fprintf(stderr, "nuscope train: %s\n", cause);
 		goto out;
 	}
@@ -454,7 +454,7 @@ out:
 		fclose(json);
 	nu_train_free(t);
 	nu_dataset_free(ds);
-	arch_free(a);
+	nu_arch_free(a);
 	free(cause);
 	free(output);
 	return rc;

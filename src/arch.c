@@ -17,15 +17,15 @@
 
 #define ACTIVATIONS "linear|relu|leaky-relu|sigmoid|tanh|softmax"
 
-static const struct arch_key net_keys[] = {
-	{ "version", ARCH_INT, 1, 1, NULL, NULL,
+static const struct nu_arch_key net_keys[] = {
+	{ "version", NU_ARCH_INT, 1, 1, NULL, NULL,
 	  "format version of the file; this nuscope reads version 1" },
-	{ "name", ARCH_STRING, 0, 0, NULL, "", "a name shown in summaries" },
-	{ "task", ARCH_ENUM, 0, 0, "numu-cc|flavour|mode|energy|y|code", "numu-cc",
+	{ "name", NU_ARCH_STRING, 0, 0, NULL, "", "a name shown in summaries" },
+	{ "task", NU_ARCH_ENUM, 0, 0, "numu-cc|flavour|mode|energy|y|code", "numu-cc",
 	  "what the network learns (nuscope-data(5) lists the tasks)" },
-	{ "views", ARCH_ENUM, 0, 0, "both|xz|yz", "both",
+	{ "views", NU_ARCH_ENUM, 0, 0, "both|xz|yz", "both",
 	  "which pixel maps the network sees" },
-	{ "branches", ARCH_ENUM, 0, 0, "separate|shared|stacked", "separate",
+	{ "branches", NU_ARCH_ENUM, 0, 0, "separate|shared|stacked", "separate",
 	  "with both views: separate = a branch per view with its own weights; "
 	  "shared = one branch, its weights applied to each view; stacked = the "
 	  "two views as the two channels of one branch" },
@@ -33,23 +33,23 @@ static const struct arch_key net_keys[] = {
 };
 
 #define L2_KEYS \
-	{ "l2", ARCH_FLOAT, 0, 1, NULL, "0", \
+	{ "l2", NU_ARCH_FLOAT, 0, 1, NULL, "0", \
 	  "L2 penalty on the weights, added to the loss as l2 * sum(w^2)" }, \
-	{ "l2_bias", ARCH_FLOAT, 0, 1, NULL, "0", \
+	{ "l2_bias", NU_ARCH_FLOAT, 0, 1, NULL, "0", \
 	  "L2 penalty on the biases" }
 
 #define ACT_KEYS \
-	{ "activation", ARCH_ENUM, 0, 0, ACTIVATIONS, "linear", \
+	{ "activation", NU_ARCH_ENUM, 0, 0, ACTIVATIONS, "linear", \
 	  "function applied to the output" }, \
-	{ "alpha", ARCH_FLOAT, 0, 1, NULL, "0.3", \
+	{ "alpha", NU_ARCH_FLOAT, 0, 1, NULL, "0.3", \
 	  "slope of leaky-relu below zero" }
 
-static const struct arch_key conv_keys[] = {
-	{ "filters", ARCH_INT, 1, 4096, NULL, NULL, "number of filters (output channels)" },
-	{ "kernel", ARCH_PAIR, 1, 64, NULL, "3x3",
+static const struct nu_arch_key conv_keys[] = {
+	{ "filters", NU_ARCH_INT, 1, 4096, NULL, NULL, "number of filters (output channels)" },
+	{ "kernel", NU_ARCH_PAIR, 1, 64, NULL, "3x3",
 	  "kernel size, planes x cells (\"3\" means 3x3)" },
-	{ "stride", ARCH_PAIR, 1, 64, NULL, "1x1", "step between windows" },
-	{ "padding", ARCH_ENUM, 0, 0, "valid|same", "valid",
+	{ "stride", NU_ARCH_PAIR, 1, 64, NULL, "1x1", "step between windows" },
+	{ "padding", NU_ARCH_ENUM, 0, 0, "valid|same", "valid",
 	  "valid: no padding; same: zero padding so that the output is "
 	  "ceil(input/stride), the odd pixel at the bottom/right (as Keras)" },
 	ACT_KEYS,
@@ -57,131 +57,131 @@ static const struct arch_key conv_keys[] = {
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key pool_keys[] = {
-	{ "size", ARCH_PAIR, 1, 64, NULL, "2x2", "window, planes x cells" },
-	{ "stride", ARCH_PAIR, 1, 64, NULL, "",
+static const struct nu_arch_key pool_keys[] = {
+	{ "size", NU_ARCH_PAIR, 1, 64, NULL, "2x2", "window, planes x cells" },
+	{ "stride", NU_ARCH_PAIR, 1, 64, NULL, "",
 	  "step between windows (default: the window size)" },
-	{ "padding", ARCH_ENUM, 0, 0, "valid|same", "valid",
+	{ "padding", NU_ARCH_ENUM, 0, 0, "valid|same", "valid",
 	  "valid: windows inside the input; same: output ceil(input/stride), "
 	  "padded positions never count" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key dropout_keys[] = {
-	{ "rate", ARCH_FLOAT, 0, 0.99, NULL, NULL,
+static const struct nu_arch_key dropout_keys[] = {
+	{ "rate", NU_ARCH_FLOAT, 0, 0.99, NULL, NULL,
 	  "fraction of inputs zeroed while training" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key batchnorm_keys[] = {
-	{ "momentum", ARCH_FLOAT, 0, 1, NULL, "0.99",
+static const struct nu_arch_key batchnorm_keys[] = {
+	{ "momentum", NU_ARCH_FLOAT, 0, 1, NULL, "0.99",
 	  "weight of the old running mean and variance in each update" },
-	{ "epsilon", ARCH_FLOAT, 1e-12, 1, NULL, "0.001",
+	{ "epsilon", NU_ARCH_FLOAT, 1e-12, 1, NULL, "0.001",
 	  "added to the variance before the square root" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key flatten_keys[] = {
+static const struct nu_arch_key flatten_keys[] = {
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key dense_keys[] = {
-	{ "units", ARCH_INT, 1, 1000000, NULL, NULL, "number of outputs" },
+static const struct nu_arch_key dense_keys[] = {
+	{ "units", NU_ARCH_INT, 1, 1000000, NULL, NULL, "number of outputs" },
 	ACT_KEYS,
 	L2_KEYS,
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key activation_keys[] = {
-	{ "function", ARCH_ENUM, 0, 0, ACTIVATIONS, NULL, "the function" },
-	{ "alpha", ARCH_FLOAT, 0, 1, NULL, "0.3", "slope of leaky-relu below zero" },
+static const struct nu_arch_key activation_keys[] = {
+	{ "function", NU_ARCH_ENUM, 0, 0, ACTIVATIONS, NULL, "the function" },
+	{ "alpha", NU_ARCH_FLOAT, 0, 1, NULL, "0.3", "slope of leaky-relu below zero" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key merge_keys[] = {
-	{ "axis", ARCH_ENUM, 0, 0, "features|planes", "features",
+static const struct nu_arch_key merge_keys[] = {
+	{ "axis", NU_ARCH_ENUM, 0, 0, "features|planes", "features",
 	  "features: flatten each branch and concatenate, XZ first; planes: "
 	  "join the branches' feature maps along the plane axis, XZ planes "
 	  "first, and go on with more layers" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct arch_key train_keys[] = {
-	{ "optimizer", ARCH_ENUM, 0, 0, "adam|sgd|rmsprop", "adam", "the update rule" },
-	{ "lr", ARCH_FLOAT, 1e-9, 10, NULL, "0.001", "learning rate" },
-	{ "beta1", ARCH_FLOAT, 0, 0.99999, NULL, "0.9", "Adam: decay of the first moment" },
-	{ "beta2", ARCH_FLOAT, 0, 0.99999, NULL, "0.999", "Adam: decay of the second moment" },
-	{ "epsilon", ARCH_FLOAT, 0, 1, NULL, "1e-7", "Adam and RMSprop: added to the denominator" },
-	{ "momentum", ARCH_FLOAT, 0, 0.99999, NULL, "0", "SGD: momentum" },
-	{ "nesterov", ARCH_BOOL, 0, 0, NULL, "no", "SGD: Nesterov momentum" },
-	{ "rho", ARCH_FLOAT, 0, 0.99999, NULL, "0.9", "RMSprop: decay of the squared gradient" },
-	{ "schedule", ARCH_ENUM, 0, 0, "constant|step|exponential|cosine", "constant",
+static const struct nu_arch_key train_keys[] = {
+	{ "optimizer", NU_ARCH_ENUM, 0, 0, "adam|sgd|rmsprop", "adam", "the update rule" },
+	{ "lr", NU_ARCH_FLOAT, 1e-9, 10, NULL, "0.001", "learning rate" },
+	{ "beta1", NU_ARCH_FLOAT, 0, 0.99999, NULL, "0.9", "Adam: decay of the first moment" },
+	{ "beta2", NU_ARCH_FLOAT, 0, 0.99999, NULL, "0.999", "Adam: decay of the second moment" },
+	{ "epsilon", NU_ARCH_FLOAT, 0, 1, NULL, "1e-7", "Adam and RMSprop: added to the denominator" },
+	{ "momentum", NU_ARCH_FLOAT, 0, 0.99999, NULL, "0", "SGD: momentum" },
+	{ "nesterov", NU_ARCH_BOOL, 0, 0, NULL, "no", "SGD: Nesterov momentum" },
+	{ "rho", NU_ARCH_FLOAT, 0, 0.99999, NULL, "0.9", "RMSprop: decay of the squared gradient" },
+	{ "schedule", NU_ARCH_ENUM, 0, 0, "constant|step|exponential|cosine", "constant",
 	  "learning-rate schedule over epochs: step multiplies by decay_rate "
 	  "every decay_epochs; exponential by decay_rate^(epoch/decay_epochs); "
 	  "cosine falls to 0 at the last epoch" },
-	{ "decay_rate", ARCH_FLOAT, 0, 1, NULL, "0.5", "factor of the step and exponential schedules" },
-	{ "decay_epochs", ARCH_INT, 1, 100000, NULL, "10", "period of the step and exponential schedules" },
-	{ "batch", ARCH_INT, 1, 65536, NULL, "32", "events per mini-batch" },
-	{ "epochs", ARCH_INT, 1, 100000, NULL, "10", "passes over the training events" },
-	{ "early_stop", ARCH_BOOL, 0, 0, NULL, "no", "stop when the monitored metric stops improving" },
-	{ "monitor", ARCH_ENUM, 0, 0,
+	{ "decay_rate", NU_ARCH_FLOAT, 0, 1, NULL, "0.5", "factor of the step and exponential schedules" },
+	{ "decay_epochs", NU_ARCH_INT, 1, 100000, NULL, "10", "period of the step and exponential schedules" },
+	{ "batch", NU_ARCH_INT, 1, 65536, NULL, "32", "events per mini-batch" },
+	{ "epochs", NU_ARCH_INT, 1, 100000, NULL, "10", "passes over the training events" },
+	{ "early_stop", NU_ARCH_BOOL, 0, 0, NULL, "no", "stop when the monitored metric stops improving" },
+	{ "monitor", NU_ARCH_ENUM, 0, 0,
 	  "val_loss|val_accuracy|val_balanced_accuracy|val_auc|val_mse", "val_loss",
 	  "metric watched by early stopping and for the best epoch" },
-	{ "patience", ARCH_INT, 0, 100000, NULL, "5", "epochs without improvement before stopping" },
-	{ "min_delta", ARCH_FLOAT, 0, 1e9, NULL, "0", "smallest change that counts as improvement" },
-	{ "restore_best", ARCH_BOOL, 0, 0, NULL, "yes", "end with the weights of the best epoch" },
-	{ "balance", ARCH_ENUM, 0, 0, NU_BALANCE_CHOICES, "none",
+	{ "patience", NU_ARCH_INT, 0, 100000, NULL, "5", "epochs without improvement before stopping" },
+	{ "min_delta", NU_ARCH_FLOAT, 0, 1e9, NULL, "0", "smallest change that counts as improvement" },
+	{ "restore_best", NU_ARCH_BOOL, 0, 0, NULL, "yes", "end with the weights of the best epoch" },
+	{ "balance", NU_ARCH_ENUM, 0, 0, NU_BALANCE_CHOICES, "none",
 	  "against class imbalance: drop majority events, repeat minority "
 	  "events, or weight the loss" },
-	{ "class_weights", ARCH_LIST, 0, 1e6, NULL, "",
+	{ "class_weights", NU_ARCH_LIST, 0, 1e6, NULL, "",
 	  "loss weight of each class, in class order (default with "
 	  "balance = weights: inverse class frequency)" },
-	{ "split", ARCH_ENUM, 0, 0, NU_SPLIT_CHOICES, "random",
+	{ "split", NU_ARCH_ENUM, 0, 0, NU_SPLIT_CHOICES, "random",
 	  "how events are divided into training, validation and test" },
-	{ "fractions", ARCH_LIST, 0, 1, NULL, "0.8,0.1,0.1",
+	{ "fractions", NU_ARCH_LIST, 0, 1, NULL, "0.8,0.1,0.1",
 	  "training, validation and test shares for random, stratified and sequential splits" },
-	{ "train_files", ARCH_STRING, 0, 0, NULL, "", "split = files: training files (globs, comma-separated)" },
-	{ "val_files", ARCH_STRING, 0, 0, NULL, "", "split = files: validation files" },
-	{ "test_files", ARCH_STRING, 0, 0, NULL, "", "split = files: test files" },
-	{ "normalise", ARCH_ENUM, 0, 0, NU_NORM_CHOICES, "255",
+	{ "train_files", NU_ARCH_STRING, 0, 0, NULL, "", "split = files: training files (globs, comma-separated)" },
+	{ "val_files", NU_ARCH_STRING, 0, 0, NULL, "", "split = files: validation files" },
+	{ "test_files", NU_ARCH_STRING, 0, 0, NULL, "", "split = files: test files" },
+	{ "normalise", NU_ARCH_ENUM, 0, 0, NU_NORM_CHOICES, "255",
 	  "pixel scaling: divide by 255, divide by the training set's maximum, or log(1 + value) / log(256)" },
-	{ "mirror", ARCH_BOOL, 0, 0, NULL, "no", "augment by mirroring events in the cell direction" },
-	{ "noise", ARCH_FLOAT, 0, 10, NULL, "0", "augment with Gaussian noise of this sigma (after scaling)" },
-	{ "loss", ARCH_ENUM, 0, 0, "auto|bce|cce|mse", "auto",
+	{ "mirror", NU_ARCH_BOOL, 0, 0, NULL, "no", "augment by mirroring events in the cell direction" },
+	{ "noise", NU_ARCH_FLOAT, 0, 10, NULL, "0", "augment with Gaussian noise of this sigma (after scaling)" },
+	{ "loss", NU_ARCH_ENUM, 0, 0, "auto|bce|cce|mse", "auto",
 	  "auto: binary cross-entropy for binary tasks, categorical cross-entropy "
 	  "for multi-class, mean squared error for regression" },
-	{ "seed", ARCH_INT, 0, 4294967295.0, NULL, "1",
+	{ "seed", NU_ARCH_INT, 0, 4294967295.0, NULL, "1",
 	  "seed of initialisation, splits, shuffling, dropout and augmentation" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-const struct arch_kind arch_kinds[] = {
-	{ "net", ARCH_ROLE_NET, net_keys, "the network's inputs; first in every file" },
-	{ "conv", ARCH_ROLE_LAYER, conv_keys, "2-D convolution" },
-	{ "maxpool", ARCH_ROLE_LAYER, pool_keys, "max pooling" },
-	{ "avgpool", ARCH_ROLE_LAYER, pool_keys, "average pooling" },
-	{ "dropout", ARCH_ROLE_LAYER, dropout_keys, "dropout (training only)" },
-	{ "batchnorm", ARCH_ROLE_LAYER, batchnorm_keys, "batch normalisation" },
-	{ "flatten", ARCH_ROLE_LAYER, flatten_keys, "flatten to features, channel-major" },
-	{ "dense", ARCH_ROLE_LAYER, dense_keys, "fully connected layer" },
-	{ "activation", ARCH_ROLE_LAYER, activation_keys, "an activation on its own" },
-	{ "merge", ARCH_ROLE_MERGE, merge_keys,
+const struct nu_arch_kind nu_arch_kinds[] = {
+	{ "net", NU_ARCH_ROLE_NET, net_keys, "the network's inputs; first in every file" },
+	{ "conv", NU_ARCH_ROLE_LAYER, conv_keys, "2-D convolution" },
+	{ "maxpool", NU_ARCH_ROLE_LAYER, pool_keys, "max pooling" },
+	{ "avgpool", NU_ARCH_ROLE_LAYER, pool_keys, "average pooling" },
+	{ "dropout", NU_ARCH_ROLE_LAYER, dropout_keys, "dropout (training only)" },
+	{ "batchnorm", NU_ARCH_ROLE_LAYER, batchnorm_keys, "batch normalisation" },
+	{ "flatten", NU_ARCH_ROLE_LAYER, flatten_keys, "flatten to features, channel-major" },
+	{ "dense", NU_ARCH_ROLE_LAYER, dense_keys, "fully connected layer" },
+	{ "activation", NU_ARCH_ROLE_LAYER, activation_keys, "an activation on its own" },
+	{ "merge", NU_ARCH_ROLE_MERGE, merge_keys,
 	  "where the branches of the two views meet; layers before it form each branch" },
-	{ "train", ARCH_ROLE_TRAIN, train_keys, "how to train; last in the file" },
+	{ "train", NU_ARCH_ROLE_TRAIN, train_keys, "how to train; last in the file" },
 	{ NULL, 0, NULL, NULL },
 };
 
-const struct arch_kind *
-arch_kind_find(const char *name)
+const struct nu_arch_kind *
+nu_arch_kind_find(const char *name)
 {
-	for (const struct arch_kind *k = arch_kinds; k->name != NULL; k++)
+	for (const struct nu_arch_kind *k = nu_arch_kinds; k->name != NULL; k++)
 		if (strcmp(k->name, name) == 0)
 			return k;
 	return NULL;
 }
 
 int
-arch_key_index(const struct arch_kind *k, const char *name)
+nu_arch_key_index(const struct nu_arch_kind *k, const char *name)
 {
 	for (int i = 0; k->keys[i].name != NULL; i++)
 		if (strcmp(k->keys[i].name, name) == 0)
@@ -190,40 +190,40 @@ arch_key_index(const struct arch_kind *k, const char *name)
 	return -1;
 }
 
-const struct arch_value *
-arch_get(const struct arch_section *s, const char *key)
+const struct nu_arch_value *
+nu_arch_get(const struct nu_arch_section *s, const char *key)
 {
-	return &s->v[arch_key_index(s->kind, key)];
+	return &s->v[nu_arch_key_index(s->kind, key)];
 }
 
 long
-arch_int(const struct arch_section *s, const char *key)
+nu_arch_int(const struct nu_arch_section *s, const char *key)
 {
-	return arch_get(s, key)->i;
+	return nu_arch_get(s, key)->i;
 }
 
 double
-arch_float(const struct arch_section *s, const char *key)
+nu_arch_float(const struct nu_arch_section *s, const char *key)
 {
-	return arch_get(s, key)->f;
+	return nu_arch_get(s, key)->f;
 }
 
 bool
-arch_bool(const struct arch_section *s, const char *key)
+nu_arch_bool(const struct nu_arch_section *s, const char *key)
 {
-	return arch_get(s, key)->i != 0;
+	return nu_arch_get(s, key)->i != 0;
 }
 
 const int *
-arch_pair(const struct arch_section *s, const char *key)
+nu_arch_pair(const struct nu_arch_section *s, const char *key)
 {
-	return arch_get(s, key)->pair;
+	return nu_arch_get(s, key)->pair;
 }
 
 bool
-arch_is_set(const struct arch_section *s, const char *key)
+nu_arch_is_set(const struct nu_arch_section *s, const char *key)
 {
-	return s->key_line[arch_key_index(s->kind, key)] != 0;
+	return s->key_line[nu_arch_key_index(s->kind, key)] != 0;
 }
 
 /* The n-th choice of "a|b|c" copied into buf; NULL past the end. */
@@ -242,16 +242,16 @@ choice(const char *choices, int n, char *buf, size_t len)
 }
 
 int
-arch_enum_index(const struct arch_section *s, const char *key)
+nu_arch_enum_index(const struct nu_arch_section *s, const char *key)
 {
-	return (int)arch_get(s, key)->i;
+	return (int)nu_arch_get(s, key)->i;
 }
 
 const char *
-arch_enum(const struct arch_section *s, const char *key)
+nu_arch_enum(const struct nu_arch_section *s, const char *key)
 {
 	/* the value's text is the choice itself (set at parse time) */
-	return arch_get(s, key)->s;
+	return nu_arch_get(s, key)->s;
 }
 
 /* ---- values ------------------------------------------------------------------ */
@@ -277,7 +277,7 @@ parse_double(const char *s, double *out)
 }
 
 static const char *
-range_text(const struct arch_key *k, char *buf, size_t len)
+range_text(const struct nu_arch_key *k, char *buf, size_t len)
 {
 	snprintf(buf, len, "from %.10g to %.10g", k->min, k->max);
 	return buf;
@@ -288,7 +288,7 @@ range_text(const struct arch_key *k, char *buf, size_t len)
  * why and returns 0.
  */
 static int
-parse_value(const struct arch_key *k, const char *text, struct arch_value *v,
+parse_value(const struct nu_arch_key *k, const char *text, struct nu_arch_value *v,
     char *why, size_t wlen)
 {
 	char rng[64], buf[64], *end;
@@ -302,7 +302,7 @@ parse_value(const struct arch_key *k, const char *text, struct arch_value *v,
 		return 0;
 	}
 	switch (k->type) {
-	case ARCH_INT:
+	case NU_ARCH_INT:
 		if (!parse_long(text, &l) || l < k->min || l > k->max) {
 			snprintf(why, wlen, "expected a whole number %s",
 			    range_text(k, rng, sizeof rng));
@@ -311,7 +311,7 @@ parse_value(const struct arch_key *k, const char *text, struct arch_value *v,
 		v->i = l;
 		v->f = (double)l;
 		return 1;
-	case ARCH_FLOAT:
+	case NU_ARCH_FLOAT:
 		if (!parse_double(text, &d) || d < k->min || d > k->max) {
 			snprintf(why, wlen, "expected a number %s",
 			    range_text(k, rng, sizeof rng));
@@ -319,7 +319,7 @@ parse_value(const struct arch_key *k, const char *text, struct arch_value *v,
 		}
 		v->f = d;
 		return 1;
-	case ARCH_BOOL:
+	case NU_ARCH_BOOL:
 		if (!strcmp(text, "yes") || !strcmp(text, "true") ||
 		    !strcmp(text, "on") || !strcmp(text, "1"))
 			v->i = 1;
@@ -331,7 +331,7 @@ parse_value(const struct arch_key *k, const char *text, struct arch_value *v,
 			return 0;
 		}
 		return 1;
-	case ARCH_ENUM:
+	case NU_ARCH_ENUM:
 		for (int n = 0; choice(k->choices, n, buf, sizeof buf) != NULL; n++)
 			if (strcmp(buf, text) == 0) {
 				v->i = n;
@@ -341,7 +341,7 @@ parse_value(const struct arch_key *k, const char *text, struct arch_value *v,
 		for (char *p = why; (p = strchr(p, '|')) != NULL; )
 			*p = ',';
 		return 0;
-	case ARCH_PAIR: {
+	case NU_ARCH_PAIR: {
 		long a, b;
 
 		a = strtol(text, &end, 10);
@@ -365,7 +365,7 @@ bad_pair:
 		    range_text(k, rng, sizeof rng));
 		return 0;
 	}
-	case ARCH_LIST: {
+	case NU_ARCH_LIST: {
 		const char *p = text;
 
 		while (*p != '\0') {
@@ -393,17 +393,17 @@ bad_pair:
 		}
 		return 1;
 	}
-	case ARCH_STRING:
+	case NU_ARCH_STRING:
 		return 1;
 	}
 	return 0;
 }
 
 bool
-arch_check_value(const struct arch_key *k, const char *text, char *why,
+nu_arch_check_value(const struct nu_arch_key *k, const char *text, char *why,
     size_t wlen)
 {
-	struct arch_value v = { 0 };
+	struct nu_arch_value v = { 0 };
 	int ok;
 
 	if (*text == '\0') {
@@ -418,14 +418,14 @@ arch_check_value(const struct arch_key *k, const char *text, char *why,
 /* ---- parsing ----------------------------------------------------------------- */
 
 static void
-section_free(struct arch_section *s)
+section_free(struct nu_arch_section *s)
 {
 	for (int i = 0; i < NU_ARCH_MAXKEYS; i++)
 		free(s->v[i].s);
 }
 
 void
-arch_free(struct arch *a)
+nu_arch_free(struct nu_arch *a)
 {
 	if (a == NULL)
 		return;
@@ -456,13 +456,13 @@ kind_list(char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (const struct arch_kind *k = arch_kinds; k->name != NULL && n < len; k++)
+	for (const struct nu_arch_kind *k = nu_arch_kinds; k->name != NULL && n < len; k++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", k->name);
 	return buf;
 }
 
 static const char *
-key_list(const struct arch_kind *k, char *buf, size_t len)
+key_list(const struct nu_arch_kind *k, char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -477,9 +477,9 @@ key_list(const struct arch_kind *k, char *buf, size_t len)
 
 /* Start a section of kind k at line; fills in every default. */
 static enum nu_status
-section_begin(struct arch *a, const struct arch_kind *k, int line, char **cause)
+section_begin(struct nu_arch *a, const struct nu_arch_kind *k, int line, char **cause)
 {
-	struct arch_section *s, *sec;
+	struct nu_arch_section *s, *sec;
 	char why[256];
 
 	if (a->nsec == NU_ARCH_MAXSECTIONS)
@@ -494,7 +494,7 @@ section_begin(struct arch *a, const struct arch_kind *k, int line, char **cause)
 	s->kind = k;
 	s->line = line;
 	for (int i = 0; k->keys[i].name != NULL; i++) {
-		const struct arch_key *key = &k->keys[i];
+		const struct nu_arch_key *key = &k->keys[i];
 
 		assert(i < NU_ARCH_MAXKEYS);
 		if (key->def == NULL || key->def[0] == '\0') {
@@ -511,17 +511,17 @@ section_begin(struct arch *a, const struct arch_kind *k, int line, char **cause)
 }
 
 static enum nu_status
-parse_lines(struct arch *a, char *text, char **cause)
+parse_lines(struct nu_arch *a, char *text, char **cause)
 {
 	const char *path = a->path;
 	char *line, *next, why[256], list[512];
 	int lineno = 0;
-	struct arch_section *cur = NULL;
+	struct nu_arch_section *cur = NULL;
 	enum nu_status st;
 
 	for (line = text; line != NULL; line = next) {
 		char *s, *eq, *key, *val;
-		const struct arch_kind *k;
+		const struct nu_arch_kind *k;
 		int ki;
 
 		lineno++;
@@ -542,7 +542,7 @@ parse_lines(struct arch *a, char *text, char **cause)
 				    path, lineno);
 			*close = '\0';
 			s = trim(s + 1);
-			if ((k = arch_kind_find(s)) == NULL)
+			if ((k = nu_arch_kind_find(s)) == NULL)
 				return nu_fail(cause, NU_ERR_FORMAT,
 				    "%s:%d: unknown section [%s]; sections are %s",
 				    path, lineno, s, kind_list(list, sizeof list));
@@ -585,7 +585,7 @@ parse_lines(struct arch *a, char *text, char **cause)
 			return nu_fail(cause, NU_ERR_FORMAT,
 			    "%s:%d: %s has no value", path, lineno, key);
 		if (!parse_value(&k->keys[ki], val, &cur->v[ki], why, sizeof why)) {
-			if (cur->kind->role == ARCH_ROLE_NET && strcmp(key, "version") == 0) {
+			if (cur->kind->role == NU_ARCH_ROLE_NET && strcmp(key, "version") == 0) {
 				long ver;
 
 				if (parse_long(val, &ver) && ver > NU_ARCH_VERSION)
@@ -605,24 +605,24 @@ parse_lines(struct arch *a, char *text, char **cause)
 /* Required keys, the order of sections and how views, branches and
  * [merge] fit together. */
 static enum nu_status
-check_structure(struct arch *a, char **cause)
+check_structure(struct nu_arch *a, char **cause)
 {
 	const char *path = a->path;
-	const struct arch_section *net;
+	const struct nu_arch_section *net;
 	int nlayers = 0;
 	const char *views, *branches;
 
 	if (a->nsec == 0)
 		return nu_fail(cause, NU_ERR_FORMAT,
 		    "%s: no sections: an architecture starts with [net]", path);
-	if (a->sec[0].kind->role != ARCH_ROLE_NET)
+	if (a->sec[0].kind->role != NU_ARCH_ROLE_NET)
 		return nu_fail(cause, NU_ERR_FORMAT,
 		    "%s:%d: the first section must be [net], not [%s]", path,
 		    a->sec[0].line, a->sec[0].kind->name);
 	a->net = 0;
 	a->merge = a->train = -1;
 	for (int i = 0; i < a->nsec; i++) {
-		const struct arch_section *s = &a->sec[i];
+		const struct nu_arch_section *s = &a->sec[i];
 
 		for (int k = 0; s->kind->keys[k].name != NULL; k++)
 			if (s->kind->keys[k].def == NULL && s->key_line[k] == 0)
@@ -635,23 +635,23 @@ check_structure(struct arch *a, char **cause)
 			    "%s:%d: [%s] after [train]: [train] comes last", path,
 			    s->line, s->kind->name);
 		switch (s->kind->role) {
-		case ARCH_ROLE_NET:
+		case NU_ARCH_ROLE_NET:
 			if (i > 0)
 				return nu_fail(cause, NU_ERR_FORMAT,
 				    "%s:%d: a second [net]; the first is on line %d",
 				    path, s->line, a->sec[0].line);
 			break;
-		case ARCH_ROLE_MERGE:
+		case NU_ARCH_ROLE_MERGE:
 			if (a->merge >= 0)
 				return nu_fail(cause, NU_ERR_FORMAT,
 				    "%s:%d: a second [merge]; the branches already "
 				    "meet on line %d", path, s->line, a->sec[a->merge].line);
 			a->merge = i;
 			break;
-		case ARCH_ROLE_TRAIN:
+		case NU_ARCH_ROLE_TRAIN:
 			a->train = i;
 			break;
-		case ARCH_ROLE_LAYER:
+		case NU_ARCH_ROLE_LAYER:
 			nlayers++;
 			break;
 		}
@@ -660,13 +660,13 @@ check_structure(struct arch *a, char **cause)
 		return nu_fail(cause, NU_ERR_FORMAT, "%s: the network has no layers", path);
 
 	net = &a->sec[0];
-	views = arch_enum(net, "views");
-	branches = arch_enum(net, "branches");
+	views = nu_arch_enum(net, "views");
+	branches = nu_arch_enum(net, "branches");
 	if (strcmp(views, "both") != 0) {
-		if (arch_is_set(net, "branches"))
+		if (nu_arch_is_set(net, "branches"))
 			return nu_fail(cause, NU_ERR_FORMAT,
 			    "%s:%d: branches applies only when views = both",
-			    path, net->key_line[arch_key_index(net->kind, "branches")]);
+			    path, net->key_line[nu_arch_key_index(net->kind, "branches")]);
 		if (a->merge >= 0)
 			return nu_fail(cause, NU_ERR_FORMAT,
 			    "%s:%d: [merge] with one view (views = %s): there are no "
@@ -685,10 +685,10 @@ check_structure(struct arch *a, char **cause)
 }
 
 enum nu_status
-arch_parse(struct arch **out, const char *path, const char *text, size_t len,
+nu_arch_parse(struct nu_arch **out, const char *path, const char *text, size_t len,
     char **cause)
 {
-	struct arch *a;
+	struct nu_arch *a;
 	char *work;
 	enum nu_status st;
 
@@ -700,7 +700,7 @@ arch_parse(struct arch **out, const char *path, const char *text, size_t len,
 	    (a->path = strdup(path)) == NULL ||
 	    (a->text = malloc(len + 1)) == NULL ||
 	    (work = malloc(len + 1)) == NULL) {
-		arch_free(a);
+		nu_arch_free(a);
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
 	memcpy(a->text, text, len);
@@ -712,7 +712,7 @@ arch_parse(struct arch **out, const char *path, const char *text, size_t len,
 	if (st == NU_OK)
 		st = check_structure(a, cause);
 	if (st != NU_OK) {
-		arch_free(a);
+		nu_arch_free(a);
 		return st;
 	}
 	*out = a;
@@ -720,7 +720,7 @@ arch_parse(struct arch **out, const char *path, const char *text, size_t len,
 }
 
 enum nu_status
-arch_load(struct arch **out, const char *path, char **cause)
+nu_arch_load(struct nu_arch **out, const char *path, char **cause)
 {
 	FILE *f;
 	char *buf = NULL;
@@ -753,34 +753,34 @@ arch_load(struct arch **out, const char *path, char **cause)
 		return nu_fail(cause, NU_ERR_IO, "%s: read error", path);
 	}
 	fclose(f);
-	st = arch_parse(out, path, buf ? buf : "", len, cause);
+	st = nu_arch_parse(out, path, buf ? buf : "", len, cause);
 	free(buf);
 	return st;
 }
 
 static const char *
-type_name(const struct arch_key *k, char *buf, size_t len)
+type_name(const struct nu_arch_key *k, char *buf, size_t len)
 {
 	switch (k->type) {
-	case ARCH_INT:
+	case NU_ARCH_INT:
 		snprintf(buf, len, "integer %.10g-%.10g", k->min, k->max);
 		break;
-	case ARCH_FLOAT:
+	case NU_ARCH_FLOAT:
 		snprintf(buf, len, "number %.10g-%.10g", k->min, k->max);
 		break;
-	case ARCH_ENUM:
+	case NU_ARCH_ENUM:
 		snprintf(buf, len, "%s", k->choices);
 		break;
-	case ARCH_BOOL:
+	case NU_ARCH_BOOL:
 		snprintf(buf, len, "yes|no");
 		break;
-	case ARCH_PAIR:
+	case NU_ARCH_PAIR:
 		snprintf(buf, len, "HxW, %.10g-%.10g", k->min, k->max);
 		break;
-	case ARCH_LIST:
+	case NU_ARCH_LIST:
 		snprintf(buf, len, "list of numbers %.10g-%.10g", k->min, k->max);
 		break;
-	case ARCH_STRING:
+	case NU_ARCH_STRING:
 		snprintf(buf, len, "text");
 		break;
 	}
@@ -788,7 +788,7 @@ type_name(const struct arch_key *k, char *buf, size_t len)
 }
 
 char *
-arch_describe_keys(const char *kind)
+nu_arch_describe_keys(const char *kind)
 {
 	size_t cap = 1 << 16, n = 0;
 	char *out = malloc(cap), tn[128];
@@ -796,12 +796,12 @@ arch_describe_keys(const char *kind)
 	if (out == NULL)
 		return NULL;
 	out[0] = '\0';
-	for (const struct arch_kind *k = arch_kinds; k->name != NULL; k++) {
+	for (const struct nu_arch_kind *k = nu_arch_kinds; k->name != NULL; k++) {
 		if (kind != NULL && strcmp(kind, k->name) != 0)
 			continue;
 		n += (size_t)snprintf(out + n, cap - n, "[%s]  %s\n", k->name, k->help);
 		for (int i = 0; k->keys[i].name != NULL && n < cap; i++) {
-			const struct arch_key *key = &k->keys[i];
+			const struct nu_arch_key *key = &k->keys[i];
 
 			n += (size_t)snprintf(out + n, cap - n,
 			    "  %-14s %-28s %s%s%s\n      %s\n", key->name,
@@ -841,7 +841,7 @@ roff_text(char *out, size_t cap, const char *s)
 }
 
 char *
-arch_describe_keys_roff(void)
+nu_arch_describe_keys_roff(void)
 {
 	size_t cap = 1 << 17, n = 0;
 	char *out = malloc(cap), tn[128], a[512], b[512];
@@ -849,13 +849,13 @@ arch_describe_keys_roff(void)
 	if (out == NULL)
 		return NULL;
 	out[0] = '\0';
-	for (const struct arch_kind *k = arch_kinds; k->name != NULL && n < cap; k++) {
+	for (const struct nu_arch_kind *k = nu_arch_kinds; k->name != NULL && n < cap; k++) {
 		roff_text(a, sizeof a, k->help);
 		n += (size_t)snprintf(out + n, cap - n, ".SS [%s]\n%s.\n", k->name, a);
 		if (k->keys[0].name == NULL && n < cap)
 			n += (size_t)snprintf(out + n, cap - n, "It has no keys.\n");
 		for (int i = 0; k->keys[i].name != NULL && n < cap; i++) {
-			const struct arch_key *key = &k->keys[i];
+			const struct nu_arch_key *key = &k->keys[i];
 
 			roff_text(a, sizeof a, type_name(key, tn, sizeof tn));
 			roff_text(b, sizeof b, key->def == NULL ? "" : key->def);

@@ -29,37 +29,37 @@
  * it, and an error message quotes at most one line. */
 #define NU_ARCH_MAXLINE 4096
 
-enum arch_type {
-	ARCH_INT,       /* whole number in [min, max] */
-	ARCH_FLOAT,     /* number in [min, max] */
-	ARCH_ENUM,      /* one of choices, "a|b|c" */
-	ARCH_BOOL,      /* yes/no, true/false, on/off, 1/0 */
-	ARCH_PAIR,      /* "3x3" or "3" (= 3x3), each in [min, max] */
-	ARCH_LIST,      /* comma-separated numbers in [min, max] */
-	ARCH_STRING,    /* free text */
+enum nu_arch_type {
+	NU_ARCH_INT,       /* whole number in [min, max] */
+	NU_ARCH_FLOAT,     /* number in [min, max] */
+	NU_ARCH_ENUM,      /* one of choices, "a|b|c" */
+	NU_ARCH_BOOL,      /* yes/no, true/false, on/off, 1/0 */
+	NU_ARCH_PAIR,      /* "3x3" or "3" (= 3x3), each in [min, max] */
+	NU_ARCH_LIST,      /* comma-separated numbers in [min, max] */
+	NU_ARCH_STRING,    /* free text */
 };
 
-struct arch_key {
+struct nu_arch_key {
 	const char *name;
-	enum arch_type type;
+	enum nu_arch_type type;
 	double min, max;        /* numeric types */
-	const char *choices;    /* ARCH_ENUM */
+	const char *choices;    /* NU_ARCH_ENUM */
 	const char *def;        /* default as text; NULL = required */
 	const char *help;
 };
 
 /* What a section kind is in the file's structure. */
-enum arch_role { ARCH_ROLE_NET, ARCH_ROLE_LAYER, ARCH_ROLE_MERGE, ARCH_ROLE_TRAIN };
+enum nu_arch_role { NU_ARCH_ROLE_NET, NU_ARCH_ROLE_LAYER, NU_ARCH_ROLE_MERGE, NU_ARCH_ROLE_TRAIN };
 
-struct arch_kind {
+struct nu_arch_kind {
 	const char *name;       /* section name: "conv" */
-	enum arch_role role;
-	const struct arch_key *keys;  /* terminated by a NULL name */
+	enum nu_arch_role role;
+	const struct nu_arch_key *keys;  /* terminated by a NULL name */
 	const char *help;
 };
 
 /* A parsed value (which member is meaningful follows the key's type). */
-struct arch_value {
+struct nu_arch_value {
 	long i;                 /* INT, BOOL, ENUM (index into choices) */
 	double f;               /* FLOAT */
 	int pair[2];            /* PAIR: height (planes) x width (cells) */
@@ -68,17 +68,17 @@ struct arch_value {
 	char *s;                /* STRING, and the text as written for all */
 };
 
-struct arch_section {
-	const struct arch_kind *kind;
+struct nu_arch_section {
+	const struct nu_arch_kind *kind;
 	int line;               /* line of the [header] */
 	int key_line[NU_ARCH_MAXKEYS];          /* 0 when the default applies */
-	struct arch_value v[NU_ARCH_MAXKEYS];   /* indexed like kind->keys */
+	struct nu_arch_value v[NU_ARCH_MAXKEYS];   /* indexed like kind->keys */
 };
 
-struct arch {
-	char *path;             /* as given to arch_parse, for messages */
+struct nu_arch {
+	char *path;             /* as given to nu_arch_parse, for messages */
 	char *text;             /* the file verbatim */
-	struct arch_section *sec;
+	struct nu_arch_section *sec;
 	int nsec;
 	int net;                /* index of [net] (always 0) */
 	int merge;              /* index of [merge], or -1 */
@@ -86,50 +86,50 @@ struct arch {
 };
 
 /* The table of section kinds, terminated by a NULL name. */
-extern const struct arch_kind arch_kinds[];
+extern const struct nu_arch_kind nu_arch_kinds[];
 
-const struct arch_kind *arch_kind_find(const char *name);
+const struct nu_arch_kind *nu_arch_kind_find(const char *name);
 
 /*
  * Parse text (len bytes; need not be terminated) read from `path` (used in
  * messages only).  On error *cause reads "path:line: ...".  Caller frees
- * *out with arch_free.
+ * *out with nu_arch_free.
  */
-enum nu_status arch_parse(struct arch **out, const char *path,
+enum nu_status nu_arch_parse(struct nu_arch **out, const char *path,
     const char *text, size_t len, char **cause);
 
 /* Read and parse a file. */
-enum nu_status arch_load(struct arch **out, const char *path, char **cause);
+enum nu_status nu_arch_load(struct nu_arch **out, const char *path, char **cause);
 
-void arch_free(struct arch *a);
+void nu_arch_free(struct nu_arch *a);
 
 /* Index of key `name` in a section's kind; asserts that it exists
  * (asking for a key a kind does not have is a programming error). */
-int arch_key_index(const struct arch_kind *k, const char *name);
+int nu_arch_key_index(const struct nu_arch_kind *k, const char *name);
 
 /* Typed getters by key name (defaults applied at parse time). */
-long arch_int(const struct arch_section *s, const char *key);
-double arch_float(const struct arch_section *s, const char *key);
-bool arch_bool(const struct arch_section *s, const char *key);
-const char *arch_enum(const struct arch_section *s, const char *key);
+long nu_arch_int(const struct nu_arch_section *s, const char *key);
+double nu_arch_float(const struct nu_arch_section *s, const char *key);
+bool nu_arch_bool(const struct nu_arch_section *s, const char *key);
+const char *nu_arch_enum(const struct nu_arch_section *s, const char *key);
 /* The index of an ENUM value's choice in its key's choices: the enum
  * value, where the choices are declared beside the enum (NU_SPLIT_CHOICES). */
-int arch_enum_index(const struct arch_section *s, const char *key);
-const int *arch_pair(const struct arch_section *s, const char *key);
-const struct arch_value *arch_get(const struct arch_section *s, const char *key);
+int nu_arch_enum_index(const struct nu_arch_section *s, const char *key);
+const int *nu_arch_pair(const struct nu_arch_section *s, const char *key);
+const struct nu_arch_value *nu_arch_get(const struct nu_arch_section *s, const char *key);
 /* True when the file set the key (rather than the default applying). */
-bool arch_is_set(const struct arch_section *s, const char *key);
+bool nu_arch_is_set(const struct nu_arch_section *s, const char *key);
 
 /* Whether text is a valid value of key k (its type and range); when not,
  * what was expected goes into why.  For editors that check a value as it
  * is typed, before the whole file is parsed again. */
-bool arch_check_value(const struct arch_key *k, const char *text, char *why,
+bool nu_arch_check_value(const struct nu_arch_key *k, const char *text, char *why,
     size_t wlen);
 
 /* Describe every kind and key (for `nuscope arch keys`); caller frees. */
-char *arch_describe_keys(const char *kind);
+char *nu_arch_describe_keys(const char *kind);
 
 /* The same as roff for nuscope-arch(5) (`nuscope arch keys --man`). */
-char *arch_describe_keys_roff(void);
+char *nu_arch_describe_keys_roff(void);
 
 #endif

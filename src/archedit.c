@@ -30,7 +30,7 @@ static const struct {
 };
 
 static void
-sec_clear(struct arched_sec *s)
+sec_clear(struct nu_arched_sec *s)
 {
 	for (int k = 0; k < NU_ARCH_MAXKEYS; k++) {
 		free(s->val[k]);
@@ -39,9 +39,9 @@ sec_clear(struct arched_sec *s)
 }
 
 static void
-drop_validation(struct arched *e)
+drop_validation(struct nu_arched *e)
 {
-	arch_free(e->arch);
+	nu_arch_free(e->arch);
 	nu_net_free(e->net);
 	free(e->error);
 	free(e->info);
@@ -54,7 +54,7 @@ drop_validation(struct arched *e)
 }
 
 void
-arched_free(struct arched *e)
+nu_arched_free(struct nu_arched *e)
 {
 	if (e == NULL)
 		return;
@@ -68,9 +68,9 @@ arched_free(struct arched *e)
 }
 
 static bool
-reserve(struct arched *e, int n)
+reserve(struct nu_arched *e, int n)
 {
-	struct arched_sec *s;
+	struct nu_arched_sec *s;
 	int cap;
 
 	if (n <= e->cap)
@@ -85,16 +85,16 @@ reserve(struct arched *e, int n)
 	return true;
 }
 
-static struct arched *
+static struct nu_arched *
 arched_empty(const char *name)
 {
-	struct arched *e = calloc(1, sizeof *e);
+	struct nu_arched *e = calloc(1, sizeof *e);
 
 	if (e == NULL)
 		return NULL;
 	e->error_sec = -1;
 	if ((e->name = strdup(name)) == NULL || (e->header = strdup("")) == NULL) {
-		arched_free(e);
+		nu_arched_free(e);
 		return NULL;
 	}
 	return e;
@@ -120,11 +120,11 @@ header_of(const char *text)
 }
 
 enum nu_status
-arched_from_arch(struct arched **out, const struct arch *a, const char *name,
+nu_arched_from_arch(struct nu_arched **out, const struct nu_arch *a, const char *name,
     char **cause)
 {
-	struct arched *e = arched_empty(name);
-	const struct arch_kind *train = arch_kind_find("train");
+	struct nu_arched *e = arched_empty(name);
+	const struct nu_arch_kind *train = nu_arch_kind_find("train");
 
 	*out = NULL;
 	if (e == NULL || !reserve(e, a->nsec + 1))
@@ -133,8 +133,8 @@ arched_from_arch(struct arched **out, const struct arch *a, const char *name,
 	if ((e->header = header_of(a->text)) == NULL)
 		goto nomem;
 	for (int i = 0; i < a->nsec; i++) {
-		const struct arch_section *s = &a->sec[i];
-		struct arched_sec *d = &e->sec[e->nsec++];
+		const struct nu_arch_section *s = &a->sec[i];
+		struct nu_arched_sec *d = &e->sec[e->nsec++];
 
 		memset(d, 0, sizeof *d);
 		d->kind = s->kind;
@@ -147,47 +147,47 @@ arched_from_arch(struct arched **out, const struct arch *a, const char *name,
 		memset(&e->sec[e->nsec], 0, sizeof e->sec[0]);
 		e->sec[e->nsec++].kind = train;
 	}
-	arched_validate(e);
+	nu_arched_validate(e);
 	*out = e;
 	return NU_OK;
 nomem:
-	arched_free(e);
+	nu_arched_free(e);
 	return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 }
 
 enum nu_status
-arched_from_text(struct arched **out, const char *name, const char *text,
+nu_arched_from_text(struct nu_arched **out, const char *name, const char *text,
     char **cause)
 {
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	enum nu_status st;
 
 	*out = NULL;
-	if ((st = arch_parse(&a, name, text, strlen(text), cause)) != NU_OK)
+	if ((st = nu_arch_parse(&a, name, text, strlen(text), cause)) != NU_OK)
 		return st;
-	st = arched_from_arch(out, a, name, cause);
-	arch_free(a);
+	st = nu_arched_from_arch(out, a, name, cause);
+	nu_arch_free(a);
 	return st;
 }
 
 enum nu_status
-arched_load(struct arched **out, const char *path, char **cause)
+nu_arched_load(struct nu_arched **out, const char *path, char **cause)
 {
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	enum nu_status st;
 
 	*out = NULL;
-	if ((st = arch_load(&a, path, cause)) != NU_OK)
+	if ((st = nu_arch_load(&a, path, cause)) != NU_OK)
 		return st;
-	st = arched_from_arch(out, a, path, cause);
-	arch_free(a);
+	st = nu_arched_from_arch(out, a, path, cause);
+	nu_arch_free(a);
 	return st;
 }
 
-struct arched *
-arched_dup(const struct arched *e)
+struct nu_arched *
+nu_arched_dup(const struct nu_arched *e)
 {
-	struct arched *d = arched_empty(e->name);
+	struct nu_arched *d = arched_empty(e->name);
 
 	if (d == NULL || !reserve(d, e->nsec))
 		goto fail;
@@ -196,7 +196,7 @@ arched_dup(const struct arched *e)
 		goto fail;
 	d->dirty = e->dirty;
 	for (int i = 0; i < e->nsec; i++) {
-		struct arched_sec *s = &d->sec[d->nsec++];
+		struct nu_arched_sec *s = &d->sec[d->nsec++];
 
 		memset(s, 0, sizeof *s);
 		s->kind = e->sec[i].kind;
@@ -205,10 +205,10 @@ arched_dup(const struct arched *e)
 			    (s->val[k] = strdup(e->sec[i].val[k])) == NULL)
 				goto fail;
 	}
-	arched_validate(d);
+	nu_arched_validate(d);
 	return d;
 fail:
-	arched_free(d);
+	nu_arched_free(d);
 	return NULL;
 }
 
@@ -255,7 +255,7 @@ count_lines(const char *s)
 }
 
 char *
-arched_text(const struct arched *e, int *sec_line)
+nu_arched_text(const struct nu_arched *e, int *sec_line)
 {
 	struct buf b = { 0 };
 	int line;
@@ -265,7 +265,7 @@ arched_text(const struct arched *e, int *sec_line)
 		put(&b, "\n");
 	line = count_lines(b.bad ? "" : b.p != NULL ? b.p : "") + 1;
 	for (int i = 0; i < e->nsec; i++) {
-		const struct arched_sec *s = &e->sec[i];
+		const struct nu_arched_sec *s = &e->sec[i];
 
 		if (i > 0) {
 			put(&b, "\n");
@@ -332,7 +332,7 @@ section_at_line(const int *sec_line, int nsec, int line)
 }
 
 void
-arched_validate(struct arched *e)
+nu_arched_validate(struct nu_arched *e)
 {
 	int *sec_line = NULL;
 	char *text = NULL, *cause = NULL;
@@ -341,12 +341,12 @@ arched_validate(struct arched *e)
 	drop_validation(e);
 	if ((sec_line = calloc((size_t)e->nsec + 1, sizeof *sec_line)) == NULL ||
 	    (e->info = calloc((size_t)e->nsec + 1, sizeof *e->info)) == NULL ||
-	    (text = arched_text(e, sec_line)) == NULL) {
+	    (text = nu_arched_text(e, sec_line)) == NULL) {
 		e->error = strdup("out of memory");
 		e->error_what = e->error;
 		goto out;
 	}
-	st = arch_parse(&e->arch, e->name, text, strlen(text), &cause);
+	st = nu_arch_parse(&e->arch, e->name, text, strlen(text), &cause);
 	if (st == NU_OK)
 		st = nu_net_new(&e->net, e->arch, 1, &cause);
 	if (st != NU_OK) {
@@ -373,7 +373,7 @@ arched_validate(struct arched *e)
 		}
 		for (int i = 0; i < net->nnodes; i++) {
 			const struct nu_net_node *nd = &net->node[i];
-			struct arched_info *in;
+			struct nu_arched_info *in;
 			bool in_branch = branches && i < net->tfirst;
 
 			if (nd->sec < 0 || nd->sec >= e->nsec)
@@ -382,7 +382,7 @@ arched_validate(struct arched *e)
 			in->built = true;
 			in->out = nd->l->out;
 			in->params += nd->l->nparams;
-			in->flops += layer_flops(nd->l) *
+			in->flops += nu_layer_flops(nd->l) *
 			    (in_branch && net->mode == NU_NET_SHARED ? 2 : 1);
 			in->copies = in_branch ? 2 : 1;
 		}
@@ -396,7 +396,7 @@ out:
 /* ---- edits ------------------------------------------------------------------ */
 
 int
-arched_find(const struct arched *e, enum arch_role r)
+nu_arched_find(const struct nu_arched *e, enum nu_arch_role r)
 {
 	for (int i = 0; i < e->nsec; i++)
 		if (e->sec[i].kind->role == r)
@@ -405,14 +405,14 @@ arched_find(const struct arched *e, enum arch_role r)
 }
 
 int
-arched_insertable(const struct arched *e, const char **kinds, int cap)
+nu_arched_insertable(const struct nu_arched *e, const char **kinds, int cap)
 {
 	int n = 0;
 
-	for (const struct arch_kind *k = arch_kinds; k->name != NULL && n + 1 < cap; k++) {
-		if (k->role == ARCH_ROLE_NET || k->role == ARCH_ROLE_TRAIN)
+	for (const struct nu_arch_kind *k = nu_arch_kinds; k->name != NULL && n + 1 < cap; k++) {
+		if (k->role == NU_ARCH_ROLE_NET || k->role == NU_ARCH_ROLE_TRAIN)
 			continue;
-		if (k->role == ARCH_ROLE_MERGE && arched_find(e, ARCH_ROLE_MERGE) >= 0)
+		if (k->role == NU_ARCH_ROLE_MERGE && nu_arched_find(e, NU_ARCH_ROLE_MERGE) >= 0)
 			continue;
 		kinds[n++] = k->name;
 	}
@@ -421,25 +421,25 @@ arched_insertable(const struct arched *e, const char **kinds, int cap)
 }
 
 static bool
-fixed(const struct arched *e, int i)
+fixed(const struct nu_arched *e, int i)
 {
-	return i < 0 || i >= e->nsec || e->sec[i].kind->role == ARCH_ROLE_NET ||
-	    e->sec[i].kind->role == ARCH_ROLE_TRAIN;
+	return i < 0 || i >= e->nsec || e->sec[i].kind->role == NU_ARCH_ROLE_NET ||
+	    e->sec[i].kind->role == NU_ARCH_ROLE_TRAIN;
 }
 
 int
-arched_insert(struct arched *e, int at, const char *kind, char **cause)
+nu_arched_insert(struct nu_arched *e, int at, const char *kind, char **cause)
 {
-	const struct arch_kind *k = arch_kind_find(kind);
-	struct arched_sec *s;
+	const struct nu_arch_kind *k = nu_arch_kind_find(kind);
+	struct nu_arched_sec *s;
 
-	if (k == NULL || k->role == ARCH_ROLE_NET || k->role == ARCH_ROLE_TRAIN) {
+	if (k == NULL || k->role == NU_ARCH_ROLE_NET || k->role == NU_ARCH_ROLE_TRAIN) {
 		nu_fail(cause, NU_ERR_USAGE, "'%s' is not a layer; layers are "
 		    "conv, maxpool, avgpool, dropout, batchnorm, flatten, dense, "
 		    "activation and merge", kind);
 		return -1;
 	}
-	if (k->role == ARCH_ROLE_MERGE && arched_find(e, ARCH_ROLE_MERGE) >= 0) {
+	if (k->role == NU_ARCH_ROLE_MERGE && nu_arched_find(e, NU_ARCH_ROLE_MERGE) >= 0) {
 		nu_fail(cause, NU_ERR_USAGE, "there is a [merge] already: the "
 		    "branches meet once");
 		return -1;
@@ -460,20 +460,20 @@ arched_insert(struct arched *e, int at, const char *kind, char **cause)
 	for (size_t j = 0; j < sizeof starting / sizeof starting[0]; j++) {
 		if (strcmp(starting[j].kind, kind) != 0)
 			continue;
-		if ((s->val[arch_key_index(k, starting[j].key)] =
+		if ((s->val[nu_arch_key_index(k, starting[j].key)] =
 		    strdup(starting[j].value)) == NULL) {
 			nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-			arched_delete(e, at, NULL);
+			nu_arched_delete(e, at, NULL);
 			return -1;
 		}
 	}
 	e->dirty = true;
-	arched_validate(e);
+	nu_arched_validate(e);
 	return at;
 }
 
 enum nu_status
-arched_delete(struct arched *e, int i, char **cause)
+nu_arched_delete(struct nu_arched *e, int i, char **cause)
 {
 	if (fixed(e, i))
 		return nu_fail(cause, NU_ERR_USAGE, "[net] and [train] stay: "
@@ -482,14 +482,14 @@ arched_delete(struct arched *e, int i, char **cause)
 	memmove(&e->sec[i], &e->sec[i + 1], (size_t)(e->nsec - i - 1) * sizeof e->sec[0]);
 	e->nsec--;
 	e->dirty = true;
-	arched_validate(e);
+	nu_arched_validate(e);
 	return NU_OK;
 }
 
 int
-arched_move(struct arched *e, int i, int dir, char **cause)
+nu_arched_move(struct nu_arched *e, int i, int dir, char **cause)
 {
-	struct arched_sec tmp;
+	struct nu_arched_sec tmp;
 	int j = i + (dir < 0 ? -1 : 1);
 
 	if (fixed(e, i)) {
@@ -505,12 +505,12 @@ arched_move(struct arched *e, int i, int dir, char **cause)
 	e->sec[i] = e->sec[j];
 	e->sec[j] = tmp;
 	e->dirty = true;
-	arched_validate(e);
+	nu_arched_validate(e);
 	return j;
 }
 
 static int
-key_index(const struct arch_kind *k, const char *key)
+key_index(const struct nu_arch_kind *k, const char *key)
 {
 	for (int i = 0; k->keys[i].name != NULL; i++)
 		if (strcmp(k->keys[i].name, key) == 0)
@@ -519,10 +519,10 @@ key_index(const struct arch_kind *k, const char *key)
 }
 
 bool
-arched_check(const struct arched *e, int i, const char *key, const char *text,
+nu_arched_check(const struct nu_arched *e, int i, const char *key, const char *text,
     char *why, size_t wlen)
 {
-	const struct arch_kind *k;
+	const struct nu_arch_kind *k;
 	int ki;
 
 	if (i < 0 || i >= e->nsec) {
@@ -554,17 +554,17 @@ arched_check(const struct arched *e, int i, const char *key, const char *text,
 		snprintf(why, wlen, "no blanks around the value, please");
 		return false;
 	}
-	return arch_check_value(&k->keys[ki], text, why, wlen);
+	return nu_arch_check_value(&k->keys[ki], text, why, wlen);
 }
 
 enum nu_status
-arched_set(struct arched *e, int i, const char *key, const char *text,
+nu_arched_set(struct nu_arched *e, int i, const char *key, const char *text,
     char **cause)
 {
 	char why[256], *v = NULL;
 	int ki;
 
-	if (!arched_check(e, i, key, text, why, sizeof why))
+	if (!nu_arched_check(e, i, key, text, why, sizeof why))
 		return nu_fail(cause, NU_ERR_USAGE, "%s = %s: %s", key,
 		    text != NULL ? text : "", why);
 	ki = key_index(e->sec[i].kind, key);
@@ -573,14 +573,14 @@ arched_set(struct arched *e, int i, const char *key, const char *text,
 	free(e->sec[i].val[ki]);
 	e->sec[i].val[ki] = v;
 	e->dirty = true;
-	arched_validate(e);
+	nu_arched_validate(e);
 	return NU_OK;
 }
 
 const char *
-arched_value(const struct arched *e, int i, int k)
+nu_arched_value(const struct nu_arched *e, int i, int k)
 {
-	const struct arch_key *key = &e->sec[i].kind->keys[k];
+	const struct nu_arch_key *key = &e->sec[i].kind->keys[k];
 
 	if (e->sec[i].val[k] != NULL)
 		return e->sec[i].val[k];
@@ -590,9 +590,9 @@ arched_value(const struct arched *e, int i, int k)
 /* ---- saving ----------------------------------------------------------------- */
 
 enum nu_status
-arched_save(struct arched *e, const char *path, char **cause)
+nu_arched_save(struct nu_arched *e, const char *path, char **cause)
 {
-	char *text = arched_text(e, NULL), *name;
+	char *text = nu_arched_text(e, NULL), *name;
 	enum nu_status st;
 
 	if (text == NULL || (name = strdup(path)) == NULL) {
@@ -608,6 +608,6 @@ arched_save(struct arched *e, const char *path, char **cause)
 	free(e->name);
 	e->name = name;
 	e->dirty = false;
-	arched_validate(e);     /* messages now name the saved file */
+	nu_arched_validate(e);     /* messages now name the saved file */
 	return NU_OK;
 }

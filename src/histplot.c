@@ -44,7 +44,7 @@ enum nu_status
 nu_histplot_load(const char *path, struct nu_histplot *h, char **cause)
 {
 	struct nu_model *m = NULL;
-	const struct arch *a;
+	const struct nu_arch *a;
 	enum nu_status st;
 
 	memset(h, 0, sizeof(*h));
@@ -61,9 +61,9 @@ nu_histplot_load(const char *path, struct nu_histplot *h, char **cause)
 	h->name = strrchr(h->path, '/') != NULL && strrchr(h->path, '/')[1] != '\0' ?
 	    strrchr(h->path, '/') + 1 : h->path;
 	snprintf(h->arch_name, sizeof h->arch_name, "%s",
-	    arch_enum(&a->sec[0], "name")[0] != '\0' ? arch_enum(&a->sec[0], "name") : "-");
+	    nu_arch_enum(&a->sec[0], "name")[0] != '\0' ? nu_arch_enum(&a->sec[0], "name") : "-");
 	snprintf(h->monitor, sizeof h->monitor, "%s",
-	    a->train >= 0 ? arch_enum(&a->sec[a->train], "monitor") : "val_loss");
+	    a->train >= 0 ? nu_arch_enum(&a->sec[a->train], "monitor") : "val_loss");
 	h->task = m->meta.task;
 	h->nclasses = nu_task_nclasses(h->task);
 	h->best_epoch = m->meta.best_epoch < m->nhist ? m->meta.best_epoch : -1;

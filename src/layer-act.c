@@ -6,7 +6,7 @@
  * Activations differentiate from their output alone, and dropout re-derives
  * its mask from the counter-based generator, so both run in place and need
  * no scratch.  Batch norm keeps its slice's mean and variance in the
- * workspace for backward and for layer_update_state().
+ * workspace for backward and for nu_layer_update_state().
  */
 #include "config.h"
 
@@ -17,61 +17,61 @@
 #include "layer.h"
 
 static size_t
-numel(struct layer_shape s, int n)
+numel(struct nu_layer_shape s, int n)
 {
 	return (size_t)n * s.c * s.h * s.w;
 }
 
 /* ---- activation ----------------------------------------------------------- */
 
-static const char *const act_names[ACT_NFUNCS] = {
-	[ACT_LINEAR] = "linear",
-	[ACT_RELU] = "relu",
-	[ACT_LEAKY_RELU] = "leaky_relu",
-	[ACT_SIGMOID] = "sigmoid",
-	[ACT_TANH] = "tanh",
-	[ACT_SOFTMAX] = "softmax",
+static const char *const act_names[NU_ACT_NFUNCS] = {
+	[NU_ACT_LINEAR] = "linear",
+	[NU_ACT_RELU] = "relu",
+	[NU_ACT_LEAKY_RELU] = "leaky_relu",
+	[NU_ACT_SIGMOID] = "sigmoid",
+	[NU_ACT_TANH] = "tanh",
+	[NU_ACT_SOFTMAX] = "softmax",
 };
 
 const char *
-act_func_name(enum act_func f)
+nu_act_func_name(enum nu_act_func f)
 {
-	return (unsigned)f < ACT_NFUNCS ? act_names[f] : "unknown";
+	return (unsigned)f < NU_ACT_NFUNCS ? act_names[f] : "unknown";
 }
 
 int
-act_func_find(const char *name)
+nu_act_func_find(const char *name)
 {
-	for (int i = 0; i < ACT_NFUNCS; i++)
+	for (int i = 0; i < NU_ACT_NFUNCS; i++)
 		if (strcmp(act_names[i], name) == 0)
 			return i;
 	return -1;
 }
 
 struct act {
-	struct act_conf c;
+	struct nu_act_conf c;
 };
 
 static void
 act_conf_default(void *conf)
 {
-	struct act_conf *c = conf;
+	struct nu_act_conf *c = conf;
 
-	c->func = ACT_RELU;
+	c->func = NU_ACT_RELU;
 	c->alpha = 0.3f;
 }
 
 static enum nu_status
-act_setup(struct layer *l, const void *conf, char **cause)
+act_setup(struct nu_layer *l, const void *conf, char **cause)
 {
-	const struct act_conf *c = conf;
+	const struct nu_act_conf *c = conf;
 	struct act *a;
 
-	if ((unsigned)c->func >= ACT_NFUNCS)
+	if ((unsigned)c->func >= NU_ACT_NFUNCS)
 		return nu_fail(cause, NU_ERR_RANGE, "activation: unknown function %d",
 		    (int)c->func);
 	/* alpha >= 0 keeps the sign of y that of x, which backward relies on */
-	if (c->func == ACT_LEAKY_RELU && !(c->alpha >= 0.0f && c->alpha <= 1.0f))
+	if (c->func == NU_ACT_LEAKY_RELU && !(c->alpha >= 0.0f && c->alpha <= 1.0f))
 		return nu_fail(cause, NU_ERR_RANGE, "activation: leaky_relu alpha "
 		    "%g is outside [0, 1]", (double)c->alpha);
 	a = calloc(1, sizeof *a);
@@ -94,7 +94,7 @@ sigmoidf(float x)
 
 /* in x: [N, C, H, W]  out y: [N, C, H, W]; softmax over C at each (h, w) */
 static void
-act_forward(const struct layer *l, const struct layer_ctx *ctx,
+act_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	const struct act *a = l->priv;
@@ -102,11 +102,11 @@ act_forward(const struct layer *l, const struct layer_ctx *ctx,
 	const float alpha = a->c.alpha;
 
 	switch (a->c.func) {
-	case ACT_LINEAR:
+	case NU_ACT_LINEAR:
 		if (y != x)
 			memcpy(y, x, n * sizeof *y);
 		break;
-	case ACT_RELU:
+	case NU_ACT_RELU:
 		/* clearing what has the sign bit set is max(x, 0) without the
 		 * branch compilers emit for x > 0 ? x : 0, which mispredicts on
 		 * every other element of real activations */
@@ -118,22 +118,22 @@ act_forward(const struct layer *l, const struct layer_ctx *ctx,
 			memcpy(&y[i], &u, sizeof u);
 		}
 		break;
-	case ACT_LEAKY_RELU: {
+	case NU_ACT_LEAKY_RELU: {
 		const float slope[2] = { alpha, 1.0f };
 
 		for (size_t i = 0; i < n; i++)
 			y[i] = x[i] * slope[x[i] > 0.0f];
 		break;
 	}
-	case ACT_SIGMOID:
+	case NU_ACT_SIGMOID:
 		for (size_t i = 0; i < n; i++)
 			y[i] = sigmoidf(x[i]);
 		break;
-	case ACT_TANH:
+	case NU_ACT_TANH:
 		for (size_t i = 0; i < n; i++)
 			y[i] = tanhf(x[i]);
 		break;
-	case ACT_SOFTMAX: {
+	case NU_ACT_SOFTMAX: {
 		const size_t C = (size_t)l->in.c, hw = (size_t)l->in.h * l->in.w;
 
 		for (int e = 0; e < ctx->n; e++)
@@ -154,7 +154,7 @@ act_forward(const struct layer *l, const struct layer_ctx *ctx,
 			}
 		break;
 	}
-	case ACT_NFUNCS:
+	case NU_ACT_NFUNCS:
 		break;
 	}
 }
@@ -162,7 +162,7 @@ act_forward(const struct layer *l, const struct layer_ctx *ctx,
 /* in y, dy: [N, C, H, W]  out dx: [N, C, H, W]; from y alone, so x may be y
  * and dx may be dy */
 static void
-act_backward(const struct layer *l, const struct layer_ctx *ctx,
+act_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	const struct act *a = l->priv;
@@ -173,28 +173,28 @@ act_backward(const struct layer *l, const struct layer_ctx *ctx,
 	if (dx == NULL)
 		return;
 	switch (a->c.func) {
-	case ACT_LINEAR:
+	case NU_ACT_LINEAR:
 		if (dx != dy)
 			memcpy(dx, dy, n * sizeof *dx);
 		break;
-	case ACT_RELU:
-	case ACT_LEAKY_RELU: {
+	case NU_ACT_RELU:
+	case NU_ACT_LEAKY_RELU: {
 		/* a table, not a branch: see forward */
-		const float slope[2] = { a->c.func == ACT_RELU ? 0.0f : alpha, 1.0f };
+		const float slope[2] = { a->c.func == NU_ACT_RELU ? 0.0f : alpha, 1.0f };
 
 		for (size_t i = 0; i < n; i++)
 			dx[i] = dy[i] * slope[y[i] > 0.0f];
 		break;
 	}
-	case ACT_SIGMOID:
+	case NU_ACT_SIGMOID:
 		for (size_t i = 0; i < n; i++)
 			dx[i] = dy[i] * y[i] * (1.0f - y[i]);
 		break;
-	case ACT_TANH:
+	case NU_ACT_TANH:
 		for (size_t i = 0; i < n; i++)
 			dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 		break;
-	case ACT_SOFTMAX: {
+	case NU_ACT_SOFTMAX: {
 		const size_t C = (size_t)l->in.c, hw = (size_t)l->in.h * l->in.w;
 
 		for (int e = 0; e < ctx->n; e++)
@@ -210,20 +210,20 @@ act_backward(const struct layer *l, const struct layer_ctx *ctx,
 			}
 		break;
 	}
-	case ACT_NFUNCS:
+	case NU_ACT_NFUNCS:
 		break;
 	}
 }
 
 static double
-act_flops(const struct layer *l)
+act_flops(const struct nu_layer *l)
 {
 	return (double)numel(l->in, 1);
 }
 
-const struct layer_ops layer_act_ops = {
+const struct nu_layer_ops nu_layer_act_ops = {
 	.name = "activation",
-	.conf_size = sizeof(struct act_conf),
+	.conf_size = sizeof(struct nu_act_conf),
 	.inplace = true,
 	.conf_default = act_conf_default,
 	.setup = act_setup,
@@ -248,7 +248,7 @@ dropout_conf_default(void *conf)
 }
 
 static enum nu_status
-dropout_setup(struct layer *l, const void *conf, char **cause)
+dropout_setup(struct nu_layer *l, const void *conf, char **cause)
 {
 	const struct dropout_conf *c = conf;
 	struct dropout *d;
@@ -269,11 +269,11 @@ dropout_setup(struct layer *l, const void *conf, char **cause)
 /*
  * dst = src * scale where the mask keeps, 0 elsewhere.  The mask of element
  * i of event e is a function of (seed, batch index of e, i) only: 16 bits of
- * layer_rand(seed, counter) for each element, four elements to a counter,
+ * nu_layer_rand(seed, counter) for each element, four elements to a counter,
  * the mask recomputed in backward rather than stored.
  */
 static void
-dropout_apply(const struct layer *l, const struct layer_ctx *ctx,
+dropout_apply(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *src, float *dst)
 {
 	const struct dropout *d = l->priv;
@@ -286,7 +286,7 @@ dropout_apply(const struct layer *l, const struct layer_ctx *ctx,
 		float *o = dst + (size_t)e * ev;
 
 		for (size_t i = 0; i < ev; i += 4) {
-			uint64_t r = layer_rand(ctx->seed, base + i / 4);
+			uint64_t r = nu_layer_rand(ctx->seed, base + i / 4);
 			size_t m = ev - i < 4 ? ev - i : 4;
 
 			/* a table, not a branch: masks are coin flips */
@@ -299,7 +299,7 @@ dropout_apply(const struct layer *l, const struct layer_ctx *ctx,
 
 /* in x: [N, C, H, W]  out y: [N, C, H, W] */
 static void
-dropout_forward(const struct layer *l, const struct layer_ctx *ctx,
+dropout_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	if (ctx->train)
@@ -310,7 +310,7 @@ dropout_forward(const struct layer *l, const struct layer_ctx *ctx,
 
 /* in dy: [N, C, H, W]  out dx: [N, C, H, W]; the same mask as forward */
 static void
-dropout_backward(const struct layer *l, const struct layer_ctx *ctx,
+dropout_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	(void)x;
@@ -323,7 +323,7 @@ dropout_backward(const struct layer *l, const struct layer_ctx *ctx,
 		memcpy(dx, dy, numel(l->in, ctx->n) * sizeof *dx);
 }
 
-const struct layer_ops layer_dropout_ops = {
+const struct nu_layer_ops nu_layer_dropout_ops = {
 	.name = "dropout",
 	.conf_size = sizeof(struct dropout_conf),
 	.inplace = true,
@@ -337,7 +337,7 @@ const struct layer_ops layer_dropout_ops = {
 
 /*
  * Workspace: the slice's per-channel mean and (biased) variance, as doubles
- * so that layer_update_state() can pool slices exactly, then the number of
+ * so that nu_layer_update_state() can pool slices exactly, then the number of
  * values each channel's statistics are over.
  */
 struct bn {
@@ -354,7 +354,7 @@ bn_conf_default(void *conf)
 }
 
 static enum nu_status
-bn_setup(struct layer *l, const void *conf, char **cause)
+bn_setup(struct nu_layer *l, const void *conf, char **cause)
 {
 	const struct bn_conf *c = conf;
 	struct bn *b;
@@ -375,30 +375,30 @@ bn_setup(struct layer *l, const void *conf, char **cause)
 	l->nparams = 2 * C;
 	l->nstate = 2 * C;
 	l->ntensors = 4;
-	l->tensors[0] = (struct layer_tensor){ .name = "gamma",
-	    .role = LAYER_ROLE_GAMMA, .rank = 1, .dims = { l->in.c }, .off = 0,
+	l->tensors[0] = (struct nu_layer_tensor){ .name = "gamma",
+	    .role = NU_LAYER_ROLE_GAMMA, .rank = 1, .dims = { l->in.c }, .off = 0,
 	    .size = C };
-	l->tensors[1] = (struct layer_tensor){ .name = "beta",
-	    .role = LAYER_ROLE_BETA, .rank = 1, .dims = { l->in.c }, .off = C,
+	l->tensors[1] = (struct nu_layer_tensor){ .name = "beta",
+	    .role = NU_LAYER_ROLE_BETA, .rank = 1, .dims = { l->in.c }, .off = C,
 	    .size = C };
-	l->tensors[2] = (struct layer_tensor){ .name = "running_mean",
-	    .role = LAYER_ROLE_RUNNING_MEAN, .state = true, .rank = 1,
+	l->tensors[2] = (struct nu_layer_tensor){ .name = "running_mean",
+	    .role = NU_LAYER_ROLE_RUNNING_MEAN, .state = true, .rank = 1,
 	    .dims = { l->in.c }, .off = 0, .size = C };
-	l->tensors[3] = (struct layer_tensor){ .name = "running_var",
-	    .role = LAYER_ROLE_RUNNING_VAR, .state = true, .rank = 1,
+	l->tensors[3] = (struct nu_layer_tensor){ .name = "running_var",
+	    .role = NU_LAYER_ROLE_RUNNING_VAR, .state = true, .rank = 1,
 	    .dims = { l->in.c }, .off = C, .size = C };
 	return NU_OK;
 }
 
 static size_t
-bn_ws_bytes(const struct layer *l, int nmax)
+bn_ws_bytes(const struct nu_layer *l, int nmax)
 {
 	(void)nmax;
 	return (2 * (size_t)l->in.c + 1) * sizeof(double);
 }
 
 static void
-bn_init(const struct layer *l, float *params, float *state, uint64_t seed)
+bn_init(const struct nu_layer *l, float *params, float *state, uint64_t seed)
 {
 	size_t C = (size_t)l->in.c;
 
@@ -413,7 +413,7 @@ bn_init(const struct layer *l, float *params, float *state, uint64_t seed)
 
 /* The mean and inverse deviation a call normalises channel c with. */
 static void
-bn_stats(const struct layer *l, const struct layer_ctx *ctx, size_t c,
+bn_stats(const struct nu_layer *l, const struct nu_layer_ctx *ctx, size_t c,
     float *mean, float *invstd)
 {
 	const struct bn *b = l->priv;
@@ -435,7 +435,7 @@ bn_stats(const struct layer *l, const struct layer_ctx *ctx, size_t c,
 /* in x: [N, C, H, W]  gamma, beta: [C]  out y: [N, C, H, W]
  * ws (training): the slice's mean [C], variance [C], count */
 static void
-bn_forward(const struct layer *l, const struct layer_ctx *ctx,
+bn_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	const size_t C = (size_t)l->in.c, hw = (size_t)l->in.h * l->in.w;
@@ -481,7 +481,7 @@ bn_forward(const struct layer *l, const struct layer_ctx *ctx,
 /* in x, dy: [N, C, H, W]  gamma: [C]  adds dgamma, dbeta: [C]
  * out dx: [N, C, H, W] */
 static void
-bn_backward(const struct layer *l, const struct layer_ctx *ctx,
+bn_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	const size_t C = (size_t)l->in.c, hw = (size_t)l->in.h * l->in.w;
@@ -537,7 +537,7 @@ bn_backward(const struct layer *l, const struct layer_ctx *ctx,
  * features it is the biased one, as its tf.nn.moments path.
  */
 static void
-bn_update_state(const struct layer *l, float *state, void *const *ws, int nws)
+bn_update_state(const struct nu_layer *l, float *state, void *const *ws, int nws)
 {
 	const struct bn *b = l->priv;
 	const size_t C = (size_t)l->in.c;
@@ -569,12 +569,12 @@ bn_update_state(const struct layer *l, float *state, void *const *ws, int nws)
 }
 
 static double
-bn_flops(const struct layer *l)
+bn_flops(const struct nu_layer *l)
 {
 	return 2.0 * (double)numel(l->in, 1);
 }
 
-const struct layer_ops layer_bn_ops = {
+const struct nu_layer_ops nu_layer_bn_ops = {
 	.name = "batchnorm",
 	.conf_size = sizeof(struct bn_conf),
 	.inplace = false,
@@ -591,17 +591,17 @@ const struct layer_ops layer_bn_ops = {
 /* ---- flatten -------------------------------------------------------------- */
 
 static enum nu_status
-flatten_setup(struct layer *l, const void *conf, char **cause)
+flatten_setup(struct nu_layer *l, const void *conf, char **cause)
 {
 	(void)conf;
 	(void)cause;
-	l->out = (struct layer_shape){ l->in.c * l->in.h * l->in.w, 1, 1 };
+	l->out = (struct nu_layer_shape){ l->in.c * l->in.h * l->in.w, 1, 1 };
 	return NU_OK;
 }
 
 /* in x: [N, C, H, W]  out y: [N, C*H*W]: NCHW is already that order */
 static void
-flatten_forward(const struct layer *l, const struct layer_ctx *ctx,
+flatten_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	if (y != x)
@@ -609,7 +609,7 @@ flatten_forward(const struct layer *l, const struct layer_ctx *ctx,
 }
 
 static void
-flatten_backward(const struct layer *l, const struct layer_ctx *ctx,
+flatten_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	(void)x;
@@ -618,7 +618,7 @@ flatten_backward(const struct layer *l, const struct layer_ctx *ctx,
 		memcpy(dx, dy, numel(l->in, ctx->n) * sizeof *dx);
 }
 
-const struct layer_ops layer_flatten_ops = {
+const struct nu_layer_ops nu_layer_flatten_ops = {
 	.name = "flatten",
 	.conf_size = 0,
 	.inplace = true,

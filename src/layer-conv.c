@@ -39,11 +39,11 @@ conv_conf_default(void *conf)
 	c->filters = 1;
 	c->kh = c->kw = 3;
 	c->sh = c->sw = 1;
-	c->pad = LAYER_PAD_VALID;
+	c->pad = NU_LAYER_PAD_VALID;
 }
 
 static enum nu_status
-conv_setup(struct layer *l, const void *conf, char **cause)
+conv_setup(struct nu_layer *l, const void *conf, char **cause)
 {
 	const struct conv_conf *c = conf;
 	struct conv *cv;
@@ -63,21 +63,21 @@ conv_setup(struct layer *l, const void *conf, char **cause)
 		return nu_fail(cause, NU_ERR_NOMEM, "conv2d: out of memory");
 	l->priv = cv;
 	cv->c = *c;
-	if (!layer_pad_axis(c->pad, l->in.h, c->kh, c->sh, &cv->oh, &cv->pt) ||
-	    !layer_pad_axis(c->pad, l->in.w, c->kw, c->sw, &cv->ow, &cv->pl))
+	if (!nu_layer_pad_axis(c->pad, l->in.h, c->kh, c->sh, &cv->oh, &cv->pt) ||
+	    !nu_layer_pad_axis(c->pad, l->in.w, c->kw, c->sw, &cv->ow, &cv->pl))
 		return nu_fail(cause, NU_ERR_RANGE, "conv2d: kernel %dx%d does not "
 		    "fit input %dx%d with valid padding", c->kh, c->kw,
 		    l->in.h, l->in.w);
 	cv->k = l->in.c * c->kh * c->kw;
-	l->out = (struct layer_shape){ c->filters, cv->oh, cv->ow };
+	l->out = (struct nu_layer_shape){ c->filters, cv->oh, cv->ow };
 	nw = (size_t)c->filters * (size_t)cv->k;
 	l->nparams = nw + (size_t)c->filters;
 	l->ntensors = 2;
-	l->tensors[0] = (struct layer_tensor){ .name = "weight",
-	    .role = LAYER_ROLE_WEIGHT, .rank = 4,
+	l->tensors[0] = (struct nu_layer_tensor){ .name = "weight",
+	    .role = NU_LAYER_ROLE_WEIGHT, .rank = 4,
 	    .dims = { c->filters, l->in.c, c->kh, c->kw }, .off = 0, .size = nw };
-	l->tensors[1] = (struct layer_tensor){ .name = "bias",
-	    .role = LAYER_ROLE_BIAS, .rank = 1, .dims = { c->filters },
+	l->tensors[1] = (struct nu_layer_tensor){ .name = "bias",
+	    .role = NU_LAYER_ROLE_BIAS, .rank = 1, .dims = { c->filters },
 	    .off = nw, .size = (size_t)c->filters };
 	return NU_OK;
 }
@@ -89,17 +89,17 @@ conv_setup(struct layer *l, const void *conf, char **cause)
 static size_t
 conv_ws_col(const struct conv *cv)
 {
-	return layer_align((size_t)(cv->k + 1) * cv->oh * cv->ow * sizeof(float));
+	return nu_layer_align((size_t)(cv->k + 1) * cv->oh * cv->ow * sizeof(float));
 }
 
 static size_t
 conv_ws_wb(const struct conv *cv)
 {
-	return layer_align((size_t)cv->c.filters * (cv->k + 1) * sizeof(float));
+	return nu_layer_align((size_t)cv->c.filters * (cv->k + 1) * sizeof(float));
 }
 
 static size_t
-conv_ws_bytes(const struct layer *l, int nmax)
+conv_ws_bytes(const struct nu_layer *l, int nmax)
 {
 	const struct conv *cv = l->priv;
 
@@ -118,14 +118,14 @@ conv_ones(const struct conv *cv, float *col)
 }
 
 static void
-conv_init(const struct layer *l, float *params, float *state, uint64_t seed)
+conv_init(const struct nu_layer *l, float *params, float *state, uint64_t seed)
 {
 	const struct conv *cv = l->priv;
 	size_t nw = (size_t)cv->c.filters * (size_t)cv->k;
 	double taps = (double)cv->c.kh * cv->c.kw;
 
 	(void)state;
-	layer_glorot(params, nw, cv->k, cv->c.filters * taps, seed);
+	nu_layer_glorot(params, nw, cv->k, cv->c.filters * taps, seed);
 	memset(params + nw, 0, (size_t)cv->c.filters * sizeof(float));
 }
 
@@ -145,7 +145,7 @@ col_range(const struct conv *cv, int j, int W, int *lo, int *hi)
 /* x: [C, H, W]  col: [C*KH*KW, OH*OW]; zeros where the window is over
  * padding. */
 static void
-im2col(const struct conv *cv, struct layer_shape in, const float *x,
+im2col(const struct conv *cv, struct nu_layer_shape in, const float *x,
     float *col)
 {
 	const int kh = cv->c.kh, kw = cv->c.kw, sh = cv->c.sh, sw = cv->c.sw;
@@ -186,7 +186,7 @@ im2col(const struct conv *cv, struct layer_shape in, const float *x,
 
 /* col: [C*KH*KW, OH*OW] added into dx: [C, H, W]; padding cells drop. */
 static void
-col2im(const struct conv *cv, struct layer_shape in, const float *col,
+col2im(const struct conv *cv, struct nu_layer_shape in, const float *col,
     float *dx)
 {
 	const int kh = cv->c.kh, kw = cv->c.kw, sh = cv->c.sh, sw = cv->c.sw;
@@ -215,7 +215,7 @@ col2im(const struct conv *cv, struct layer_shape in, const float *col,
 
 /* in x: [N, C, H, W]  w: [OC, C, KH, KW]  b: [OC]  out y: [N, OC, OH, OW] */
 static void
-conv_forward(const struct layer *l, const struct layer_ctx *ctx,
+conv_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	const struct conv *cv = l->priv;
@@ -244,7 +244,7 @@ conv_forward(const struct layer *l, const struct layer_ctx *ctx,
 /* in x: [N, C, H, W]  dy: [N, OC, OH, OW]  w: [OC, C, KH, KW]
  * adds dw: [OC, C, KH, KW], db: [OC]  out dx: [N, C, H, W] or NULL */
 static void
-conv_backward(const struct layer *l, const struct layer_ctx *ctx,
+conv_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	const struct conv *cv = l->priv;
@@ -284,14 +284,14 @@ conv_backward(const struct layer *l, const struct layer_ctx *ctx,
 }
 
 static double
-conv_flops(const struct layer *l)
+conv_flops(const struct nu_layer *l)
 {
 	const struct conv *cv = l->priv;
 
 	return 2.0 * cv->c.filters * cv->k * (double)cv->oh * cv->ow;
 }
 
-const struct layer_ops layer_conv2d_ops = {
+const struct nu_layer_ops nu_layer_conv2d_ops = {
 	.name = "conv2d",
 	.conf_size = sizeof(struct conv_conf),
 	.inplace = false,

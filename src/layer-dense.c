@@ -19,7 +19,7 @@ dense_conf_default(void *conf)
 }
 
 static enum nu_status
-dense_setup(struct layer *l, const void *conf, char **cause)
+dense_setup(struct nu_layer *l, const void *conf, char **cause)
 {
 	const struct dense_conf *c = conf;
 	size_t in = (size_t)l->in.c, nw;
@@ -31,32 +31,32 @@ dense_setup(struct layer *l, const void *conf, char **cause)
 		return nu_fail(cause, NU_ERR_USAGE, "dense: input %dx%dx%d is not "
 		    "flat (add a flatten layer before it)", l->in.c, l->in.h,
 		    l->in.w);
-	l->out = (struct layer_shape){ c->units, 1, 1 };
+	l->out = (struct nu_layer_shape){ c->units, 1, 1 };
 	nw = (size_t)c->units * in;
 	l->nparams = nw + (size_t)c->units;
 	l->ntensors = 2;
-	l->tensors[0] = (struct layer_tensor){ .name = "weight",
-	    .role = LAYER_ROLE_WEIGHT, .rank = 2, .dims = { c->units, l->in.c },
+	l->tensors[0] = (struct nu_layer_tensor){ .name = "weight",
+	    .role = NU_LAYER_ROLE_WEIGHT, .rank = 2, .dims = { c->units, l->in.c },
 	    .off = 0, .size = nw };
-	l->tensors[1] = (struct layer_tensor){ .name = "bias",
-	    .role = LAYER_ROLE_BIAS, .rank = 1, .dims = { c->units }, .off = nw,
+	l->tensors[1] = (struct nu_layer_tensor){ .name = "bias",
+	    .role = NU_LAYER_ROLE_BIAS, .rank = 1, .dims = { c->units }, .off = nw,
 	    .size = (size_t)c->units };
 	return NU_OK;
 }
 
 static void
-dense_init(const struct layer *l, float *params, float *state, uint64_t seed)
+dense_init(const struct nu_layer *l, float *params, float *state, uint64_t seed)
 {
 	size_t in = (size_t)l->in.c, out = (size_t)l->out.c;
 
 	(void)state;
-	layer_glorot(params, out * in, (double)in, (double)out, seed);
+	nu_layer_glorot(params, out * in, (double)in, (double)out, seed);
 	memset(params + out * in, 0, out * sizeof(float));
 }
 
 /* in x: [N, IN]  w: [OUT, IN]  b: [OUT]  out y: [N, OUT] */
 static void
-dense_forward(const struct layer *l, const struct layer_ctx *ctx,
+dense_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	const int in = l->in.c, out = l->out.c, n = ctx->n;
@@ -71,7 +71,7 @@ dense_forward(const struct layer *l, const struct layer_ctx *ctx,
 /* in x: [N, IN]  dy: [N, OUT]  w: [OUT, IN]
  * adds dw: [OUT, IN], db: [OUT]  out dx: [N, IN] or NULL */
 static void
-dense_backward(const struct layer *l, const struct layer_ctx *ctx,
+dense_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	const int in = l->in.c, out = l->out.c, n = ctx->n;
@@ -92,12 +92,12 @@ dense_backward(const struct layer *l, const struct layer_ctx *ctx,
 }
 
 static double
-dense_flops(const struct layer *l)
+dense_flops(const struct nu_layer *l)
 {
 	return 2.0 * l->in.c * (double)l->out.c;
 }
 
-const struct layer_ops layer_dense_ops = {
+const struct nu_layer_ops nu_layer_dense_ops = {
 	.name = "dense",
 	.conf_size = sizeof(struct dense_conf),
 	.conf_default = dense_conf_default,

@@ -28,11 +28,11 @@ pool_conf_default(void *conf)
 
 	c->kh = c->kw = 2;
 	c->sh = c->sw = 0;
-	c->pad = LAYER_PAD_VALID;
+	c->pad = NU_LAYER_PAD_VALID;
 }
 
 static enum nu_status
-pool_setup(struct layer *l, const void *conf, char **cause)
+pool_setup(struct nu_layer *l, const void *conf, char **cause)
 {
 	const struct pool_conf *c = conf;
 	struct pool *p;
@@ -52,12 +52,12 @@ pool_setup(struct layer *l, const void *conf, char **cause)
 		p->c.sh = c->kh;
 	if (p->c.sw == 0)
 		p->c.sw = c->kw;
-	if (!layer_pad_axis(c->pad, l->in.h, c->kh, p->c.sh, &p->oh, &p->pt) ||
-	    !layer_pad_axis(c->pad, l->in.w, c->kw, p->c.sw, &p->ow, &p->pl))
+	if (!nu_layer_pad_axis(c->pad, l->in.h, c->kh, p->c.sh, &p->oh, &p->pt) ||
+	    !nu_layer_pad_axis(c->pad, l->in.w, c->kw, p->c.sw, &p->ow, &p->pl))
 		return nu_fail(cause, NU_ERR_RANGE, "%s: window %dx%d does not fit "
 		    "input %dx%d with valid padding", l->ops->name, c->kh, c->kw,
 		    l->in.h, l->in.w);
-	l->out = (struct layer_shape){ l->in.c, p->oh, p->ow };
+	l->out = (struct nu_layer_shape){ l->in.c, p->oh, p->ow };
 	return NU_OK;
 }
 
@@ -67,10 +67,10 @@ pool_setup(struct layer *l, const void *conf, char **cause)
  * one of the rows they came from (float [W], int32 [W]).
  */
 static size_t
-maxpool_ws_bytes(const struct layer *l, int nmax)
+maxpool_ws_bytes(const struct nu_layer *l, int nmax)
 {
-	return layer_align((size_t)nmax * l->out.c * l->out.h * l->out.w *
-	    sizeof(int32_t)) + 2 * layer_align((size_t)l->in.w * sizeof(float));
+	return nu_layer_align((size_t)nmax * l->out.c * l->out.h * l->out.w *
+	    sizeof(int32_t)) + 2 * nu_layer_align((size_t)l->in.w * sizeof(float));
 }
 
 /* Rows [*lo, *hi) of the input under output row o (and likewise columns):
@@ -95,17 +95,17 @@ pool_window(int o, int stride, int pad, int k, int in, int *lo, int *hi)
  * column, then the top row.
  */
 static void
-maxpool_forward(const struct layer *l, const struct layer_ctx *ctx,
+maxpool_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	const struct pool *p = l->priv;
 	const int H = l->in.h, W = l->in.w, oh = p->oh, ow = p->ow;
 	const size_t planes = (size_t)ctx->n * l->in.c;
 	int32_t *arg = ctx->ws;
-	size_t argsz = layer_align(planes * oh * ow * sizeof *arg);
+	size_t argsz = nu_layer_align(planes * oh * ow * sizeof *arg);
 	float *colmax = (float *)((char *)ctx->ws + argsz);
 	int32_t *colrow = (int32_t *)((char *)colmax +
-	    layer_align((size_t)W * sizeof *colmax));
+	    nu_layer_align((size_t)W * sizeof *colmax));
 
 	for (size_t pl = 0; pl < planes; pl++) {
 		const float *xp = x + pl * H * W;
@@ -152,7 +152,7 @@ maxpool_forward(const struct layer *l, const struct layer_ctx *ctx,
 
 /* in dy: [N, C, OH, OW]  ws: the forward's argmax  out dx: [N, C, H, W] */
 static void
-maxpool_backward(const struct layer *l, const struct layer_ctx *ctx,
+maxpool_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	const size_t hw = (size_t)l->in.h * l->in.w;
@@ -177,7 +177,7 @@ maxpool_backward(const struct layer *l, const struct layer_ctx *ctx,
 
 /* in x: [N, C, H, W]  out y: [N, C, OH, OW]; the mean of the real cells */
 static void
-avgpool_forward(const struct layer *l, const struct layer_ctx *ctx,
+avgpool_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	const struct pool *p = l->priv;
@@ -208,7 +208,7 @@ avgpool_forward(const struct layer *l, const struct layer_ctx *ctx,
 
 /* in dy: [N, C, OH, OW]  out dx: [N, C, H, W] */
 static void
-avgpool_backward(const struct layer *l, const struct layer_ctx *ctx,
+avgpool_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	const struct pool *p = l->priv;
@@ -244,14 +244,14 @@ avgpool_backward(const struct layer *l, const struct layer_ctx *ctx,
 
 /* Comparisons or additions: one per window cell. */
 static double
-pool_flops(const struct layer *l)
+pool_flops(const struct nu_layer *l)
 {
 	const struct pool *p = l->priv;
 
 	return (double)l->out.c * p->oh * p->ow * p->c.kh * p->c.kw;
 }
 
-const struct layer_ops layer_maxpool2d_ops = {
+const struct nu_layer_ops nu_layer_maxpool2d_ops = {
 	.name = "maxpool2d",
 	.conf_size = sizeof(struct pool_conf),
 	.conf_default = pool_conf_default,
@@ -262,7 +262,7 @@ const struct layer_ops layer_maxpool2d_ops = {
 	.flops = pool_flops,
 };
 
-const struct layer_ops layer_avgpool2d_ops = {
+const struct nu_layer_ops nu_layer_avgpool2d_ops = {
 	.name = "avgpool2d",
 	.conf_size = sizeof(struct pool_conf),
 	.conf_default = pool_conf_default,

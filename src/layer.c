@@ -12,36 +12,36 @@
 
 #include "layer.h"
 
-const struct layer_ops *const layer_kinds[] = {
-	&layer_conv2d_ops,
-	&layer_maxpool2d_ops,
-	&layer_avgpool2d_ops,
-	&layer_dense_ops,
-	&layer_act_ops,
-	&layer_dropout_ops,
-	&layer_bn_ops,
-	&layer_flatten_ops,
+const struct nu_layer_ops *const nu_layer_kinds[] = {
+	&nu_layer_conv2d_ops,
+	&nu_layer_maxpool2d_ops,
+	&nu_layer_avgpool2d_ops,
+	&nu_layer_dense_ops,
+	&nu_layer_act_ops,
+	&nu_layer_dropout_ops,
+	&nu_layer_bn_ops,
+	&nu_layer_flatten_ops,
 	NULL
 };
 
-const struct layer_ops *
-layer_ops_find(const char *name)
+const struct nu_layer_ops *
+nu_layer_ops_find(const char *name)
 {
-	for (int i = 0; layer_kinds[i] != NULL; i++)
-		if (strcmp(layer_kinds[i]->name, name) == 0)
-			return layer_kinds[i];
+	for (int i = 0; nu_layer_kinds[i] != NULL; i++)
+		if (strcmp(nu_layer_kinds[i]->name, name) == 0)
+			return nu_layer_kinds[i];
 	return NULL;
 }
 
 bool
-layer_pad_axis(enum layer_pad pad, int in, int k, int stride, int *out,
+nu_layer_pad_axis(enum nu_layer_pad pad, int in, int k, int stride, int *out,
     int *pad_before)
 {
 	int o, total;
 
 	if (in < 1 || k < 1 || stride < 1)
 		return false;
-	if (pad == LAYER_PAD_SAME) {
+	if (pad == NU_LAYER_PAD_SAME) {
 		o = (in + stride - 1) / stride;
 		total = (o - 1) * stride + k - in;
 		if (total < 0)
@@ -58,7 +58,7 @@ layer_pad_axis(enum layer_pad pad, int in, int k, int stride, int *out,
 }
 
 void
-layer_conf_default(const struct layer_ops *ops, void *conf)
+nu_layer_conf_default(const struct nu_layer_ops *ops, void *conf)
 {
 	if (ops->conf_size == 0)
 		return;
@@ -68,10 +68,10 @@ layer_conf_default(const struct layer_ops *ops, void *conf)
 }
 
 enum nu_status
-layer_new(const struct layer_ops *ops, const void *conf, struct layer_shape in,
-    struct layer **lp, char **cause)
+nu_layer_new(const struct nu_layer_ops *ops, const void *conf, struct nu_layer_shape in,
+    struct nu_layer **lp, char **cause)
 {
-	struct layer *l;
+	struct nu_layer *l;
 	void *defaults = NULL;
 	enum nu_status st;
 
@@ -89,7 +89,7 @@ layer_new(const struct layer_ops *ops, const void *conf, struct layer_shape in,
 			return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory",
 			    ops->name);
 		}
-		layer_conf_default(ops, defaults);
+		nu_layer_conf_default(ops, defaults);
 		conf = defaults;
 	}
 	l->ops = ops;
@@ -97,7 +97,7 @@ layer_new(const struct layer_ops *ops, const void *conf, struct layer_shape in,
 	st = ops->setup(l, conf, cause);
 	free(defaults);
 	if (st != NU_OK) {
-		layer_free(l);
+		nu_layer_free(l);
 		return st;
 	}
 	*lp = l;
@@ -105,7 +105,7 @@ layer_new(const struct layer_ops *ops, const void *conf, struct layer_shape in,
 }
 
 void
-layer_free(struct layer *l)
+nu_layer_free(struct nu_layer *l)
 {
 	if (l == NULL)
 		return;
@@ -117,23 +117,23 @@ layer_free(struct layer *l)
 }
 
 size_t
-layer_ws_bytes(const struct layer *l, int nmax)
+nu_layer_ws_bytes(const struct nu_layer *l, int nmax)
 {
 	assert(nmax >= 1);
 	if (l->ops->ws_bytes == NULL)
 		return 0;
-	return layer_align(l->ops->ws_bytes(l, nmax));
+	return nu_layer_align(l->ops->ws_bytes(l, nmax));
 }
 
 void
-layer_init(const struct layer *l, float *params, float *state, uint64_t seed)
+nu_layer_init(const struct nu_layer *l, float *params, float *state, uint64_t seed)
 {
 	if (l->ops->init != NULL)
 		l->ops->init(l, params, state, seed);
 }
 
 void
-layer_forward(const struct layer *l, const struct layer_ctx *ctx,
+nu_layer_forward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, float *y)
 {
 	assert(ctx->n >= 1);
@@ -142,7 +142,7 @@ layer_forward(const struct layer *l, const struct layer_ctx *ctx,
 }
 
 void
-layer_backward(const struct layer *l, const struct layer_ctx *ctx,
+nu_layer_backward(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *x, const float *y, const float *dy, float *dx)
 {
 	assert(ctx->n >= 1);
@@ -151,7 +151,7 @@ layer_backward(const struct layer *l, const struct layer_ctx *ctx,
 }
 
 void
-layer_update_state(const struct layer *l, float *state, void *const *ws,
+nu_layer_update_state(const struct nu_layer *l, float *state, void *const *ws,
     int nws)
 {
 	if (l->ops->update_state != NULL && nws > 0)
@@ -159,7 +159,7 @@ layer_update_state(const struct layer *l, float *state, void *const *ws,
 }
 
 double
-layer_flops(const struct layer *l)
+nu_layer_flops(const struct nu_layer *l)
 {
 	return l->ops->flops != NULL ? l->ops->flops(l) : 0.0;
 }
@@ -167,19 +167,19 @@ layer_flops(const struct layer *l)
 /* SplitMix64 at position counter of the stream the mixed seed picks;
  * mixing the seed first keeps streams of nearby seeds apart. */
 uint64_t
-layer_rand(uint64_t seed, uint64_t counter)
+nu_layer_rand(uint64_t seed, uint64_t counter)
 {
-	return layer_mix(layer_mix(seed) + (counter + 1) * 0x9e3779b97f4a7c15ULL);
+	return nu_layer_mix(nu_layer_mix(seed) + (counter + 1) * 0x9e3779b97f4a7c15ULL);
 }
 
 void
-layer_glorot(float *w, size_t n, double fan_in, double fan_out, uint64_t seed)
+nu_layer_glorot(float *w, size_t n, double fan_in, double fan_out, uint64_t seed)
 {
 	double limit = sqrt(6.0 / (fan_in + fan_out));
 
 	for (size_t i = 0; i < n; i++) {
 		/* 53 random bits -> [0, 1) -> [-limit, limit) */
-		double u = (double)(layer_rand(seed, i) >> 11) * 0x1.0p-53;
+		double u = (double)(nu_layer_rand(seed, i) >> 11) * 0x1.0p-53;
 		w[i] = (float)((2.0 * u - 1.0) * limit);
 	}
 }

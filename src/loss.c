@@ -13,7 +13,7 @@
 static double
 clampd(double p, int *clamped)
 {
-	const double lo = LOSS_EPS, hi = 1.0 - (double)LOSS_EPS;
+	const double lo = NU_LOSS_EPS, hi = 1.0 - (double)NU_LOSS_EPS;
 
 	*clamped = 1;
 	if (p < lo)
@@ -33,11 +33,11 @@ bin_weight(const float *class_w, double t)
 }
 
 double
-loss_bce(const float *p, const float *t, int n, int k, const float *class_w,
+nu_loss_bce(const float *p, const float *t, int n, int k, const float *class_w,
     float *grad)
 {
 	const size_t m = (size_t)n * k;
-	const double eps = LOSS_EPS;
+	const double eps = NU_LOSS_EPS;
 	double sum = 0.0;
 
 	for (size_t i = 0; i < m; i++) {
@@ -54,7 +54,7 @@ loss_bce(const float *p, const float *t, int n, int k, const float *class_w,
 }
 
 double
-loss_bce_logits(const float *z, const float *t, int n, int k,
+nu_loss_bce_logits(const float *z, const float *t, int n, int k,
     const float *class_w, float *grad)
 {
 	const size_t m = (size_t)n * k;
@@ -87,7 +87,7 @@ cat_weight(const float *class_w, const float *t, int k)
 }
 
 double
-loss_cce(const float *p, const float *t, int n, int k, const float *class_w,
+nu_loss_cce(const float *p, const float *t, int n, int k, const float *class_w,
     float *grad)
 {
 	double sum = 0.0;
@@ -111,7 +111,7 @@ loss_cce(const float *p, const float *t, int n, int k, const float *class_w,
 }
 
 double
-loss_cce_logits(const float *z, const float *t, int n, int k,
+nu_loss_cce_logits(const float *z, const float *t, int n, int k,
     const float *class_w, float *grad)
 {
 	double sum = 0.0;
@@ -141,7 +141,7 @@ loss_cce_logits(const float *z, const float *t, int n, int k,
 }
 
 double
-loss_mse(const float *y, const float *t, int n, int k, float *grad)
+nu_loss_mse(const float *y, const float *t, int n, int k, float *grad)
 {
 	const size_t m = (size_t)n * k;
 	double sum = 0.0;

@@ -121,7 +121,7 @@ tensors_write(hid_t f, const struct nu_net *net, bool state)
 		const struct nu_net_node *nd = &net->node[i];
 
 		for (int k = 0; k < nd->l->ntensors; k++) {
-			const struct layer_tensor *t = &nd->l->tensors[k];
+			const struct nu_layer_tensor *t = &nd->l->tensors[k];
 			hsize_t dims[4];
 			const float *base = state ? net->state + nd->soff : net->params + nd->poff;
 
@@ -726,7 +726,7 @@ nu_model_free(struct nu_model *m)
 {
 	if (m == NULL)
 		return;
-	arch_free(m->arch);
+	nu_arch_free(m->arch);
 	nu_net_free(m->net);
 	free(m->opt_m);
 	free(m->opt_v);
@@ -773,7 +773,7 @@ network_read(hid_t f, const char *path, struct nu_model *m, char **cause)
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if ((st = arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
+	if ((st = nu_arch_parse(&m->arch, apath, text, strlen(text), cause)) != NU_OK)
 		goto done;
 	attr_read(f, "seed", H5T_NATIVE_UINT64, &m->meta.seed);
 	if ((st = nu_net_new(&m->net, m->arch, m->meta.seed, cause)) != NU_OK)
@@ -790,7 +790,7 @@ network_read(hid_t f, const char *path, struct nu_model *m, char **cause)
 		const struct nu_net_node *nd = &m->net->node[i];
 
 		for (int k = 0; k < nd->l->ntensors; k++) {
-			const struct layer_tensor *t = &nd->l->tensors[k];
+			const struct nu_layer_tensor *t = &nd->l->tensors[k];
 			char p[160];
 			size_t found = 0;
 			float *dst = t->state ? m->net->state + nd->soff + t->off :

@@ -48,7 +48,7 @@ struct nu_model_meta {
 };
 
 struct nu_model {
-	struct arch *arch;      /* parsed from /arch */
+	struct nu_arch *arch;      /* parsed from /arch */
 	struct nu_net *net;     /* built from it, with the stored parameters */
 	struct nu_model_meta meta;
 	char opt_kind[12];

@@ -15,7 +15,7 @@
 
 struct builder {
 	struct nu_net *net;
-	const struct arch *a;
+	const struct nu_arch *a;
 	char part[8];           /* "xz", "yz", "branch", "trunk" */
 	int count[16];          /* per arch kind, for names */
 	char **cause;
@@ -26,15 +26,15 @@ kind_index(const char *name)
 {
 	int i = 0;
 
-	for (const struct arch_kind *k = arch_kinds; k->name != NULL; k++, i++)
+	for (const struct nu_arch_kind *k = nu_arch_kinds; k->name != NULL; k++, i++)
 		if (strcmp(k->name, name) == 0)
 			return i;
 	return 0;
 }
 
 static enum nu_status
-add_layer(struct builder *b, const struct arch_section *s, const char *suffix,
-    const struct layer_ops *ops, const void *conf, struct layer_shape *shape)
+add_layer(struct builder *b, const struct nu_arch_section *s, const char *suffix,
+    const struct nu_layer_ops *ops, const void *conf, struct nu_layer_shape *shape)
 {
 	struct nu_net *net = b->net;
 	struct nu_net_node *nd;
@@ -61,7 +61,7 @@ add_layer(struct builder *b, const struct arch_section *s, const char *suffix,
 	nd->line = s->line;
 	nd->sec = (int)(s - b->a->sec);
 	nd->attached = suffix != NULL;
-	st = layer_new(ops, conf, *shape, &nd->l, &why);
+	st = nu_layer_new(ops, conf, *shape, &nd->l, &why);
 	if (st != NU_OK) {
 		nu_fail(b->cause, st, "%s:%d: [%s]: %s", b->a->path, s->line,
 		    s->kind->name, why ? why : nu_strerror(st));
@@ -75,23 +75,23 @@ add_layer(struct builder *b, const struct arch_section *s, const char *suffix,
 
 /* The activation a conv or dense section asks for, as a node of its own. */
 static enum nu_status
-add_activation(struct builder *b, const struct arch_section *s, const char *key,
-    struct layer_shape *shape)
+add_activation(struct builder *b, const struct nu_arch_section *s, const char *key,
+    struct nu_layer_shape *shape)
 {
-	struct act_conf ac;
-	long f = arch_get(s, key)->i;
+	struct nu_act_conf ac;
+	long f = nu_arch_get(s, key)->i;
 
-	/* arch's choices are listed in the order of enum act_func */
-	if (f == ACT_LINEAR)
+	/* arch's choices are listed in the order of enum nu_act_func */
+	if (f == NU_ACT_LINEAR)
 		return NU_OK;
-	layer_conf_default(&layer_act_ops, &ac);
-	ac.func = (enum act_func)f;
-	ac.alpha = (float)arch_float(s, "alpha");
-	return add_layer(b, s, act_func_name(ac.func), &layer_act_ops, &ac, shape);
+	nu_layer_conf_default(&nu_layer_act_ops, &ac);
+	ac.func = (enum nu_act_func)f;
+	ac.alpha = (float)nu_arch_float(s, "alpha");
+	return add_layer(b, s, nu_act_func_name(ac.func), &nu_layer_act_ops, &ac, shape);
 }
 
 static enum nu_status
-add_section(struct builder *b, const struct arch_section *s, struct layer_shape *shape)
+add_section(struct builder *b, const struct nu_arch_section *s, struct nu_layer_shape *shape)
 {
 	const char *k = s->kind->name;
 	enum nu_status st;
@@ -99,49 +99,49 @@ add_section(struct builder *b, const struct arch_section *s, struct layer_shape 
 	if (strcmp(k, "conv") == 0) {
 		struct conv_conf c;
 
-		layer_conf_default(&layer_conv2d_ops, &c);
-		c.filters = (int)arch_int(s, "filters");
-		c.kh = arch_pair(s, "kernel")[0];
-		c.kw = arch_pair(s, "kernel")[1];
-		c.sh = arch_pair(s, "stride")[0];
-		c.sw = arch_pair(s, "stride")[1];
-		c.pad = strcmp(arch_enum(s, "padding"), "same") == 0 ? LAYER_PAD_SAME : LAYER_PAD_VALID;
-		if ((st = add_layer(b, s, NULL, &layer_conv2d_ops, &c, shape)) != NU_OK)
+		nu_layer_conf_default(&nu_layer_conv2d_ops, &c);
+		c.filters = (int)nu_arch_int(s, "filters");
+		c.kh = nu_arch_pair(s, "kernel")[0];
+		c.kw = nu_arch_pair(s, "kernel")[1];
+		c.sh = nu_arch_pair(s, "stride")[0];
+		c.sw = nu_arch_pair(s, "stride")[1];
+		c.pad = strcmp(nu_arch_enum(s, "padding"), "same") == 0 ? NU_LAYER_PAD_SAME : NU_LAYER_PAD_VALID;
+		if ((st = add_layer(b, s, NULL, &nu_layer_conv2d_ops, &c, shape)) != NU_OK)
 			return st;
-		b->net->node[b->net->nnodes - 1].l2 = arch_float(s, "l2");
-		b->net->node[b->net->nnodes - 1].l2_bias = arch_float(s, "l2_bias");
+		b->net->node[b->net->nnodes - 1].l2 = nu_arch_float(s, "l2");
+		b->net->node[b->net->nnodes - 1].l2_bias = nu_arch_float(s, "l2_bias");
 		return add_activation(b, s, "activation", shape);
 	}
 	if (strcmp(k, "maxpool") == 0 || strcmp(k, "avgpool") == 0) {
-		const struct layer_ops *ops = k[0] == 'm' ? &layer_maxpool2d_ops : &layer_avgpool2d_ops;
+		const struct nu_layer_ops *ops = k[0] == 'm' ? &nu_layer_maxpool2d_ops : &nu_layer_avgpool2d_ops;
 		struct pool_conf c;
 
-		layer_conf_default(ops, &c);
-		c.kh = arch_pair(s, "size")[0];
-		c.kw = arch_pair(s, "size")[1];
-		c.sh = arch_pair(s, "stride")[0];   /* 0 when unset: the size */
-		c.sw = arch_pair(s, "stride")[1];
-		c.pad = strcmp(arch_enum(s, "padding"), "same") == 0 ? LAYER_PAD_SAME : LAYER_PAD_VALID;
+		nu_layer_conf_default(ops, &c);
+		c.kh = nu_arch_pair(s, "size")[0];
+		c.kw = nu_arch_pair(s, "size")[1];
+		c.sh = nu_arch_pair(s, "stride")[0];   /* 0 when unset: the size */
+		c.sw = nu_arch_pair(s, "stride")[1];
+		c.pad = strcmp(nu_arch_enum(s, "padding"), "same") == 0 ? NU_LAYER_PAD_SAME : NU_LAYER_PAD_VALID;
 		return add_layer(b, s, NULL, ops, &c, shape);
 	}
 	if (strcmp(k, "dropout") == 0) {
 		struct dropout_conf c;
 
-		layer_conf_default(&layer_dropout_ops, &c);
-		c.rate = (float)arch_float(s, "rate");
-		return add_layer(b, s, NULL, &layer_dropout_ops, &c, shape);
+		nu_layer_conf_default(&nu_layer_dropout_ops, &c);
+		c.rate = (float)nu_arch_float(s, "rate");
+		return add_layer(b, s, NULL, &nu_layer_dropout_ops, &c, shape);
 	}
 	if (strcmp(k, "batchnorm") == 0) {
 		struct bn_conf c;
 
-		layer_conf_default(&layer_bn_ops, &c);
-		c.momentum = (float)arch_float(s, "momentum");
-		c.eps = (float)arch_float(s, "epsilon");
+		nu_layer_conf_default(&nu_layer_bn_ops, &c);
+		c.momentum = (float)nu_arch_float(s, "momentum");
+		c.eps = (float)nu_arch_float(s, "epsilon");
 		b->net->has_bn = true;
-		return add_layer(b, s, NULL, &layer_bn_ops, &c, shape);
+		return add_layer(b, s, NULL, &nu_layer_bn_ops, &c, shape);
 	}
 	if (strcmp(k, "flatten") == 0)
-		return add_layer(b, s, NULL, &layer_flatten_ops, NULL, shape);
+		return add_layer(b, s, NULL, &nu_layer_flatten_ops, NULL, shape);
 	if (strcmp(k, "dense") == 0) {
 		struct dense_conf c;
 
@@ -150,21 +150,21 @@ add_section(struct builder *b, const struct arch_section *s, struct layer_shape 
 			    "%s:%d: [dense] needs a flat input but gets %dx%dx%d "
 			    "(channels x planes x cells); add [flatten] before it",
 			    b->a->path, s->line, shape->c, shape->h, shape->w);
-		layer_conf_default(&layer_dense_ops, &c);
-		c.units = (int)arch_int(s, "units");
-		if ((st = add_layer(b, s, NULL, &layer_dense_ops, &c, shape)) != NU_OK)
+		nu_layer_conf_default(&nu_layer_dense_ops, &c);
+		c.units = (int)nu_arch_int(s, "units");
+		if ((st = add_layer(b, s, NULL, &nu_layer_dense_ops, &c, shape)) != NU_OK)
 			return st;
-		b->net->node[b->net->nnodes - 1].l2 = arch_float(s, "l2");
-		b->net->node[b->net->nnodes - 1].l2_bias = arch_float(s, "l2_bias");
+		b->net->node[b->net->nnodes - 1].l2 = nu_arch_float(s, "l2");
+		b->net->node[b->net->nnodes - 1].l2_bias = nu_arch_float(s, "l2_bias");
 		return add_activation(b, s, "activation", shape);
 	}
 	if (strcmp(k, "activation") == 0) {
-		struct act_conf c;
+		struct nu_act_conf c;
 
-		layer_conf_default(&layer_act_ops, &c);
-		c.func = (enum act_func)arch_get(s, "function")->i;
-		c.alpha = (float)arch_float(s, "alpha");
-		return add_layer(b, s, NULL, &layer_act_ops, &c, shape);
+		nu_layer_conf_default(&nu_layer_act_ops, &c);
+		c.func = (enum nu_act_func)nu_arch_get(s, "function")->i;
+		c.alpha = (float)nu_arch_float(s, "alpha");
+		return add_layer(b, s, NULL, &nu_layer_act_ops, &c, shape);
 	}
 	return nu_fail(b->cause, NU_ERR_FORMAT, "%s:%d: [%s] is not a layer",
 	    b->a->path, s->line, k);
@@ -172,12 +172,12 @@ add_section(struct builder *b, const struct arch_section *s, struct layer_shape 
 
 /* Add the layer sections [from, to) of the architecture. */
 static enum nu_status
-add_sections(struct builder *b, int from, int to, struct layer_shape *shape)
+add_sections(struct builder *b, int from, int to, struct nu_layer_shape *shape)
 {
 	enum nu_status st;
 
 	for (int i = from; i < to; i++) {
-		if (b->a->sec[i].kind->role != ARCH_ROLE_LAYER)
+		if (b->a->sec[i].kind->role != NU_ARCH_ROLE_LAYER)
 			continue;
 		if ((st = add_section(b, &b->a->sec[i], shape)) != NU_OK)
 			return st;
@@ -194,18 +194,18 @@ start_part(struct builder *b, const char *part)
 
 /* Outputs, loss and fusion the task asks of the last layer. */
 static enum nu_status
-check_output(struct builder *b, struct layer_shape out)
+check_output(struct builder *b, struct nu_layer_shape out)
 {
 	struct nu_net *net = b->net;
 	const struct nu_net_node *last = &net->node[net->nnodes - 1];
-	const struct arch_section *tr = b->a->train >= 0 ? &b->a->sec[b->a->train] : NULL;
-	const char *loss = tr != NULL ? arch_enum(tr, "loss") : "auto";
+	const struct nu_arch_section *tr = b->a->train >= 0 ? &b->a->sec[b->a->train] : NULL;
+	const char *loss = tr != NULL ? nu_arch_enum(tr, "loss") : "auto";
 	int K = nu_task_nclasses(net->task);
 	int want = K == 0 ? 1 : K == 2 ? 1 : K;
-	int act = ACT_LINEAR;
+	int act = NU_ACT_LINEAR;
 
-	if (last->l->ops == &layer_act_ops)
-		act = ((const struct act_conf *)last->l->priv)->func;
+	if (last->l->ops == &nu_layer_act_ops)
+		act = ((const struct nu_act_conf *)last->l->priv)->func;
 	if (out.h != 1 || out.w != 1 || out.c != want)
 		return nu_fail(b->cause, NU_ERR_FORMAT,
 		    "%s:%d: the last layer gives %dx%dx%d values per event; task %s "
@@ -219,20 +219,20 @@ check_output(struct builder *b, struct layer_shape out)
 	else
 		net->loss = strcmp(loss, "bce") == 0 ? NU_LOSS_BCE :
 		    strcmp(loss, "cce") == 0 ? NU_LOSS_CCE : NU_LOSS_MSE;
-	if (net->loss == NU_LOSS_BCE && (act != ACT_SIGMOID || K != 2))
+	if (net->loss == NU_LOSS_BCE && (act != NU_ACT_SIGMOID || K != 2))
 		return nu_fail(b->cause, NU_ERR_FORMAT,
 		    "%s:%d: binary cross-entropy needs a binary task and one output "
 		    "unit with sigmoid (activation = sigmoid)", b->a->path, last->line);
-	if (net->loss == NU_LOSS_CCE && (act != ACT_SOFTMAX || K < 3))
+	if (net->loss == NU_LOSS_CCE && (act != NU_ACT_SOFTMAX || K < 3))
 		return nu_fail(b->cause, NU_ERR_FORMAT,
 		    "%s:%d: categorical cross-entropy needs a multi-class task and a "
 		    "softmax output (activation = softmax)", b->a->path, last->line);
-	if (net->loss == NU_LOSS_MSE && act != ACT_LINEAR && act != ACT_SIGMOID)
+	if (net->loss == NU_LOSS_MSE && act != NU_ACT_LINEAR && act != NU_ACT_SIGMOID)
 		return nu_fail(b->cause, NU_ERR_FORMAT,
 		    "%s:%d: a regression output is linear or sigmoid, not %s",
-		    b->a->path, last->line, act_func_name(act));
-	net->fused = (net->loss == NU_LOSS_BCE && act == ACT_SIGMOID) ||
-	    (net->loss == NU_LOSS_CCE && act == ACT_SOFTMAX);
+		    b->a->path, last->line, nu_act_func_name(act));
+	net->fused = (net->loss == NU_LOSS_BCE && act == NU_ACT_SIGMOID) ||
+	    (net->loss == NU_LOSS_CCE && act == NU_ACT_SOFTMAX);
 	return NU_OK;
 }
 
@@ -242,7 +242,7 @@ nu_net_free(struct nu_net *net)
 	if (net == NULL)
 		return;
 	for (int i = 0; i < net->nnodes; i++)
-		layer_free(net->node[i].l);
+		nu_layer_free(net->node[i].l);
 	free(net->params);
 	free(net->state);
 	free(net);
@@ -255,13 +255,13 @@ alloc64(size_t bytes)
 }
 
 enum nu_status
-nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **cause)
+nu_net_new(struct nu_net **out, const struct nu_arch *a, uint64_t seed, char **cause)
 {
 	struct nu_net *net;
 	struct builder b = { .a = a, .cause = cause };
-	const struct arch_section *ns = &a->sec[a->net];
-	const char *views = arch_enum(ns, "views"), *branches = arch_enum(ns, "branches");
-	struct layer_shape shape;
+	const struct nu_arch_section *ns = &a->sec[a->net];
+	const char *views = nu_arch_enum(ns, "views"), *branches = nu_arch_enum(ns, "branches");
+	struct nu_layer_shape shape;
 	enum nu_status st;
 	int end = a->train >= 0 ? a->train : a->nsec;
 
@@ -269,7 +269,7 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 	if ((net = calloc(1, sizeof(*net))) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	b.net = net;
-	net->task = (enum nu_task)nu_task_from_name(arch_enum(ns, "task"));
+	net->task = (enum nu_task)nu_task_from_name(nu_arch_enum(ns, "task"));
 	net->seed = seed;
 	net->views = strcmp(views, "xz") == 0 ? 1 : strcmp(views, "yz") == 0 ? 2 : 3;
 	net->nviews = net->views == 3 ? 2 : 1;
@@ -281,7 +281,7 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 		net->mode = strcmp(branches, "shared") == 0 ? NU_NET_SHARED : NU_NET_SEPARATE;
 
 	if (net->mode == NU_NET_SINGLE || net->mode == NU_NET_STACKED) {
-		net->in = (struct layer_shape){ net->nviews, NU_PLANES, NU_CELLS };
+		net->in = (struct nu_layer_shape){ net->nviews, NU_PLANES, NU_CELLS };
 		net->merged = net->in;
 		shape = net->in;
 		start_part(&b, "trunk");
@@ -289,9 +289,9 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 		if ((st = add_sections(&b, 1, end, &shape)) != NU_OK)
 			goto fail;
 	} else {
-		struct layer_shape s2;
+		struct nu_layer_shape s2;
 
-		net->in = (struct layer_shape){ 1, NU_PLANES, NU_CELLS };
+		net->in = (struct nu_layer_shape){ 1, NU_PLANES, NU_CELLS };
 		shape = net->in;
 		start_part(&b, net->mode == NU_NET_SHARED ? "branch" : "xz");
 		net->bfirst[0] = 0;
@@ -306,12 +306,12 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 			if ((st = add_sections(&b, 1, a->merge, &s2)) != NU_OK)
 				goto fail;
 		}
-		if (strcmp(arch_enum(&a->sec[a->merge], "axis"), "planes") == 0) {
+		if (strcmp(nu_arch_enum(&a->sec[a->merge], "axis"), "planes") == 0) {
 			net->merge = NU_MERGE_PLANES;
-			net->merged = (struct layer_shape){ shape.c, 2 * shape.h, shape.w };
+			net->merged = (struct nu_layer_shape){ shape.c, 2 * shape.h, shape.w };
 		} else {
 			net->merge = NU_MERGE_FEATURES;
-			net->merged = (struct layer_shape){ 2 * shape.c * shape.h * shape.w, 1, 1 };
+			net->merged = (struct nu_layer_shape){ 2 * shape.c * shape.h * shape.w, 1, 1 };
 		}
 		shape = net->merged;
 		start_part(&b, "trunk");
@@ -334,16 +334,16 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 
 	for (int i = 0; i < net->nnodes; i++) {
 		struct nu_net_node *nd = &net->node[i];
-		const struct layer_shape *o = &nd->l->out;
+		const struct nu_layer_shape *o = &nd->l->out;
 
 		nd->poff = net->nparams;
 		nd->soff = net->nstate;
 		net->nparams += nd->l->nparams;
 		net->nstate += nd->l->nstate;
-		net->flops += layer_flops(nd->l) *
+		net->flops += nu_layer_flops(nd->l) *
 		    (net->mode == NU_NET_SHARED && i < net->tfirst ? 2 : 1);
 		act += (size_t)o->c * (size_t)o->h * (size_t)o->w +
-		    layer_ws_bytes(nd->l, 1) / sizeof(float);
+		    nu_layer_ws_bytes(nd->l, 1) / sizeof(float);
 	}
 	/* sizes are known from the shapes alone: refuse a network too big
 	 * for any machine before allocating for it */
@@ -367,8 +367,8 @@ nu_net_new(struct nu_net **out, const struct arch *a, uint64_t seed, char **caus
 		goto fail;
 	}
 	for (int i = 0; i < net->nnodes; i++)
-		layer_init(net->node[i].l, net->params + net->node[i].poff,
-		    net->state + net->node[i].soff, layer_rand(seed, (uint64_t)i));
+		nu_layer_init(net->node[i].l, net->params + net->node[i].poff,
+		    net->state + net->node[i].soff, nu_layer_rand(seed, (uint64_t)i));
 	*out = net;
 	return NU_OK;
 fail:
@@ -439,7 +439,7 @@ nu_net_ws_profile_add(const struct nu_net_ws *ws, int nnodes, double *fwd,
 }
 
 static size_t
-numel(struct layer_shape s)
+numel(struct nu_layer_shape s)
 {
 	return (size_t)s.c * (size_t)s.h * (size_t)s.w;
 }
@@ -473,14 +473,14 @@ inst_alloc(const struct nu_net *net, struct nu_net_ws *ws, struct inst *in,
 	in->first = first;
 	in->n = n;
 	for (int i = 0; i < n; i++) {
-		const struct layer *l = net->node[first + i].l;
+		const struct nu_layer *l = net->node[first + i].l;
 		size_t e = numel(l->out);
 
 		if (e > *maxact)
 			*maxact = e;
 		if ((in->act[i] = ws_alloc(ws, e * (size_t)ws->nmax * sizeof(float))) == NULL)
 			return 0;
-		if ((in->lws[i] = ws_alloc(ws, layer_ws_bytes(l, ws->nmax))) == NULL)
+		if ((in->lws[i] = ws_alloc(ws, nu_layer_ws_bytes(l, ws->nmax))) == NULL)
 			return 0;
 	}
 	return 1;
@@ -525,7 +525,7 @@ nomem:
 
 static void
 ctx_for(const struct nu_net *net, const struct nu_net_ws *ws, int node, int instance,
-    struct layer_ctx *ctx, const struct inst *in, int i, float *grads)
+    struct nu_layer_ctx *ctx, const struct inst *in, int i, float *grads)
 {
 	const struct nu_net_node *nd = &net->node[node];
 
@@ -533,7 +533,7 @@ ctx_for(const struct nu_net *net, const struct nu_net_ws *ws, int node, int inst
 	ctx->first = ws->first;
 	ctx->train = ws->train;
 	/* distinct per node and per branch instance, the same in backward */
-	ctx->seed = layer_rand(ws->seed, (uint64_t)node * 4 + (uint64_t)instance);
+	ctx->seed = nu_layer_rand(ws->seed, (uint64_t)node * 4 + (uint64_t)instance);
 	ctx->params = net->params + nd->poff;
 	ctx->grads = grads != NULL ? grads + nd->poff : NULL;
 	ctx->state = net->state + nd->soff;
@@ -545,12 +545,12 @@ chain_forward(const struct nu_net *net, struct nu_net_ws *ws, struct inst *in,
     int instance, const float *x)
 {
 	for (int i = 0; i < in->n; i++) {
-		struct layer_ctx ctx;
+		struct nu_layer_ctx ctx;
 
 		double t0 = ws->prof ? seconds() : 0.0;
 
 		ctx_for(net, ws, in->first + i, instance, &ctx, in, i, NULL);
-		layer_forward(net->node[in->first + i].l, &ctx, x, in->act[i]);
+		nu_layer_forward(net->node[in->first + i].l, &ctx, x, in->act[i]);
 		x = in->act[i];
 		if (ws->prof)
 			ws->tf[in->first + i] += seconds() - t0;
@@ -569,14 +569,14 @@ chain_backward(const struct nu_net *net, struct nu_net_ws *ws, struct inst *in,
     float *grads)
 {
 	for (int i = upto - 1; i >= 0; i--) {
-		struct layer_ctx ctx;
+		struct nu_layer_ctx ctx;
 		const float *x = i > 0 ? in->act[i - 1] : x0;
 		float *dx = i > 0 ? (dy == ws->g[0] ? ws->g[1] : ws->g[0]) : dx_out;
 
 		double t0 = ws->prof ? seconds() : 0.0;
 
 		ctx_for(net, ws, in->first + i, instance, &ctx, in, i, grads);
-		layer_backward(net->node[in->first + i].l, &ctx, x, in->act[i], dy, dx);
+		nu_layer_backward(net->node[in->first + i].l, &ctx, x, in->act[i], dy, dx);
 		dy = dx;
 		if (ws->prof)
 			ws->tb[in->first + i] += seconds() - t0;
@@ -713,14 +713,14 @@ nu_net_update_state(struct nu_net *net, struct nu_net_ws *const *ws, int nws)
 				    ni < 64)
 					lws[ni++] = ins[j]->lws[i - ins[j]->first];
 		}
-		layer_update_state(nd->l, net->state + nd->soff, lws, ni);
+		nu_layer_update_state(nd->l, net->state + nd->soff, lws, ni);
 	}
 }
 
 /* ---- summary ----------------------------------------------------------------------- */
 
 static void
-shape_text(struct layer_shape s, char *buf, size_t len)
+shape_text(struct nu_layer_shape s, char *buf, size_t len)
 {
 	if (s.h == 1 && s.w == 1)
 		snprintf(buf, len, "%d", s.c);
@@ -757,7 +757,7 @@ nu_net_summary(const struct nu_net *net)
 		}
 		shape_text(nd->l->out, sh, sizeof sh);
 		n += (size_t)snprintf(out + n, cap - n, "%-28s %-16s %12zu %14.3f%s\n",
-		    nd->name, sh, nd->l->nparams, layer_flops(nd->l) / 1e6,
+		    nd->name, sh, nd->l->nparams, nu_layer_flops(nd->l) / 1e6,
 		    net->mode == NU_NET_SHARED && i < net->tfirst ? "  (x2: both views)" : "");
 	}
 	if (n < cap)

@@ -45,7 +45,7 @@ struct nu_net_node {
 	int line;               /* the section's line in the architecture file */
 	int sec;                /* the section's index in the architecture */
 	bool attached;          /* the activation a conv or dense section asked for */
-	struct layer *l;        /* owned */
+	struct nu_layer *l;        /* owned */
 	size_t poff, soff;      /* offsets of its blocks in params and state */
 	double l2, l2_bias;     /* penalties on its weight and bias tensors */
 };
@@ -66,9 +66,9 @@ struct nu_net {
 	                         * at bfirst[b] (equal for shared branches) */
 	int bfirst[2];
 	int tfirst, ntrunk;     /* the trunk's nodes */
-	struct layer_shape in;          /* per event input of a branch or the trunk */
-	struct layer_shape bout;        /* per event output of each branch */
-	struct layer_shape merged;      /* per event input of the trunk */
+	struct nu_layer_shape in;          /* per event input of a branch or the trunk */
+	struct nu_layer_shape bout;        /* per event output of each branch */
+	struct nu_layer_shape merged;      /* per event input of the trunk */
 	size_t nparams, nstate;
 	float *params;          /* [nparams], owned, 64-byte aligned */
 	float *state;           /* [nstate], owned */
@@ -84,7 +84,7 @@ struct nu_net_ws;
  * initialised from seed.  Errors name the architecture file and line:
  * "seed1.arch:40: dense needs a flat input; add [flatten] before it".
  */
-enum nu_status nu_net_new(struct nu_net **out, const struct arch *a,
+enum nu_status nu_net_new(struct nu_net **out, const struct nu_arch *a,
     uint64_t seed, char **cause);
 void nu_net_free(struct nu_net *net);
 

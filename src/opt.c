@@ -20,13 +20,13 @@ nu_opt_free(struct nu_opt *o)
 }
 
 enum nu_status
-nu_opt_new(struct nu_opt **out, const struct arch_section *s, size_t n, char **cause)
+nu_opt_new(struct nu_opt **out, const struct nu_arch_section *s, size_t n, char **cause)
 {
 	struct nu_opt *o = calloc(1, sizeof(*o));
 	static const char *const kinds[] = { "adam", "sgd", "rmsprop" };
 	static const char *const scheds[] = { "constant", "step", "exponential", "cosine" };
-	const char *k = s != NULL ? arch_enum(s, "optimizer") : "adam";
-	const char *sc = s != NULL ? arch_enum(s, "schedule") : "constant";
+	const char *k = s != NULL ? nu_arch_enum(s, "optimizer") : "adam";
+	const char *sc = s != NULL ? nu_arch_enum(s, "schedule") : "constant";
 
 	*out = NULL;
 	if (o == NULL)
@@ -37,16 +37,16 @@ nu_opt_new(struct nu_opt **out, const struct arch_section *s, size_t n, char **c
 	for (int i = 0; i < 4; i++)
 		if (strcmp(sc, scheds[i]) == 0)
 			o->schedule = (enum nu_schedule)i;
-	o->lr = s ? arch_float(s, "lr") : 1e-3;
-	o->beta1 = s ? arch_float(s, "beta1") : 0.9;
-	o->beta2 = s ? arch_float(s, "beta2") : 0.999;
-	o->epsilon = s ? arch_float(s, "epsilon") : 1e-7;
-	o->momentum = s ? arch_float(s, "momentum") : 0.0;
-	o->nesterov = s ? arch_bool(s, "nesterov") : 0;
-	o->rho = s ? arch_float(s, "rho") : 0.9;
-	o->decay_rate = s ? arch_float(s, "decay_rate") : 0.5;
-	o->decay_epochs = s ? (int)arch_int(s, "decay_epochs") : 10;
-	o->epochs = s ? (int)arch_int(s, "epochs") : 10;
+	o->lr = s ? nu_arch_float(s, "lr") : 1e-3;
+	o->beta1 = s ? nu_arch_float(s, "beta1") : 0.9;
+	o->beta2 = s ? nu_arch_float(s, "beta2") : 0.999;
+	o->epsilon = s ? nu_arch_float(s, "epsilon") : 1e-7;
+	o->momentum = s ? nu_arch_float(s, "momentum") : 0.0;
+	o->nesterov = s ? nu_arch_bool(s, "nesterov") : 0;
+	o->rho = s ? nu_arch_float(s, "rho") : 0.9;
+	o->decay_rate = s ? nu_arch_float(s, "decay_rate") : 0.5;
+	o->decay_epochs = s ? (int)nu_arch_int(s, "decay_epochs") : 10;
+	o->epochs = s ? (int)nu_arch_int(s, "epochs") : 10;
 	o->n = n;
 	o->m = calloc(n ? n : 1, sizeof(float));
 	o->v = calloc(n ? n : 1, sizeof(float));
@@ -83,9 +83,9 @@ nu_opt_l2(const struct nu_net *net, const float *params, float *grads)
 		const struct nu_net_node *nd = &net->node[i];
 
 		for (int t = 0; t < nd->l->ntensors; t++) {
-			const struct layer_tensor *ten = &nd->l->tensors[t];
-			double c = ten->role == LAYER_ROLE_WEIGHT ? nd->l2 :
-			    ten->role == LAYER_ROLE_BIAS ? nd->l2_bias : 0.0;
+			const struct nu_layer_tensor *ten = &nd->l->tensors[t];
+			double c = ten->role == NU_LAYER_ROLE_WEIGHT ? nd->l2 :
+			    ten->role == NU_LAYER_ROLE_BIAS ? nd->l2_bias : 0.0;
 			const float *w = params + nd->poff + ten->off;
 			float *g = grads + nd->poff + ten->off;
 			double sum = 0;

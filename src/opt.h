@@ -29,7 +29,7 @@ struct nu_opt {
 
 /* An optimizer for n parameters configured by the [train] section s (NULL:
  * the defaults of nuscope-arch(5)).  Caller frees with nu_opt_free. */
-enum nu_status nu_opt_new(struct nu_opt **out, const struct arch_section *s,
+enum nu_status nu_opt_new(struct nu_opt **out, const struct nu_arch_section *s,
     size_t n, char **cause);
 void nu_opt_free(struct nu_opt *o);
 

@@ -186,11 +186,11 @@ head_loss(const struct nu_train *t, const float *out, const float *logits,
 
 	switch (t->net->loss) {
 	case NU_LOSS_BCE:
-		return loss_bce_logits(logits, target, m, 1, cw, g);
+		return nu_loss_bce_logits(logits, target, m, 1, cw, g);
 	case NU_LOSS_CCE:
-		return loss_cce_logits(logits, target, m, t->net->nout, cw, g);
+		return nu_loss_cce_logits(logits, target, m, t->net->nout, cw, g);
 	default:
-		return loss_mse(out, target, m, t->net->nout, g);
+		return nu_loss_mse(out, target, m, t->net->nout, g);
 	}
 }
 
@@ -532,7 +532,7 @@ train_step(struct nu_train *t, const struct nu_batch *b, double lr, double *loss
 {
 	double pen;
 
-	run_job(t, JOB_TRAIN, b, layer_rand(t->seed ^ 0x5eedULL, t->opt->step), NULL);
+	run_job(t, JOB_TRAIN, b, nu_layer_rand(t->seed ^ 0x5eedULL, t->opt->step), NULL);
 	memcpy(t->gsum, t->w[0].grads, t->net->nparams * sizeof(float));
 	for (int w = 1; w < t->nthreads; w++)
 		for (size_t i = 0; i < t->net->nparams; i++)
@@ -955,56 +955,56 @@ sync_init(struct nu_train *t)
 
 /* The run's settings from [train] and the options. */
 static void
-settings_read(struct nu_train *t, const struct arch_section *tr,
+settings_read(struct nu_train *t, const struct nu_arch_section *tr,
     const struct nu_train_opts *opts)
 {
 	static const char *const mons[] = { "val_loss", "val_accuracy",
 	    "val_balanced_accuracy", "val_auc", "val_mse" };
 	/* in the order of the choices of arch.c's monitor key */
-	int mi = arch_enum_index(tr, "monitor");
+	int mi = nu_arch_enum_index(tr, "monitor");
 
-	t->seed = (uint64_t)arch_int(tr, "seed");
-	t->epochs = opts->epochs > 0 ? opts->epochs : (int)arch_int(tr, "epochs");
+	t->seed = (uint64_t)nu_arch_int(tr, "seed");
+	t->epochs = opts->epochs > 0 ? opts->epochs : (int)nu_arch_int(tr, "epochs");
 	t->nthreads = opts->threads > 0 ? opts->threads : 2;
 	if (t->nthreads > MAX_WORKERS)
 		t->nthreads = MAX_WORKERS;
-	t->early_stop = arch_bool(tr, "early_stop");
-	t->restore_best = arch_bool(tr, "restore_best");
-	t->patience = (int)arch_int(tr, "patience");
-	t->min_delta = arch_float(tr, "min_delta");
+	t->early_stop = nu_arch_bool(tr, "early_stop");
+	t->restore_best = nu_arch_bool(tr, "restore_best");
+	t->patience = (int)nu_arch_int(tr, "patience");
+	t->min_delta = nu_arch_float(tr, "min_delta");
 	t->monitor = mons[mi < 0 ? 0 : mi];
 	t->snap.monitor = t->monitor;
-	snprintf(t->normalise, sizeof t->normalise, "%s", arch_enum(tr, "normalise"));
+	snprintf(t->normalise, sizeof t->normalise, "%s", nu_arch_enum(tr, "normalise"));
 }
 
 /* The split of the selected events into training, validation and test
  * (with its balancing), and the record of which events the model will
  * have seen, by file fingerprint, so that evaluation can leave them out. */
 static enum nu_status
-split_setup(struct nu_train *t, const struct arch *a,
-    const struct arch_section *tr, char **cause)
+split_setup(struct nu_train *t, const struct nu_arch *a,
+    const struct nu_arch_section *tr, char **cause)
 {
 	struct nu_split_opts so;
-	const struct arch_value *fr, *cw;
+	const struct nu_arch_value *fr, *cw;
 	double cwv[NU_ARCH_MAXLIST];
 	enum nu_status st;
 
 	memset(&so, 0, sizeof(so));
 	so.task = t->net->task;
-	so.kind = (enum nu_split_kind)arch_enum_index(tr, "split");
-	fr = arch_get(tr, "fractions");
+	so.kind = (enum nu_split_kind)nu_arch_enum_index(tr, "split");
+	fr = nu_arch_get(tr, "fractions");
 	if (so.kind != NU_SPLIT_FILES && fr->nlist != 3)
 		return nu_fail(cause, NU_ERR_FORMAT, "%s:%d: fractions needs three numbers "
 		    "(training, validation, test), not %d", a->path,
-		    tr->key_line[arch_key_index(tr->kind, "fractions")] ?
-		    tr->key_line[arch_key_index(tr->kind, "fractions")] : tr->line, fr->nlist);
+		    tr->key_line[nu_arch_key_index(tr->kind, "fractions")] ?
+		    tr->key_line[nu_arch_key_index(tr->kind, "fractions")] : tr->line, fr->nlist);
 	for (int p = 0; p < 3; p++)
 		so.fractions[p] = p < fr->nlist ? fr->list[p] : 0;
-	so.files[0] = arch_enum(tr, "train_files");
-	so.files[1] = arch_enum(tr, "val_files");
-	so.files[2] = arch_enum(tr, "test_files");
-	so.balance = (enum nu_balance)arch_enum_index(tr, "balance");
-	cw = arch_get(tr, "class_weights");
+	so.files[0] = nu_arch_enum(tr, "train_files");
+	so.files[1] = nu_arch_enum(tr, "val_files");
+	so.files[2] = nu_arch_enum(tr, "test_files");
+	so.balance = (enum nu_balance)nu_arch_enum_index(tr, "balance");
+	cw = nu_arch_get(tr, "class_weights");
 	if (cw->nlist > 0) {
 		for (int i = 0; i < cw->nlist; i++)
 			cwv[i] = cw->list[i];
@@ -1029,8 +1029,8 @@ split_setup(struct nu_train *t, const struct arch *a,
 		if (t->split.count[0][c] == 0)
 			nu_log(NU_LOG_WARN, "where: %s leaves no training event of class %s",
 			    t->where, nu_task_class_name(t->net->task, c));
-	if ((st = nu_trainset_make(t->ds, t->split.part, arch_enum(tr, "split"), so.fractions,
-	    arch_enum(tr, "balance"), t->seed, t->where, &t->trainset, cause)) != NU_OK)
+	if ((st = nu_trainset_make(t->ds, t->split.part, nu_arch_enum(tr, "split"), so.fractions,
+	    nu_arch_enum(tr, "balance"), t->seed, t->where, &t->trainset, cause)) != NU_OK)
 		return st;
 	t->snap.train_events = t->split.n[0];
 	t->snap.val_events = t->split.n[1];
@@ -1044,7 +1044,7 @@ split_setup(struct nu_train *t, const struct arch *a,
 /* The loaders of the training events (shuffled, augmented) and of the
  * validation events (in order, as they are), normalised alike. */
 static enum nu_status
-loaders_setup(struct nu_train *t, const struct arch_section *tr,
+loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
     const struct nu_train_opts *opts, char **cause)
 {
 	struct nu_loader_opts lo;
@@ -1052,11 +1052,11 @@ loaders_setup(struct nu_train *t, const struct arch_section *tr,
 
 	memset(&lo, 0, sizeof(lo));
 	lo.views = t->net->views;
-	lo.batch = (size_t)arch_int(tr, "batch");
+	lo.batch = (size_t)nu_arch_int(tr, "batch");
 	lo.shuffle = true;
-	lo.mirror = arch_bool(tr, "mirror");
-	lo.noise = arch_float(tr, "noise");
-	lo.norm = (enum nu_norm)arch_enum_index(tr, "normalise");
+	lo.mirror = nu_arch_bool(tr, "mirror");
+	lo.noise = nu_arch_float(tr, "noise");
+	lo.norm = (enum nu_norm)nu_arch_enum_index(tr, "normalise");
 	lo.seed = t->seed;
 	lo.memory_limit = opts->memory_limit;
 	lo.stop = opts->stop;
@@ -1089,12 +1089,12 @@ loaders_setup(struct nu_train *t, const struct arch_section *tr,
 }
 
 static enum nu_status
-train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
+train_new(struct nu_train **out, const struct nu_arch *a, struct nu_dataset *ds,
     const struct nu_train_opts *opts, char **cause)
 {
 	struct nu_train *t;
-	const struct arch_section *tr = a->train >= 0 ? &a->sec[a->train] : NULL;
-	struct arch *defaults = NULL;
+	const struct nu_arch_section *tr = a->train >= 0 ? &a->sec[a->train] : NULL;
+	struct nu_arch *defaults = NULL;
 	struct nu_model *rm = NULL;     /* the model resumed */
 	const char *where = opts->where;
 	enum nu_status st;
@@ -1104,12 +1104,12 @@ train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		/* no [train]: its defaults */
 		static const char text[] = "[net]\nversion = 1\nviews = xz\n[flatten]\n[train]\n";
 
-		if ((st = arch_parse(&defaults, "(defaults)", text, sizeof text - 1, cause)) != NU_OK)
+		if ((st = nu_arch_parse(&defaults, "(defaults)", text, sizeof text - 1, cause)) != NU_OK)
 			return st;
 		tr = &defaults->sec[defaults->train];
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		arch_free(defaults);
+		nu_arch_free(defaults);
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
 	sync_init(t);
@@ -1166,19 +1166,19 @@ train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
 		goto fail;
 	t->opt->epochs = t->epochs;
 
-	if ((st = setup_workers(t, (size_t)arch_int(tr, "batch"), opts->micro, cause)) != NU_OK)
+	if ((st = setup_workers(t, (size_t)nu_arch_int(tr, "batch"), opts->micro, cause)) != NU_OK)
 		goto fail;
 	if (rm != NULL && (st = resume_from(t, rm, cause)) != NU_OK)
 		goto fail;
 	t->snap.epochs = t->epochs;
 	t->snap.epoch = t->start_epoch;
 	nu_model_free(rm);
-	arch_free(defaults);
+	nu_arch_free(defaults);
 	*out = t;
 	return NU_OK;
 fail:
 	nu_model_free(rm);
-	arch_free(defaults);
+	nu_arch_free(defaults);
 	nu_train_free(t);
 	return st;
 }
@@ -1203,7 +1203,7 @@ same_files(const struct nu_dataset *ds, char **cause)
 /* The run's set-up, by every process of a distributed run alike: any
  * process's failure is every process's (dist_agree). */
 enum nu_status
-nu_train_new(struct nu_train **out, const struct arch *a, struct nu_dataset *ds,
+nu_train_new(struct nu_train **out, const struct nu_arch *a, struct nu_dataset *ds,
     const struct nu_train_opts *opts, char **cause)
 {
 	enum nu_status st;
@@ -1424,7 +1424,7 @@ profile(struct nu_train *t, const struct nu_batch *b, int steps, float *scores,
 	for (int i = 0; i < net->nnodes; i++) {
 		snprintf(out->name[i], sizeof out->name[i], "%s", net->node[i].name);
 		out->kind[i] = net->node[i].l->ops->name;
-		out->mflop[i] = layer_flops(net->node[i].l) / 1e6;
+		out->mflop[i] = nu_layer_flops(net->node[i].l) / 1e6;
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		double *f = pass == 0 ? out->fwd : out->ifwd;
@@ -1459,11 +1459,11 @@ profile(struct nu_train *t, const struct nu_batch *b, int steps, float *scores,
 }
 
 enum nu_status
-nu_train_bench(const struct arch *a, size_t batch, int threads, int micro, int steps,
+nu_train_bench(const struct nu_arch *a, size_t batch, int threads, int micro, int steps,
     struct nu_train_bench *out, char **cause)
 {
 	struct nu_train *t = calloc(1, sizeof(*t));
-	const struct arch_section *tr = a->train >= 0 ? &a->sec[a->train] : NULL;
+	const struct nu_arch_section *tr = a->train >= 0 ? &a->sec[a->train] : NULL;
 	struct nu_batch b = { 0 };
 	float *x = NULL, *y = NULL, *w = NULL, *scores = NULL;
 	uint64_t *ev = NULL;

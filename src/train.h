@@ -116,7 +116,7 @@ struct nu_train;
  * selects no event of the task or differs from a resumed model's is an
  * error naming it.
  */
-enum nu_status nu_train_new(struct nu_train **out, const struct arch *a,
+enum nu_status nu_train_new(struct nu_train **out, const struct nu_arch *a,
     struct nu_dataset *ds, const struct nu_train_opts *opts, char **cause);
 
 /* Start the run thread. */
@@ -189,7 +189,7 @@ struct nu_train_bench {
 	double fwd[NU_NET_MAXNODES], bwd[NU_NET_MAXNODES], other, step;
 	double ifwd[NU_NET_MAXNODES], iother, istep;
 };
-enum nu_status nu_train_bench(const struct arch *a, size_t batch, int threads,
+enum nu_status nu_train_bench(const struct nu_arch *a, size_t batch, int threads,
     int micro, int steps, struct nu_train_bench *out, char **cause);
 
 #endif

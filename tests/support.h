@@ -45,13 +45,13 @@ support_fixture(const char *rel)
 
 /* Architecture text parsed as file "t.arch"; NULL (the cause printed as a
  * TAP comment) when it does not parse. */
-static inline struct arch *
+static inline struct nu_arch *
 support_parse(const char *text)
 {
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	char *cause = NULL;
 
-	if (arch_parse(&a, "t.arch", text, strlen(text), &cause) != NU_OK)
+	if (nu_arch_parse(&a, "t.arch", text, strlen(text), &cause) != NU_OK)
 		printf("# %s\n", cause);
 	free(cause);
 	return a;

@@ -11,15 +11,15 @@
 
 static const char *srcdir;
 
-static struct arch *
+static struct nu_arch *
 load_preset(const char *name)
 {
 	char path[1024], *cause = NULL;
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	enum nu_status st;
 
 	snprintf(path, sizeof path, "%s/assets/arch/%s", srcdir, name);
-	st = arch_load(&a, path, &cause);
+	st = nu_arch_load(&a, path, &cause);
 	CHECK(st == NU_OK, "%s parses%s%s", name, cause ? ": " : "", cause ? cause : "");
 	free(cause);
 	return a;
@@ -28,45 +28,45 @@ load_preset(const char *name)
 static void
 test_presets(void)
 {
-	struct arch *a;
+	struct nu_arch *a;
 	int convs = 0;
 
 	if ((a = load_preset("seed1.arch")) != NULL) {
-		const struct arch_section *c = &a->sec[1], *tr;
+		const struct nu_arch_section *c = &a->sec[1], *tr;
 
-		CHECK(strcmp(arch_enum(&a->sec[0], "branches"), "separate") == 0, "seed1: separate branches");
-		CHECK(strcmp(c->kind->name, "conv") == 0 && arch_int(c, "filters") == 8,
+		CHECK(strcmp(nu_arch_enum(&a->sec[0], "branches"), "separate") == 0, "seed1: separate branches");
+		CHECK(strcmp(c->kind->name, "conv") == 0 && nu_arch_int(c, "filters") == 8,
 		    "seed1: first layer conv 8");
-		CHECK(arch_pair(c, "kernel")[0] == 2 && arch_pair(c, "kernel")[1] == 2, "kernel 2x2");
-		CHECK(arch_pair(c, "stride")[0] == 1, "default stride 1x1");
-		CHECK_NEAR(arch_float(c, "l2"), 1e-4, 1e-12, "l2 1e-4");
-		CHECK(strcmp(arch_enum(c, "padding"), "same") == 0, "padding same");
-		CHECK(arch_is_set(c, "padding") && !arch_is_set(c, "stride"), "set vs default");
-		CHECK(a->merge > 0 && strcmp(arch_enum(&a->sec[a->merge], "axis"), "features") == 0,
+		CHECK(nu_arch_pair(c, "kernel")[0] == 2 && nu_arch_pair(c, "kernel")[1] == 2, "kernel 2x2");
+		CHECK(nu_arch_pair(c, "stride")[0] == 1, "default stride 1x1");
+		CHECK_NEAR(nu_arch_float(c, "l2"), 1e-4, 1e-12, "l2 1e-4");
+		CHECK(strcmp(nu_arch_enum(c, "padding"), "same") == 0, "padding same");
+		CHECK(nu_arch_is_set(c, "padding") && !nu_arch_is_set(c, "stride"), "set vs default");
+		CHECK(a->merge > 0 && strcmp(nu_arch_enum(&a->sec[a->merge], "axis"), "features") == 0,
 		    "seed1: merge on features");
 		for (int i = 1; i < a->merge; i++)
 			convs += strcmp(a->sec[i].kind->name, "conv") == 0;
 		CHECK_EQ_INT(convs, 3, "three convolutions per branch");
 		CHECK(a->train == a->nsec - 1, "[train] last");
 		tr = &a->sec[a->train];
-		CHECK(strcmp(arch_enum(tr, "balance"), "undersample") == 0, "balance undersample");
-		CHECK_EQ_INT(arch_get(tr, "fractions")->nlist, 3, "three fractions");
-		CHECK_NEAR(arch_get(tr, "fractions")->list[1], 0.1, 1e-12, "validation 0.1");
-		CHECK_NEAR(arch_float(tr, "beta2"), 0.999, 1e-12, "Adam beta2 default 0.999");
-		CHECK_NEAR(arch_float(tr, "epsilon"), 1e-7, 1e-15, "Adam epsilon default 1e-7 (Keras)");
-		CHECK(!arch_bool(tr, "early_stop") && arch_bool(tr, "restore_best"), "bool defaults");
+		CHECK(strcmp(nu_arch_enum(tr, "balance"), "undersample") == 0, "balance undersample");
+		CHECK_EQ_INT(nu_arch_get(tr, "fractions")->nlist, 3, "three fractions");
+		CHECK_NEAR(nu_arch_get(tr, "fractions")->list[1], 0.1, 1e-12, "validation 0.1");
+		CHECK_NEAR(nu_arch_float(tr, "beta2"), 0.999, 1e-12, "Adam beta2 default 0.999");
+		CHECK_NEAR(nu_arch_float(tr, "epsilon"), 1e-7, 1e-15, "Adam epsilon default 1e-7 (Keras)");
+		CHECK(!nu_arch_bool(tr, "early_stop") && nu_arch_bool(tr, "restore_best"), "bool defaults");
 		CHECK_STR_HAS(a->text, "# seed1.arch", "the text is kept verbatim");
-		arch_free(a);
+		nu_arch_free(a);
 	}
 	if ((a = load_preset("seed2.arch")) != NULL) {
-		CHECK(a->merge > 0 && strcmp(arch_enum(&a->sec[a->merge], "axis"), "planes") == 0,
+		CHECK(a->merge > 0 && strcmp(nu_arch_enum(&a->sec[a->merge], "axis"), "planes") == 0,
 		    "seed2: branches joined along planes");
-		arch_free(a);
+		nu_arch_free(a);
 	}
 	if ((a = load_preset("stacked.arch")) != NULL) {
-		CHECK(a->merge < 0 && strcmp(arch_enum(&a->sec[0], "branches"), "stacked") == 0,
+		CHECK(a->merge < 0 && strcmp(nu_arch_enum(&a->sec[0], "branches"), "stacked") == 0,
 		    "stacked: one branch, no merge");
-		arch_free(a);
+		nu_arch_free(a);
 	}
 }
 
@@ -120,7 +120,7 @@ test_broken(void)
 	size_t nb = sizeof(broken) / sizeof(broken[0]);
 
 	for (size_t i = 0; i < nb; i++) {
-		struct arch *a = NULL;
+		struct nu_arch *a = NULL;
 		char *cause = NULL;
 		const char *t = broken[i].text;
 		enum nu_status st;
@@ -129,11 +129,11 @@ test_broken(void)
 			snprintf(text, sizeof text, "%s%s", head, t + 4);
 		else
 			snprintf(text, sizeof text, "%s", t);
-		st = arch_parse(&a, "bad.arch", text, strlen(text), &cause);
+		st = nu_arch_parse(&a, "bad.arch", text, strlen(text), &cause);
 		CHECK(st == NU_ERR_FORMAT && a == NULL, "broken file %zu is rejected", i + 1);
 		CHECK_STR_HAS(cause, broken[i].message, "broken file %zu: message", i + 1);
 		free(cause);
-		arch_free(a);
+		nu_arch_free(a);
 	}
 	CHECK(nb >= 15, "at least 15 broken files (%zu)", nb);
 }
@@ -144,36 +144,36 @@ test_syntax(void)
 	const char *t = "  # comment\r\n[net]   \nversion=1\n; another\n"
 	    "views = xz   # inline comment\n\n[ conv ]\nfilters = 4 ; eight? no, four\n"
 	    "kernel = 5\n[avgpool]\nsize = 2x3\n";
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	char *cause = NULL, *d;
-	enum nu_status st = arch_parse(&a, "ok.arch", t, strlen(t), &cause);
+	enum nu_status st = nu_arch_parse(&a, "ok.arch", t, strlen(t), &cause);
 
 	CHECK(st == NU_OK, "comments, blanks, CRLF and inline comments%s%s",
 	    cause ? ": " : "", cause ? cause : "");
 	if (a != NULL) {
-		CHECK(strcmp(arch_enum(&a->sec[0], "views"), "xz") == 0, "inline comment stripped");
-		CHECK_EQ_INT(arch_int(&a->sec[1], "filters"), 4, "filters 4");
-		CHECK(arch_pair(&a->sec[1], "kernel")[0] == 5 && arch_pair(&a->sec[1], "kernel")[1] == 5,
+		CHECK(strcmp(nu_arch_enum(&a->sec[0], "views"), "xz") == 0, "inline comment stripped");
+		CHECK_EQ_INT(nu_arch_int(&a->sec[1], "filters"), 4, "filters 4");
+		CHECK(nu_arch_pair(&a->sec[1], "kernel")[0] == 5 && nu_arch_pair(&a->sec[1], "kernel")[1] == 5,
 		    "kernel 5 means 5x5");
-		CHECK(arch_pair(&a->sec[2], "size")[0] == 2 && arch_pair(&a->sec[2], "size")[1] == 3,
+		CHECK(nu_arch_pair(&a->sec[2], "size")[0] == 2 && nu_arch_pair(&a->sec[2], "size")[1] == 3,
 		    "pool 2x3");
-		CHECK(!arch_is_set(&a->sec[2], "stride") && arch_pair(&a->sec[2], "stride")[0] == 0,
+		CHECK(!nu_arch_is_set(&a->sec[2], "stride") && nu_arch_pair(&a->sec[2], "stride")[0] == 0,
 		    "pool stride unset (means: the size)");
 		CHECK_EQ_INT(a->sec[1].line, 7, "section line recorded");
 	}
-	arch_free(a);
+	nu_arch_free(a);
 	free(cause);
 
-	d = arch_describe_keys(NULL);
+	d = nu_arch_describe_keys(NULL);
 	CHECK_STR_HAS(d, "[conv]  2-D convolution", "keys: conv described");
 	CHECK_STR_HAS(d, "filters", "keys: filters listed");
 	CHECK_STR_HAS(d, "(required)", "keys: required marked");
 	free(d);
-	d = arch_describe_keys("dropout");
+	d = nu_arch_describe_keys("dropout");
 	CHECK(d != NULL && strstr(d, "[conv]") == NULL && strstr(d, "rate") != NULL,
 	    "keys of one kind");
 	free(d);
-	CHECK(arch_kind_find("maxpool") != NULL && arch_kind_find("pool") == NULL, "kind lookup");
+	CHECK(nu_arch_kind_find("maxpool") != NULL && nu_arch_kind_find("pool") == NULL, "kind lookup");
 }
 
 int

@@ -22,7 +22,7 @@ static uint64_t test_seed = 12345;
 static float
 urand(float lo, float hi)
 {
-	double u = (double)(layer_rand(0xfeed, test_seed++) >> 11) * 0x1.0p-53;
+	double u = (double)(nu_layer_rand(0xfeed, test_seed++) >> 11) * 0x1.0p-53;
 
 	return (float)(lo + (hi - lo) * u);
 }
@@ -49,7 +49,7 @@ fill_distinct(float *a, size_t n)
 	for (size_t i = 0; i < n; i++)
 		a[i] = -1.0f + 0.01f * (float)i;
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)(layer_rand(0xbeef, test_seed++) % i);
+		size_t j = (size_t)(nu_layer_rand(0xbeef, test_seed++) % i);
 		float t = a[i - 1];
 
 		a[i - 1] = a[j];
@@ -60,37 +60,37 @@ fill_distinct(float *a, size_t n)
 static void *
 xalloc(size_t bytes)
 {
-	void *p = aligned_alloc(64, layer_align(bytes ? bytes : 1));
+	void *p = aligned_alloc(64, nu_layer_align(bytes ? bytes : 1));
 
 	if (p == NULL) {
 		printf("Bail out! out of memory\n");
 		exit(1);
 	}
-	memset(p, 0, layer_align(bytes ? bytes : 1));
+	memset(p, 0, nu_layer_align(bytes ? bytes : 1));
 	return p;
 }
 
 static size_t
-numel(struct layer_shape s, int n)
+numel(struct nu_layer_shape s, int n)
 {
 	return (size_t)n * s.c * s.h * s.w;
 }
 
 /* Everything a layer needs from a network, for one thread. */
 struct rig {
-	struct layer *l;
+	struct nu_layer *l;
 	float *params, *grads, *state;
 	void *ws;
 	float *x, *y, *dy, *dx;
 	int n;
 };
 
-static struct layer *
-make(const struct layer_ops *ops, const void *conf, struct layer_shape in)
+static struct nu_layer *
+make(const struct nu_layer_ops *ops, const void *conf, struct nu_layer_shape in)
 {
-	struct layer *l;
+	struct nu_layer *l;
 	char *cause = NULL;
-	enum nu_status st = layer_new(ops, conf, in, &l, &cause);
+	enum nu_status st = nu_layer_new(ops, conf, in, &l, &cause);
 
 	if (st != NU_OK) {
 		printf("Bail out! %s: %s\n", ops->name, cause ? cause : "?");
@@ -100,8 +100,8 @@ make(const struct layer_ops *ops, const void *conf, struct layer_shape in)
 }
 
 static void
-rig_open(struct rig *r, const struct layer_ops *ops, const void *conf,
-    struct layer_shape in, int n)
+rig_open(struct rig *r, const struct nu_layer_ops *ops, const void *conf,
+    struct nu_layer_shape in, int n)
 {
 	memset(r, 0, sizeof *r);
 	r->l = make(ops, conf, in);
@@ -109,18 +109,18 @@ rig_open(struct rig *r, const struct layer_ops *ops, const void *conf,
 	r->params = xalloc(r->l->nparams * sizeof(float));
 	r->grads = xalloc(r->l->nparams * sizeof(float));
 	r->state = xalloc(r->l->nstate * sizeof(float));
-	r->ws = xalloc(layer_ws_bytes(r->l, n));
+	r->ws = xalloc(nu_layer_ws_bytes(r->l, n));
 	r->x = xalloc(numel(in, n) * sizeof(float));
 	r->dx = xalloc(numel(in, n) * sizeof(float));
 	r->y = xalloc(numel(r->l->out, n) * sizeof(float));
 	r->dy = xalloc(numel(r->l->out, n) * sizeof(float));
-	layer_init(r->l, r->params, r->state, 7);
+	nu_layer_init(r->l, r->params, r->state, 7);
 }
 
 static void
 rig_close(struct rig *r)
 {
-	layer_free(r->l);
+	nu_layer_free(r->l);
 	free(r->params);
 	free(r->grads);
 	free(r->state);
@@ -131,10 +131,10 @@ rig_close(struct rig *r)
 	free(r->dx);
 }
 
-static struct layer_ctx
+static struct nu_layer_ctx
 rig_ctx(struct rig *r, bool train)
 {
-	return (struct layer_ctx){ .n = r->n, .first = 0, .train = train,
+	return (struct nu_layer_ctx){ .n = r->n, .first = 0, .train = train,
 	    .seed = 99, .params = r->params, .grads = r->grads,
 	    .state = r->state, .ws = r->ws };
 }
@@ -142,18 +142,18 @@ rig_ctx(struct rig *r, bool train)
 static void
 rig_forward(struct rig *r, bool train)
 {
-	struct layer_ctx ctx = rig_ctx(r, train);
+	struct nu_layer_ctx ctx = rig_ctx(r, train);
 
-	layer_forward(r->l, &ctx, r->x, r->y);
+	nu_layer_forward(r->l, &ctx, r->x, r->y);
 }
 
 static void
 rig_backward(struct rig *r, bool train)
 {
-	struct layer_ctx ctx = rig_ctx(r, train);
+	struct nu_layer_ctx ctx = rig_ctx(r, train);
 
 	memset(r->grads, 0, r->l->nparams * sizeof(float));
-	layer_backward(r->l, &ctx, r->x, r->y, r->dy, r->dx);
+	nu_layer_backward(r->l, &ctx, r->x, r->y, r->dy, r->dx);
 }
 
 /* sum(proj * y) in double after a forward pass */
@@ -178,8 +178,8 @@ enum xfill { X_UNIFORM, X_AWAY_FROM_ZERO, X_DISTINCT };
  * Passes when |numeric - analytic| <= tol * max(1, |analytic|) everywhere.
  */
 static void
-gradcheck(const char *what, const struct layer_ops *ops, const void *conf,
-    struct layer_shape in, int n, bool train, enum xfill xf, float h,
+gradcheck(const char *what, const struct nu_layer_ops *ops, const void *conf,
+    struct nu_layer_shape in, int n, bool train, enum xfill xf, float h,
     double tol)
 {
 	struct rig r;
@@ -198,7 +198,7 @@ gradcheck(const char *what, const struct layer_ops *ops, const void *conf,
 		fill_away_from_zero(r.x, nx);
 	else
 		fill(r.x, nx, -1.0f, 1.0f);
-	if (r.l->ops == &layer_bn_ops) {
+	if (r.l->ops == &nu_layer_bn_ops) {
 		size_t C = (size_t)in.c;
 
 		fill(r.params, C, 0.5f, 1.5f);          /* gamma */
@@ -261,7 +261,7 @@ gradcheck(const char *what, const struct layer_ops *ops, const void *conf,
 
 /* ---- naive references ------------------------------------------------------- */
 
-/* Keras's same padding, written out independently of layer_pad_axis. */
+/* Keras's same padding, written out independently of nu_layer_pad_axis. */
 static void
 keras_axis(bool same, int in, int k, int s, int *out, int *before)
 {
@@ -346,14 +346,14 @@ conv_against_naive(const struct convcase *k)
 	size_t nx, ny, nw;
 	double *y, *dw, *db, *dx, d, s;
 
-	layer_conf_default(&layer_conv2d_ops, &cc);
+	nu_layer_conf_default(&nu_layer_conv2d_ops, &cc);
 	cc.filters = k->oc;
 	cc.kh = k->kh;
 	cc.kw = k->kw;
 	cc.sh = k->sh;
 	cc.sw = k->sw;
-	cc.pad = k->same ? LAYER_PAD_SAME : LAYER_PAD_VALID;
-	rig_open(&r, &layer_conv2d_ops, &cc, (struct layer_shape){ k->c, k->h, k->w },
+	cc.pad = k->same ? NU_LAYER_PAD_SAME : NU_LAYER_PAD_VALID;
+	rig_open(&r, &nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ k->c, k->h, k->w },
 	    k->n);
 	keras_axis(k->same, k->h, k->kh, k->sh, &oh, &pt);
 	keras_axis(k->same, k->w, k->kw, k->sw, &ow, &pl);
@@ -399,20 +399,20 @@ struct poolcase {
 static void
 pool_against_naive(const struct poolcase *k, bool max)
 {
-	const struct layer_ops *ops = max ? &layer_maxpool2d_ops : &layer_avgpool2d_ops;
+	const struct nu_layer_ops *ops = max ? &nu_layer_maxpool2d_ops : &nu_layer_avgpool2d_ops;
 	struct pool_conf pc;
 	struct rig r;
 	int oh, ow, pt, pl;
 	size_t nx, ny;
 	double *y, *dx, d, s;
 
-	layer_conf_default(ops, &pc);
+	nu_layer_conf_default(ops, &pc);
 	pc.kh = k->kh;
 	pc.kw = k->kw;
 	pc.sh = k->sh;
 	pc.sw = k->sw;
-	pc.pad = k->same ? LAYER_PAD_SAME : LAYER_PAD_VALID;
-	rig_open(&r, ops, &pc, (struct layer_shape){ k->c, k->h, k->w }, k->n);
+	pc.pad = k->same ? NU_LAYER_PAD_SAME : NU_LAYER_PAD_VALID;
+	rig_open(&r, ops, &pc, (struct nu_layer_shape){ k->c, k->h, k->w }, k->n);
 	CHECK(r.l->out.h == k->oh && r.l->out.w == k->ow && r.l->out.c == k->c,
 	    "%s %dx%d/%dx%d %s on %dx%d -> %dx%d (Keras %dx%d)", ops->name,
 	    k->kh, k->kw, pc.sh ? pc.sh : k->kh, pc.sw ? pc.sw : k->kw,
@@ -489,31 +489,31 @@ test_shapes_and_counts(void)
 	struct conv_conf cc;
 	struct pool_conf pc;
 	struct dense_conf dc;
-	struct layer *l;
+	struct nu_layer *l;
 	int out, before;
 	size_t total = 0;
 
 	/* padding arithmetic */
-	CHECK(layer_pad_axis(LAYER_PAD_SAME, 100, 2, 1, &out, &before) &&
+	CHECK(nu_layer_pad_axis(NU_LAYER_PAD_SAME, 100, 2, 1, &out, &before) &&
 	    out == 100 && before == 0, "same 2 on 100: out 100, pad 0 top, 1 bottom");
-	CHECK(layer_pad_axis(LAYER_PAD_SAME, 10, 4, 1, &out, &before) &&
+	CHECK(nu_layer_pad_axis(NU_LAYER_PAD_SAME, 10, 4, 1, &out, &before) &&
 	    out == 10 && before == 1, "same 4 on 10: pad 1 top, 2 bottom");
-	CHECK(layer_pad_axis(LAYER_PAD_SAME, 100, 3, 3, &out, &before) &&
+	CHECK(nu_layer_pad_axis(NU_LAYER_PAD_SAME, 100, 3, 3, &out, &before) &&
 	    out == 34 && before == 1, "same 3/3 on 100: 34, pad 1 + 1");
-	CHECK(layer_pad_axis(LAYER_PAD_SAME, 80, 3, 3, &out, &before) &&
+	CHECK(nu_layer_pad_axis(NU_LAYER_PAD_SAME, 80, 3, 3, &out, &before) &&
 	    out == 27 && before == 0, "same 3/3 on 80: 27, pad 0 + 1");
-	CHECK(layer_pad_axis(LAYER_PAD_SAME, 7, 1, 3, &out, &before) &&
+	CHECK(nu_layer_pad_axis(NU_LAYER_PAD_SAME, 7, 1, 3, &out, &before) &&
 	    out == 3 && before == 0, "same 1/3 on 7: 3, no pad");
-	CHECK(layer_pad_axis(LAYER_PAD_VALID, 25, 2, 2, &out, &before) &&
+	CHECK(nu_layer_pad_axis(NU_LAYER_PAD_VALID, 25, 2, 2, &out, &before) &&
 	    out == 12, "valid 2/2 on 25: 12");
-	CHECK(!layer_pad_axis(LAYER_PAD_VALID, 4, 5, 1, &out, &before),
+	CHECK(!nu_layer_pad_axis(NU_LAYER_PAD_VALID, 4, 5, 1, &out, &before),
 	    "valid 5 on 4 does not fit");
 
-	layer_conf_default(&layer_conv2d_ops, &cc);
+	nu_layer_conf_default(&nu_layer_conv2d_ops, &cc);
 	cc.filters = 8;
 	cc.kh = cc.kw = 2;
-	cc.pad = LAYER_PAD_SAME;
-	l = make(&layer_conv2d_ops, &cc, (struct layer_shape){ 1, 100, 80 });
+	cc.pad = NU_LAYER_PAD_SAME;
+	l = make(&nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 1, 100, 80 });
 	CHECK(l->out.c == 8 && l->out.h == 100 && l->out.w == 80,
 	    "conv 8 2x2 same on 1x100x80 -> 8x100x80");
 	CHECK_EQ_INT(l->nparams, 40, "conv 8 2x2 on 1 channel: 40 parameters");
@@ -522,97 +522,97 @@ test_shapes_and_counts(void)
 	    l->tensors[0].dims[2] == 2 && l->tensors[0].dims[3] == 2 &&
 	    l->tensors[1].off == 32 && l->tensors[1].size == 8,
 	    "conv tensors: weight [8,1,2,2] then bias [8] at 32");
-	CHECK_NEAR(layer_flops(l), 2.0 * 8 * 4 * 8000, 0.5, "conv FLOPs per event");
-	layer_free(l);
+	CHECK_NEAR(nu_layer_flops(l), 2.0 * 8 * 4 * 8000, 0.5, "conv FLOPs per event");
+	nu_layer_free(l);
 
 	cc.kh = cc.kw = 3;
-	cc.pad = LAYER_PAD_VALID;
-	l = make(&layer_conv2d_ops, &cc, (struct layer_shape){ 1, 100, 80 });
+	cc.pad = NU_LAYER_PAD_VALID;
+	l = make(&nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 1, 100, 80 });
 	CHECK(l->out.h == 98 && l->out.w == 78, "conv 3x3 valid on 100x80 -> 98x78");
-	layer_free(l);
+	nu_layer_free(l);
 	cc.kh = cc.kw = 5;
 	cc.sh = cc.sw = 2;
-	cc.pad = LAYER_PAD_SAME;
-	l = make(&layer_conv2d_ops, &cc, (struct layer_shape){ 3, 100, 80 });
+	cc.pad = NU_LAYER_PAD_SAME;
+	l = make(&nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 3, 100, 80 });
 	CHECK(l->out.h == 50 && l->out.w == 40, "conv 5x5/2 same on 100x80 -> 50x40");
-	layer_free(l);
+	nu_layer_free(l);
 
-	layer_conf_default(&layer_maxpool2d_ops, &pc);
-	l = make(&layer_maxpool2d_ops, &pc, (struct layer_shape){ 8, 100, 80 });
+	nu_layer_conf_default(&nu_layer_maxpool2d_ops, &pc);
+	l = make(&nu_layer_maxpool2d_ops, &pc, (struct nu_layer_shape){ 8, 100, 80 });
 	CHECK(l->out.h == 50 && l->out.w == 40 && l->nparams == 0,
 	    "pool 2 valid on 100x80 -> 50x40, no parameters");
-	layer_free(l);
-	l = make(&layer_maxpool2d_ops, &pc, (struct layer_shape){ 8, 25, 20 });
+	nu_layer_free(l);
+	l = make(&nu_layer_maxpool2d_ops, &pc, (struct nu_layer_shape){ 8, 25, 20 });
 	CHECK(l->out.h == 12 && l->out.w == 10, "pool 2 valid on 25x20 -> 12x10");
-	layer_free(l);
+	nu_layer_free(l);
 	pc.kh = pc.kw = 3;
-	pc.pad = LAYER_PAD_SAME;
-	l = make(&layer_maxpool2d_ops, &pc, (struct layer_shape){ 8, 100, 80 });
+	pc.pad = NU_LAYER_PAD_SAME;
+	l = make(&nu_layer_maxpool2d_ops, &pc, (struct nu_layer_shape){ 8, 100, 80 });
 	CHECK(l->out.h == 34 && l->out.w == 27, "pool 3 same on 100x80 -> 34x27");
-	layer_free(l);
-	l = make(&layer_avgpool2d_ops, &pc, (struct layer_shape){ 32, 34, 27 });
+	nu_layer_free(l);
+	l = make(&nu_layer_avgpool2d_ops, &pc, (struct nu_layer_shape){ 32, 34, 27 });
 	CHECK(l->out.h == 12 && l->out.w == 9, "pool 3 same on 34x27 -> 12x9");
-	layer_free(l);
-	l = make(&layer_maxpool2d_ops, &pc, (struct layer_shape){ 128, 12, 9 });
+	nu_layer_free(l);
+	l = make(&nu_layer_maxpool2d_ops, &pc, (struct nu_layer_shape){ 128, 12, 9 });
 	CHECK(l->out.h == 4 && l->out.w == 3, "pool 3 same on 12x9 -> 4x3");
-	layer_free(l);
+	nu_layer_free(l);
 
 	dc.units = 32;
-	l = make(&layer_dense_ops, &dc, (struct layer_shape){ 8, 1, 1 });
+	l = make(&nu_layer_dense_ops, &dc, (struct nu_layer_shape){ 8, 1, 1 });
 	CHECK_EQ_INT(l->nparams, 288, "dense 8 -> 32: 288 parameters");
-	layer_free(l);
+	nu_layer_free(l);
 
 	/* seed1: per view conv 8, 32, 128 2x2 same each with pool 3 same; the
 	 * two flattened views concatenate; dense 8, 32, 1 */
 	{
 		static const int filters[3] = { 8, 32, 128 };
-		struct layer_shape s = { 1, 100, 80 };
+		struct nu_layer_shape s = { 1, 100, 80 };
 
 		for (int i = 0; i < 3; i++) {
 			cc.filters = filters[i];
 			cc.kh = cc.kw = 2;
 			cc.sh = cc.sw = 1;
-			cc.pad = LAYER_PAD_SAME;
-			l = make(&layer_conv2d_ops, &cc, s);
+			cc.pad = NU_LAYER_PAD_SAME;
+			l = make(&nu_layer_conv2d_ops, &cc, s);
 			total += 2 * l->nparams;
 			s = l->out;
-			layer_free(l);
-			l = make(&layer_maxpool2d_ops, &pc, s);
+			nu_layer_free(l);
+			l = make(&nu_layer_maxpool2d_ops, &pc, s);
 			s = l->out;
-			layer_free(l);
+			nu_layer_free(l);
 		}
-		l = make(&layer_flatten_ops, NULL, s);
+		l = make(&nu_layer_flatten_ops, NULL, s);
 		s = l->out;
-		layer_free(l);
+		nu_layer_free(l);
 		CHECK(s.c == 128 * 4 * 3 && s.h == 1 && s.w == 1,
 		    "seed1 branch flattens to 1536");
 		s.c *= 2;
 		dc.units = 8;
-		l = make(&layer_dense_ops, &dc, s);
+		l = make(&nu_layer_dense_ops, &dc, s);
 		total += l->nparams;
-		layer_free(l);
+		nu_layer_free(l);
 		dc.units = 32;
-		l = make(&layer_dense_ops, &dc, (struct layer_shape){ 8, 1, 1 });
+		l = make(&nu_layer_dense_ops, &dc, (struct nu_layer_shape){ 8, 1, 1 });
 		total += l->nparams;
-		layer_free(l);
+		nu_layer_free(l);
 		dc.units = 1;
-		l = make(&layer_dense_ops, &dc, (struct layer_shape){ 32, 1, 1 });
+		l = make(&nu_layer_dense_ops, &dc, (struct nu_layer_shape){ 32, 1, 1 });
 		total += l->nparams;
-		layer_free(l);
+		nu_layer_free(l);
 		CHECK_EQ_INT(total, 60121, "seed1 adds up to 60,121 parameters");
 	}
 
-	l = make(&layer_bn_ops, NULL, (struct layer_shape){ 16, 5, 4 });
+	l = make(&nu_layer_bn_ops, NULL, (struct nu_layer_shape){ 16, 5, 4 });
 	CHECK(l->nparams == 32 && l->nstate == 32 && l->ntensors == 4 &&
 	    l->tensors[2].state && strcmp(l->tensors[3].name, "running_var") == 0,
 	    "batchnorm on 16 channels: 32 parameters, 32 state");
-	layer_free(l);
-	CHECK(layer_ops_find("conv2d") == &layer_conv2d_ops &&
-	    layer_ops_find("batchnorm") == &layer_bn_ops &&
-	    layer_ops_find("conv3d") == NULL, "registry finds kinds by name");
-	CHECK(act_func_find("leaky_relu") == ACT_LEAKY_RELU &&
-	    act_func_find("swish") == -1 &&
-	    strcmp(act_func_name(ACT_SOFTMAX), "softmax") == 0,
+	nu_layer_free(l);
+	CHECK(nu_layer_ops_find("conv2d") == &nu_layer_conv2d_ops &&
+	    nu_layer_ops_find("batchnorm") == &nu_layer_bn_ops &&
+	    nu_layer_ops_find("conv3d") == NULL, "registry finds kinds by name");
+	CHECK(nu_act_func_find("leaky_relu") == NU_ACT_LEAKY_RELU &&
+	    nu_act_func_find("swish") == -1 &&
+	    strcmp(nu_act_func_name(NU_ACT_SOFTMAX), "softmax") == 0,
 	    "activation names");
 }
 
@@ -623,51 +623,51 @@ test_errors(void)
 	struct pool_conf pc;
 	struct dense_conf dc = { .units = 4 };
 	struct dropout_conf oc = { .rate = 1.0f };
-	struct act_conf ac = { .func = ACT_LEAKY_RELU, .alpha = -0.1f };
-	struct layer *l = (struct layer *)&cc;
+	struct nu_act_conf ac = { .func = NU_ACT_LEAKY_RELU, .alpha = -0.1f };
+	struct nu_layer *l = (struct nu_layer *)&cc;
 	char *cause = NULL;
 	enum nu_status st;
 
-	layer_conf_default(&layer_conv2d_ops, &cc);
+	nu_layer_conf_default(&nu_layer_conv2d_ops, &cc);
 	cc.filters = 4;
 	cc.kh = cc.kw = 5;
-	st = layer_new(&layer_conv2d_ops, &cc, (struct layer_shape){ 1, 4, 4 }, &l,
+	st = nu_layer_new(&nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 1, 4, 4 }, &l,
 	    &cause);
 	CHECK(st == NU_ERR_RANGE && l == NULL, "conv 5x5 valid on 4x4 fails");
 	CHECK_STR_HAS(cause, "kernel 5x5 does not fit input 4x4", "  and says why");
 	cc.kh = cc.kw = 3;
 	cc.filters = 0;
-	st = layer_new(&layer_conv2d_ops, &cc, (struct layer_shape){ 1, 4, 4 }, &l,
+	st = nu_layer_new(&nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 1, 4, 4 }, &l,
 	    &cause);
 	CHECK(st == NU_ERR_RANGE, "conv with 0 filters fails");
 	CHECK_STR_HAS(cause, "filters must be at least 1", "  and says why");
 	cc.filters = 2;
 	cc.sw = 0;
-	st = layer_new(&layer_conv2d_ops, &cc, (struct layer_shape){ 1, 4, 4 }, &l,
+	st = nu_layer_new(&nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 1, 4, 4 }, &l,
 	    &cause);
 	CHECK_STR_HAS(cause, "stride 1x0", "conv stride 0 fails");
-	layer_conf_default(&layer_maxpool2d_ops, &pc);
+	nu_layer_conf_default(&nu_layer_maxpool2d_ops, &pc);
 	pc.kh = 3;
-	st = layer_new(&layer_maxpool2d_ops, &pc, (struct layer_shape){ 1, 2, 9 }, &l,
+	st = nu_layer_new(&nu_layer_maxpool2d_ops, &pc, (struct nu_layer_shape){ 1, 2, 9 }, &l,
 	    &cause);
 	CHECK(st == NU_ERR_RANGE, "pool 3x2 valid on 2x9 fails");
 	CHECK_STR_HAS(cause, "maxpool2d: window 3x2 does not fit input 2x9",
 	    "  and says why");
-	st = layer_new(&layer_dense_ops, &dc, (struct layer_shape){ 3, 4, 5 }, &l,
+	st = nu_layer_new(&nu_layer_dense_ops, &dc, (struct nu_layer_shape){ 3, 4, 5 }, &l,
 	    &cause);
 	CHECK(st == NU_ERR_USAGE, "dense on an image fails");
 	CHECK_STR_HAS(cause, "add a flatten layer", "  and says what to do");
-	st = layer_new(&layer_dropout_ops, &oc, (struct layer_shape){ 3, 1, 1 }, &l,
+	st = nu_layer_new(&nu_layer_dropout_ops, &oc, (struct nu_layer_shape){ 3, 1, 1 }, &l,
 	    &cause);
 	CHECK_STR_HAS(cause, "dropout: rate 1 is outside [0, 1)", "dropout rate 1 fails");
-	st = layer_new(&layer_act_ops, &ac, (struct layer_shape){ 3, 1, 1 }, &l,
+	st = nu_layer_new(&nu_layer_act_ops, &ac, (struct nu_layer_shape){ 3, 1, 1 }, &l,
 	    &cause);
 	CHECK_STR_HAS(cause, "alpha -0.1 is outside", "negative leaky alpha fails");
-	st = layer_new(&layer_flatten_ops, NULL, (struct layer_shape){ 0, 1, 1 }, &l,
+	st = nu_layer_new(&nu_layer_flatten_ops, NULL, (struct nu_layer_shape){ 0, 1, 1 }, &l,
 	    &cause);
 	CHECK(st == NU_ERR_USAGE, "empty input shape fails");
 	free(cause);
-	layer_free(NULL);
+	nu_layer_free(NULL);
 }
 
 static void
@@ -720,8 +720,8 @@ test_pool_ties(void)
 	const float x[8] = { 1, 5, 0, 0,
 			     5, 1, 0, 0 };
 
-	layer_conf_default(&layer_maxpool2d_ops, &pc);
-	rig_open(&r, &layer_maxpool2d_ops, &pc, (struct layer_shape){ 1, 2, 4 }, 1);
+	nu_layer_conf_default(&nu_layer_maxpool2d_ops, &pc);
+	rig_open(&r, &nu_layer_maxpool2d_ops, &pc, (struct nu_layer_shape){ 1, 2, 4 }, 1);
 	memcpy(r.x, x, sizeof x);
 	r.dy[0] = 1.0f;
 	r.dy[1] = 2.0f;
@@ -740,83 +740,83 @@ test_gradients(void)
 	struct conv_conf cc;
 	struct pool_conf pc;
 	struct dense_conf dc = { .units = 5 };
-	struct act_conf ac;
+	struct nu_act_conf ac;
 	struct dropout_conf oc = { .rate = 0.3f };
 	struct bn_conf bc;
 
-	layer_conf_default(&layer_conv2d_ops, &cc);
+	nu_layer_conf_default(&nu_layer_conv2d_ops, &cc);
 	cc.filters = 3;
 	cc.kh = cc.kw = 2;
-	cc.pad = LAYER_PAD_SAME;
-	gradcheck("conv 2x2 same", &layer_conv2d_ops, &cc,
-	    (struct layer_shape){ 2, 5, 7 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	cc.pad = NU_LAYER_PAD_SAME;
+	gradcheck("conv 2x2 same", &nu_layer_conv2d_ops, &cc,
+	    (struct nu_layer_shape){ 2, 5, 7 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
 	cc.kh = 3;
 	cc.kw = 3;
 	cc.sh = cc.sw = 2;
-	gradcheck("conv 3x3/2 same", &layer_conv2d_ops, &cc,
-	    (struct layer_shape){ 2, 7, 6 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
-	cc.pad = LAYER_PAD_VALID;
+	gradcheck("conv 3x3/2 same", &nu_layer_conv2d_ops, &cc,
+	    (struct nu_layer_shape){ 2, 7, 6 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	cc.pad = NU_LAYER_PAD_VALID;
 	cc.kh = 3;
 	cc.kw = 2;
 	cc.sh = 2;
 	cc.sw = 1;
-	gradcheck("conv 3x2/2x1 valid", &layer_conv2d_ops, &cc,
-	    (struct layer_shape){ 3, 9, 5 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	gradcheck("conv 3x2/2x1 valid", &nu_layer_conv2d_ops, &cc,
+	    (struct nu_layer_shape){ 3, 9, 5 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
 	cc.kh = cc.kw = 5;
 	cc.sh = cc.sw = 2;
-	cc.pad = LAYER_PAD_SAME;
-	gradcheck("conv 5x5/2 same", &layer_conv2d_ops, &cc,
-	    (struct layer_shape){ 1, 9, 8 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	cc.pad = NU_LAYER_PAD_SAME;
+	gradcheck("conv 5x5/2 same", &nu_layer_conv2d_ops, &cc,
+	    (struct nu_layer_shape){ 1, 9, 8 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
 
-	layer_conf_default(&layer_maxpool2d_ops, &pc);
-	gradcheck("maxpool 2 valid", &layer_maxpool2d_ops, &pc,
-	    (struct layer_shape){ 2, 7, 5 }, 2, true, X_DISTINCT, 1e-3f, 1e-3);
+	nu_layer_conf_default(&nu_layer_maxpool2d_ops, &pc);
+	gradcheck("maxpool 2 valid", &nu_layer_maxpool2d_ops, &pc,
+	    (struct nu_layer_shape){ 2, 7, 5 }, 2, true, X_DISTINCT, 1e-3f, 1e-3);
 	pc.kh = pc.kw = 3;
-	pc.pad = LAYER_PAD_SAME;
-	gradcheck("maxpool 3 same", &layer_maxpool2d_ops, &pc,
-	    (struct layer_shape){ 2, 10, 8 }, 2, true, X_DISTINCT, 1e-3f, 1e-3);
+	pc.pad = NU_LAYER_PAD_SAME;
+	gradcheck("maxpool 3 same", &nu_layer_maxpool2d_ops, &pc,
+	    (struct nu_layer_shape){ 2, 10, 8 }, 2, true, X_DISTINCT, 1e-3f, 1e-3);
 	pc.sh = pc.sw = 2;
-	gradcheck("maxpool 3/2 same (overlap)", &layer_maxpool2d_ops, &pc,
-	    (struct layer_shape){ 1, 7, 9 }, 2, true, X_DISTINCT, 1e-3f, 1e-3);
-	gradcheck("avgpool 3/2 same", &layer_avgpool2d_ops, &pc,
-	    (struct layer_shape){ 2, 7, 9 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	gradcheck("maxpool 3/2 same (overlap)", &nu_layer_maxpool2d_ops, &pc,
+	    (struct nu_layer_shape){ 1, 7, 9 }, 2, true, X_DISTINCT, 1e-3f, 1e-3);
+	gradcheck("avgpool 3/2 same", &nu_layer_avgpool2d_ops, &pc,
+	    (struct nu_layer_shape){ 2, 7, 9 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
 	pc.sh = pc.sw = 0;
 	pc.kh = 2;
-	pc.pad = LAYER_PAD_VALID;
-	gradcheck("avgpool 2x3 valid", &layer_avgpool2d_ops, &pc,
-	    (struct layer_shape){ 2, 7, 8 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	pc.pad = NU_LAYER_PAD_VALID;
+	gradcheck("avgpool 2x3 valid", &nu_layer_avgpool2d_ops, &pc,
+	    (struct nu_layer_shape){ 2, 7, 8 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
 
-	gradcheck("dense 7 -> 5", &layer_dense_ops, &dc,
-	    (struct layer_shape){ 7, 1, 1 }, 3, true, X_UNIFORM, 1e-2f, 1e-3);
+	gradcheck("dense 7 -> 5", &nu_layer_dense_ops, &dc,
+	    (struct nu_layer_shape){ 7, 1, 1 }, 3, true, X_UNIFORM, 1e-2f, 1e-3);
 
-	layer_conf_default(&layer_act_ops, &ac);
-	for (int f = 0; f < ACT_NFUNCS; f++) {
+	nu_layer_conf_default(&nu_layer_act_ops, &ac);
+	for (int f = 0; f < NU_ACT_NFUNCS; f++) {
 		char what[64];
 
-		ac.func = (enum act_func)f;
+		ac.func = (enum nu_act_func)f;
 		ac.alpha = 0.2f;
-		snprintf(what, sizeof what, "activation %s", act_func_name(ac.func));
-		gradcheck(what, &layer_act_ops, &ac, (struct layer_shape){ 3, 4, 5 },
+		snprintf(what, sizeof what, "activation %s", nu_act_func_name(ac.func));
+		gradcheck(what, &nu_layer_act_ops, &ac, (struct nu_layer_shape){ 3, 4, 5 },
 		    2, true, X_AWAY_FROM_ZERO, 1e-3f, 3e-3);
 	}
-	ac.func = ACT_SOFTMAX;
-	gradcheck("activation softmax on [N, K]", &layer_act_ops, &ac,
-	    (struct layer_shape){ 6, 1, 1 }, 3, true, X_UNIFORM, 1e-3f, 3e-3);
+	ac.func = NU_ACT_SOFTMAX;
+	gradcheck("activation softmax on [N, K]", &nu_layer_act_ops, &ac,
+	    (struct nu_layer_shape){ 6, 1, 1 }, 3, true, X_UNIFORM, 1e-3f, 3e-3);
 
-	gradcheck("dropout training", &layer_dropout_ops, &oc,
-	    (struct layer_shape){ 3, 4, 5 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
-	gradcheck("dropout inference", &layer_dropout_ops, &oc,
-	    (struct layer_shape){ 3, 4, 5 }, 2, false, X_UNIFORM, 1e-2f, 1e-3);
+	gradcheck("dropout training", &nu_layer_dropout_ops, &oc,
+	    (struct nu_layer_shape){ 3, 4, 5 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	gradcheck("dropout inference", &nu_layer_dropout_ops, &oc,
+	    (struct nu_layer_shape){ 3, 4, 5 }, 2, false, X_UNIFORM, 1e-2f, 1e-3);
 
-	layer_conf_default(&layer_bn_ops, &bc);
-	gradcheck("batchnorm training 4-D", &layer_bn_ops, &bc,
-	    (struct layer_shape){ 3, 3, 4 }, 2, true, X_UNIFORM, 1e-3f, 3e-3);
-	gradcheck("batchnorm training 2-D", &layer_bn_ops, &bc,
-	    (struct layer_shape){ 4, 1, 1 }, 5, true, X_UNIFORM, 1e-3f, 3e-3);
-	gradcheck("batchnorm inference", &layer_bn_ops, &bc,
-	    (struct layer_shape){ 3, 2, 3 }, 2, false, X_UNIFORM, 1e-3f, 3e-3);
-	gradcheck("flatten", &layer_flatten_ops, NULL,
-	    (struct layer_shape){ 3, 2, 5 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
+	nu_layer_conf_default(&nu_layer_bn_ops, &bc);
+	gradcheck("batchnorm training 4-D", &nu_layer_bn_ops, &bc,
+	    (struct nu_layer_shape){ 3, 3, 4 }, 2, true, X_UNIFORM, 1e-3f, 3e-3);
+	gradcheck("batchnorm training 2-D", &nu_layer_bn_ops, &bc,
+	    (struct nu_layer_shape){ 4, 1, 1 }, 5, true, X_UNIFORM, 1e-3f, 3e-3);
+	gradcheck("batchnorm inference", &nu_layer_bn_ops, &bc,
+	    (struct nu_layer_shape){ 3, 2, 3 }, 2, false, X_UNIFORM, 1e-3f, 3e-3);
+	gradcheck("flatten", &nu_layer_flatten_ops, NULL,
+	    (struct nu_layer_shape){ 3, 2, 5 }, 2, true, X_UNIFORM, 1e-2f, 1e-3);
 }
 
 typedef double (*loss_fn)(const float *, const float *, int, int,
@@ -826,7 +826,7 @@ static double
 mse_wrap(const float *y, const float *t, int n, int k, const float *w, float *g)
 {
 	(void)w;
-	return loss_mse(y, t, n, k, g);
+	return nu_loss_mse(y, t, n, k, g);
 }
 
 /* Central differences of a loss with respect to its input. */
@@ -864,48 +864,48 @@ test_losses(void)
 	/* binary cross-entropy, Keras's clamped probability form */
 	p[0] = 0.8f;
 	t[0] = 1.0f;
-	l = loss_bce(p, t, 1, 1, NULL, g);
+	l = nu_loss_bce(p, t, 1, 1, NULL, g);
 	CHECK_NEAR(l, -log(0.8), 1e-6, "BCE(p=0.8, y=1) = -ln 0.8");
 	CHECK_NEAR(g[0], -1.0 / 0.8, 1e-5, "  dL/dp = -1/p");
 	p[1] = 0.3f;
 	t[1] = 0.0f;
-	l = loss_bce(p, t, 2, 1, NULL, g);
+	l = nu_loss_bce(p, t, 2, 1, NULL, g);
 	CHECK_NEAR(l, -(log(0.8) + log(0.7)) / 2, 1e-6, "BCE mean of two events");
 	CHECK_NEAR(g[1], 1.0 / 0.7 / 2, 1e-5, "  dL/dp = 1/(1-p)/n for y=0");
-	l = loss_bce(p, t, 2, 1, bw, NULL);
+	l = nu_loss_bce(p, t, 2, 1, bw, NULL);
 	CHECK_NEAR(l, -(3 * log(0.8) + log(0.7)) / 2, 1e-6,
 	    "BCE with class weights {1, 3}: sum w l / n");
 	p[0] = 0.0f;
-	l = loss_bce(p, t, 1, 1, NULL, g);
+	l = nu_loss_bce(p, t, 1, 1, NULL, g);
 	CHECK(isfinite(l) && fabs(l + log(2e-7)) < 1e-3 && g[0] == 0.0f,
 	    "BCE of p=0, y=1 clamps to -ln(2e-7) with zero gradient (%g)", l);
 
 	z[0] = 0.0f;
 	t[0] = 1.0f;
-	CHECK_NEAR(loss_bce_logits(z, t, 1, 1, NULL, g), log(2.0), 1e-7,
+	CHECK_NEAR(nu_loss_bce_logits(z, t, 1, 1, NULL, g), log(2.0), 1e-7,
 	    "BCE from logit 0 = ln 2");
 	CHECK_NEAR(g[0], -0.5, 1e-7, "  dL/dz = sigmoid(z) - y");
 	z[0] = 50.0f;
 	t[0] = 0.0f;
-	CHECK_NEAR(loss_bce_logits(z, t, 1, 1, NULL, g), 50.0, 1e-6,
+	CHECK_NEAR(nu_loss_bce_logits(z, t, 1, 1, NULL, g), 50.0, 1e-6,
 	    "BCE from logit 50, y=0 = 50 (stable)");
 	z[0] = -1.3862944f;     /* ln(0.2 / 0.8) */
 	t[0] = 1.0f;
-	CHECK_NEAR(loss_bce_logits(z, t, 1, 1, bw, NULL), -3 * log(0.2), 1e-6,
+	CHECK_NEAR(nu_loss_bce_logits(z, t, 1, 1, bw, NULL), -3 * log(0.2), 1e-6,
 	    "BCE from logits with class weight 3: -3 ln 0.2");
 
 	/* categorical */
 	p[0] = 0.2f; p[1] = 0.7f; p[2] = 0.1f;
 	tt[0] = 0.0f; tt[1] = 1.0f; tt[2] = 0.0f;
-	CHECK_NEAR(loss_cce(p, tt, 1, 3, NULL, g), -log(0.7), 1e-6,
+	CHECK_NEAR(nu_loss_cce(p, tt, 1, 3, NULL, g), -log(0.7), 1e-6,
 	    "CCE(p=(0.2,0.7,0.1), class 1) = -ln 0.7");
-	CHECK_NEAR(loss_cce(p, tt, 1, 3, cw, g), -2 * log(0.7), 1e-6,
+	CHECK_NEAR(nu_loss_cce(p, tt, 1, 3, cw, g), -2 * log(0.7), 1e-6,
 	    "  with class weight 2: -2 ln 0.7");
 	z[0] = 1.0f; z[1] = 2.0f; z[2] = 3.0f;
 	z[3] = 0.0f; z[4] = 0.0f; z[5] = 0.0f;
 	tt[0] = 0.0f; tt[1] = 0.0f; tt[2] = 1.0f;
 	tt[3] = 1.0f; tt[4] = 0.0f; tt[5] = 0.0f;
-	l = loss_cce_logits(z, tt, 2, 3, NULL, g);
+	l = nu_loss_cce_logits(z, tt, 2, 3, NULL, g);
 	CHECK_NEAR(l, (log(exp(1.0) + exp(2.0) + exp(3.0)) - 3.0 + log(3.0)) / 2,
 	    1e-6, "CCE from logits (1,2,3)->2 and (0,0,0)->0, mean");
 	CHECK_NEAR(g[3], (1.0 / 3 - 1) / 2, 1e-7, "  dL/dz = (softmax - t) / n");
@@ -913,7 +913,7 @@ test_losses(void)
 	/* MSE */
 	p[0] = 1.0f; p[1] = 2.0f;
 	t[0] = 0.0f; t[1] = 4.0f;
-	CHECK_NEAR(loss_mse(p, t, 2, 1, g), 2.5, 1e-12, "MSE((1,2),(0,4)) = 2.5");
+	CHECK_NEAR(nu_loss_mse(p, t, 2, 1, g), 2.5, 1e-12, "MSE((1,2),(0,4)) = 2.5");
 	CHECK_NEAR(g[1], -2.0, 1e-7, "  dL/dy = 2 (y - t) / n");
 
 	/* gradients by central differences */
@@ -924,11 +924,11 @@ test_losses(void)
 		const float tc[6] = { 0.0f, 1.0f, 0.0f, 0.2f, 0.3f, 0.5f };
 		const float pc[6] = { 0.2f, 0.5f, 0.3f, 0.6f, 0.1f, 0.3f };
 
-		loss_gradcheck("BCE", loss_bce, pin, tb, 3, 2, bw, 1e-3f);
-		loss_gradcheck("BCE from logits", loss_bce_logits, zin, tb, 3, 2,
+		loss_gradcheck("BCE", nu_loss_bce, pin, tb, 3, 2, bw, 1e-3f);
+		loss_gradcheck("BCE from logits", nu_loss_bce_logits, zin, tb, 3, 2,
 		    bw, 1e-3f);
-		loss_gradcheck("CCE", loss_cce, pc, tc, 2, 3, cw, 1e-3f);
-		loss_gradcheck("CCE from logits", loss_cce_logits, zin, tc, 2, 3,
+		loss_gradcheck("CCE", nu_loss_cce, pc, tc, 2, 3, cw, 1e-3f);
+		loss_gradcheck("CCE from logits", nu_loss_cce_logits, zin, tc, 2, 3,
 		    cw, 1e-3f);
 		loss_gradcheck("MSE", mse_wrap, zin, tc, 3, 2, NULL, 1e-2f);
 	}
@@ -943,13 +943,13 @@ test_determinism(void)
 	struct rig r;
 	float *y1, *g1;
 	size_t nx, ny;
-	struct layer_ctx ctx;
+	struct nu_layer_ctx ctx;
 
-	layer_conf_default(&layer_conv2d_ops, &cc);
+	nu_layer_conf_default(&nu_layer_conv2d_ops, &cc);
 	cc.filters = 6;
 	cc.kh = cc.kw = 2;
-	cc.pad = LAYER_PAD_SAME;
-	rig_open(&r, &layer_conv2d_ops, &cc, (struct layer_shape){ 3, 17, 13 }, 4);
+	cc.pad = NU_LAYER_PAD_SAME;
+	rig_open(&r, &nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 3, 17, 13 }, 4);
 	nx = numel(r.l->in, 4);
 	ny = numel(r.l->out, 4);
 	fill(r.x, nx, -1, 1);
@@ -969,8 +969,8 @@ test_determinism(void)
 	memset(r.y, 0, ny * sizeof(float));
 	ctx = rig_ctx(&r, true);
 	ctx.n = 2;
-	layer_forward(r.l, &ctx, r.x, r.y);
-	layer_forward(r.l, &ctx, r.x + nx / 2, r.y + ny / 2);
+	nu_layer_forward(r.l, &ctx, r.x, r.y);
+	nu_layer_forward(r.l, &ctx, r.x + nx / 2, r.y + ny / 2);
 	CHECK(memcmp(y1, r.y, ny * sizeof(float)) == 0,
 	    "conv forward in two slices is bit-identical");
 	free(y1);
@@ -978,7 +978,7 @@ test_determinism(void)
 	rig_close(&r);
 
 	/* dropout masks follow events, not slices */
-	rig_open(&r, &layer_dropout_ops, &oc, (struct layer_shape){ 5, 3, 4 }, 4);
+	rig_open(&r, &nu_layer_dropout_ops, &oc, (struct nu_layer_shape){ 5, 3, 4 }, 4);
 	nx = numel(r.l->in, 4);
 	fill(r.x, nx, 0.5f, 1.0f);
 	rig_forward(&r, true);
@@ -989,14 +989,14 @@ test_determinism(void)
 	ctx.n = 1;
 	for (int e = 3; e >= 0; e--) {
 		ctx.first = (size_t)e;
-		layer_forward(r.l, &ctx, r.x + (size_t)e * nx / 4,
+		nu_layer_forward(r.l, &ctx, r.x + (size_t)e * nx / 4,
 		    r.y + (size_t)e * nx / 4);
 	}
 	CHECK(memcmp(y1, r.y, nx * sizeof(float)) == 0,
 	    "dropout: one event at a time gives the batch's mask");
 	ctx.first = 0;
 	ctx.seed = 100;
-	layer_forward(r.l, &ctx, r.x, r.y);
+	nu_layer_forward(r.l, &ctx, r.x, r.y);
 	CHECK(memcmp(y1, r.y, nx / 4 * sizeof(float)) != 0,
 	    "dropout: another seed, another mask");
 	free(y1);
@@ -1010,7 +1010,7 @@ test_dropout_stats(void)
 	struct rig r;
 	size_t nx, dropped = 0, wrong = 0;
 
-	rig_open(&r, &layer_dropout_ops, &oc, (struct layer_shape){ 10, 20, 25 }, 4);
+	rig_open(&r, &nu_layer_dropout_ops, &oc, (struct nu_layer_shape){ 10, 20, 25 }, 4);
 	nx = numel(r.l->in, 4);
 	fill(r.x, nx, 0.5f, 1.0f);
 	rig_forward(&r, true);
@@ -1035,13 +1035,13 @@ test_batchnorm_stats(void)
 	struct rig r, r2;
 	size_t nx;
 	void *wss[2];
-	struct layer_ctx ctx;
+	struct nu_layer_ctx ctx;
 	double m = 0.0, v = 0.0, ym = 0.0, yv = 0.0;
 	const int hw = 12, n = 4;
 
-	layer_conf_default(&layer_bn_ops, &bc);
+	nu_layer_conf_default(&nu_layer_bn_ops, &bc);
 	CHECK(bc.momentum == 0.99f && bc.eps == 1e-3f, "batchnorm defaults as Keras");
-	rig_open(&r, &layer_bn_ops, &bc, (struct layer_shape){ 2, 3, 4 }, n);
+	rig_open(&r, &nu_layer_bn_ops, &bc, (struct nu_layer_shape){ 2, 3, 4 }, n);
 	nx = numel(r.l->in, n);
 	fill(r.x, nx, -2.0f, 5.0f);
 	rig_forward(&r, true);
@@ -1065,22 +1065,22 @@ test_batchnorm_stats(void)
 	CHECK(fabs(ym) < 1e-5 && fabs(yv - v / (v + 1e-3)) < 1e-4,
 	    "batchnorm training output: mean 0, variance v/(v+eps) per channel");
 	wss[0] = r.ws;
-	layer_update_state(r.l, r.state, wss, 1);
+	nu_layer_update_state(r.l, r.state, wss, 1);
 	CHECK(fabs(r.state[1] - 0.01 * m) < 1e-6 &&
 	    fabs(r.state[3] - (0.99 + 0.01 * v * 48.0 / 47.0)) < 1e-6,
 	    "running mean and (Bessel-corrected) variance move by 1 - 0.99");
 
 	/* the same batch as slices of 1 and 3 on two workspaces */
-	rig_open(&r2, &layer_bn_ops, &bc, (struct layer_shape){ 2, 3, 4 }, n);
+	rig_open(&r2, &nu_layer_bn_ops, &bc, (struct nu_layer_shape){ 2, 3, 4 }, n);
 	ctx = rig_ctx(&r2, true);
 	ctx.n = 1;
-	layer_forward(r2.l, &ctx, r.x, r2.y);
+	nu_layer_forward(r2.l, &ctx, r.x, r2.y);
 	wss[0] = r2.ws;
-	wss[1] = xalloc(layer_ws_bytes(r2.l, n));
+	wss[1] = xalloc(nu_layer_ws_bytes(r2.l, n));
 	ctx.n = 3;
 	ctx.ws = wss[1];
-	layer_forward(r2.l, &ctx, r.x + nx / 4, r2.y);
-	layer_update_state(r2.l, r2.state, wss, 2);
+	nu_layer_forward(r2.l, &ctx, r.x + nx / 4, r2.y);
+	nu_layer_update_state(r2.l, r2.state, wss, 2);
 	CHECK(fabsf(r2.state[0] - r.state[0]) < 1e-6f &&
 	    fabsf(r2.state[1] - r.state[1]) < 1e-6f &&
 	    fabsf(r2.state[2] - r.state[2]) < 1e-6f &&
@@ -1110,10 +1110,10 @@ test_init(void)
 	double limit, mx = 0.0;
 	size_t nw;
 
-	layer_conf_default(&layer_conv2d_ops, &cc);
+	nu_layer_conf_default(&nu_layer_conv2d_ops, &cc);
 	cc.filters = 16;
 	cc.kh = cc.kw = 3;
-	rig_open(&r, &layer_conv2d_ops, &cc, (struct layer_shape){ 4, 8, 8 }, 1);
+	rig_open(&r, &nu_layer_conv2d_ops, &cc, (struct nu_layer_shape){ 4, 8, 8 }, 1);
 	nw = 16 * 4 * 9;
 	limit = sqrt(6.0 / (4 * 9 + 16 * 9));
 	for (size_t i = 0; i < nw; i++)
@@ -1122,10 +1122,10 @@ test_init(void)
 	    "+-%.4f (max %.4f)", limit, mx);
 	CHECK(r.params[nw] == 0.0f && r.params[nw + 15] == 0.0f, "zero biases");
 	w2 = xalloc(r.l->nparams * sizeof(float));
-	layer_init(r.l, w2, NULL, 7);
+	nu_layer_init(r.l, w2, NULL, 7);
 	CHECK(memcmp(w2, r.params, r.l->nparams * sizeof(float)) == 0,
 	    "the same seed gives the same weights");
-	layer_init(r.l, w2, NULL, 8);
+	nu_layer_init(r.l, w2, NULL, 8);
 	CHECK(memcmp(w2, r.params, nw * sizeof(float)) != 0,
 	    "another seed gives other weights");
 	free(w2);

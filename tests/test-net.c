@@ -17,12 +17,12 @@
 static struct nu_net *
 build(const char *text, char **cause)
 {
-	struct arch *a = NULL;
+	struct nu_arch *a = NULL;
 	struct nu_net *net = NULL;
 
-	if (arch_parse(&a, "t.arch", text, strlen(text), cause) == NU_OK)
+	if (nu_arch_parse(&a, "t.arch", text, strlen(text), cause) == NU_OK)
 		nu_net_new(&net, a, 3, cause);
-	arch_free(a);
+	nu_arch_free(a);
 	return net;
 }
 
@@ -43,12 +43,12 @@ test_presets(void)
 	char path[1024];
 
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
-		struct arch *a = NULL;
+		struct nu_arch *a = NULL;
 		struct nu_net *net = NULL;
 		char *cause = NULL;
 
 		snprintf(path, sizeof path, "%s/assets/arch/%s", src ? src : "..", p[i].file);
-		if (arch_load(&a, path, &cause) == NU_OK)
+		if (nu_arch_load(&a, path, &cause) == NU_OK)
 			nu_net_new(&net, a, 1, &cause);
 		CHECK(net != NULL && net->nparams == p[i].params, "%s has %zu parameters (%zu)%s%s",
 		    p[i].file, p[i].params, net ? net->nparams : 0, cause ? ": " : "",
@@ -57,7 +57,7 @@ test_presets(void)
 			CHECK(net->flops > 12.0e6 && net->flops < 12.7e6,
 			    "seed1: about 12.3 MFLOPs per event (%.3f)", net->flops / 1e6);
 		nu_net_free(net);
-		arch_free(a);
+		nu_arch_free(a);
 		free(cause);
 	}
 }
@@ -114,13 +114,13 @@ loss_of(struct nu_net *net, struct nu_net_ws *ws, const float *x, const float *t
 	nu_net_forward(net, ws, x, n, 0, true, 99, &logits);
 	switch (net->loss) {
 	case NU_LOSS_BCE:
-		L = loss_bce_logits(logits, t, n, net->nout, NULL, g);
+		L = nu_loss_bce_logits(logits, t, n, net->nout, NULL, g);
 		break;
 	case NU_LOSS_CCE:
-		L = loss_cce_logits(logits, t, n, net->nout, NULL, g);
+		L = nu_loss_cce_logits(logits, t, n, net->nout, NULL, g);
 		break;
 	default:
-		L = loss_mse(logits, t, n, net->nout, g);
+		L = nu_loss_mse(logits, t, n, net->nout, g);
 		break;
 	}
 	if (grad != NULL) {

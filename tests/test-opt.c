@@ -17,7 +17,7 @@ static void
 two_steps(const char *train, double w1, double w2, const char *what)
 {
 	char text[512];
-	struct arch *a;
+	struct nu_arch *a;
 	struct nu_opt *o = NULL;
 	float w = 1.0f, g = 0.5f;
 
@@ -31,13 +31,13 @@ two_steps(const char *train, double w1, double w2, const char *what)
 	nu_opt_step(o, &w, &g, nu_opt_lr(o, 0));
 	CHECK_NEAR(w, w2, 2e-7, "%s: second step", what);
 	nu_opt_free(o);
-	arch_free(a);
+	nu_arch_free(a);
 }
 
 int
 main(void)
 {
-	struct arch *a;
+	struct nu_arch *a;
 	struct nu_opt *o = NULL;
 
 	/* Adam, Keras defaults: alpha_1 = 0.1 sqrt(0.001)/0.1, m = 0.05,
@@ -70,7 +70,7 @@ main(void)
 		CHECK_NEAR(nu_opt_lr(o, 3), 0.1 * 0.75, 1e-12, "cosine: a third of the way, 0.75 lr");
 		nu_opt_free(o);
 	}
-	arch_free(a);
+	nu_arch_free(a);
 
 	/* L2 on a dense layer's weights and bias */
 	a = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n[dense]\nunits = 1\n"
@@ -93,6 +93,6 @@ main(void)
 		free(g);
 		nu_net_free(net);
 	}
-	arch_free(a);
+	nu_arch_free(a);
 	TEST_DONE();
 }

@@ -23,7 +23,7 @@ int
 main(void)
 {
 	struct nu_dataset *ds;
-	struct arch *a;
+	struct nu_arch *a;
 	struct nu_net *net = NULL;
 	struct nu_model m;
 	struct nu_labels lab = { 0 };
@@ -134,7 +134,7 @@ main(void)
 	free(s64);
 	free(s7);
 	nu_net_free(net);
-	arch_free(a);
+	nu_arch_free(a);
 	nu_dataset_free(ds);
 	TEST_DONE();
 }

@@ -37,7 +37,7 @@ static const char small[] =
 
 /* Run to the end (or stop after `stop_after` batches) and return the run. */
 static struct nu_train *
-run(const struct arch *a, const struct nu_train_opts *o, size_t stop_after,
+run(const struct nu_arch *a, const struct nu_train_opts *o, size_t stop_after,
     enum nu_status *st)
 {
 	struct nu_train *t = NULL;
@@ -82,7 +82,7 @@ same_params(const struct nu_net *a, const struct nu_net *b)
 static void
 test_overfit(void)
 {
-	struct arch *a = support_parse("[net]\nversion = 1\nviews = xz\n"
+	struct nu_arch *a = support_parse("[net]\nversion = 1\nviews = xz\n"
 	    "[conv]\nfilters = 4\nkernel = 3x3\nstride = 2\nactivation = relu\n"
 	    "[maxpool]\nsize = 2\n[flatten]\n[dense]\nunits = 16\nactivation = relu\n"
 	    "[dense]\nunits = 1\nactivation = sigmoid\n"
@@ -105,13 +105,13 @@ test_overfit(void)
 		CHECK(last.val_events == 0 && isnan(last.val_loss), "no validation part");
 	}
 	nu_train_free(t);
-	arch_free(a);
+	nu_arch_free(a);
 }
 
 static void
 test_determinism_resume(void)
 {
-	struct arch *a = support_parse(small);
+	struct nu_arch *a = support_parse(small);
 	char pa[128], pc[128];
 	struct nu_train_opts o = { .threads = 2 };
 	struct nu_train *ta, *tb, *tc, *tr;
@@ -210,7 +210,7 @@ test_determinism_resume(void)
 	nu_train_free(tb);
 	nu_train_free(tc);
 	nu_train_free(tr);
-	arch_free(a);
+	nu_arch_free(a);
 	free(cause);
 }
 
@@ -219,7 +219,7 @@ test_determinism_resume(void)
 static void
 test_pause(void)
 {
-	struct arch *a = support_parse(small);
+	struct nu_arch *a = support_parse(small);
 	struct nu_train_opts o = { .threads = 2, .epochs = 200 };
 	struct nu_train *t = NULL;
 	struct nu_train_snap s;
@@ -276,7 +276,7 @@ test_pause(void)
 	CHECK(s.state == NU_RUN_STOPPED, "state stopped");
 out:
 	nu_train_free(t);
-	arch_free(a);
+	nu_arch_free(a);
 	free(cause);
 }
 
@@ -286,7 +286,7 @@ static char prepared_where[256];
 /* Snapshot counts of a run prepared (not started) with selection `where`;
  * the status, with the cause in *cause. */
 static enum nu_status
-prepare(const struct arch *a, struct nu_dataset *d, const char *where,
+prepare(const struct nu_arch *a, struct nu_dataset *d, const char *where,
     const char *resume, struct nu_train_snap *s, char **cause)
 {
 	struct nu_train_opts o = { .threads = 1, .where = where, .resume = resume };
@@ -314,8 +314,8 @@ test_where_counts(void)
 	    "[flatten]\n[dense]\nunits = 1\nactivation = sigmoid\n"
 	    "[train]\nbatch = 16\nepochs = 1\nfractions = 0.6, 0.2, 0.2\nseed = 4\n"
 	    "split = stratified\n";
-	struct arch *a = support_parse(small), *f = support_parse(flav);
-	struct arch *thin = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n"
+	struct nu_arch *a = support_parse(small), *f = support_parse(flav);
+	struct nu_arch *thin = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n"
 	    "[dense]\nunits = 1\nactivation = sigmoid\n[train]\nfractions = 0.3, 0.3, 0.4\n");
 	uint64_t n = nu_dataset_nevents(ds), lt10 = 0, flavour = 0, qe_or_hard = 0;
 	uint32_t *code = malloc(n * sizeof(*code));
@@ -410,9 +410,9 @@ out:
 	free(enu);
 	free(elep);
 	free(cause);
-	arch_free(a);
-	arch_free(f);
-	arch_free(thin);
+	nu_arch_free(a);
+	nu_arch_free(f);
+	nu_arch_free(thin);
 }
 
 /* A run on a selection, interrupted and resumed (keeping the stored
@@ -421,7 +421,7 @@ out:
 static void
 test_where_resume(void)
 {
-	struct arch *a = support_parse(small);
+	struct nu_arch *a = support_parse(small);
 	const char *sel = "nuenergy < 20 && run >= 0";
 	char pa[128], pc[128], pn[128];
 	struct nu_train_opts o = { .threads = 2, .epochs = 8, .where = sel };
@@ -485,7 +485,7 @@ test_where_resume(void)
 	nu_train_free(tc);
 	nu_train_free(tr);
 	free(cause);
-	arch_free(a);
+	nu_arch_free(a);
 }
 
 /* Recount the confusion matrix of the last epoch from the validation
@@ -553,8 +553,8 @@ check_confusion(struct nu_train *t, const char *what)
 static void
 test_confusion(void)
 {
-	struct arch *a = support_parse(small);
-	struct arch *b = support_parse("[net]\nversion = 1\ntask = mode\nviews = xz\n"
+	struct nu_arch *a = support_parse(small);
+	struct nu_arch *b = support_parse("[net]\nversion = 1\ntask = mode\nviews = xz\n"
 	    "[conv]\nfilters = 4\nkernel = 3x3\nstride = 2\nactivation = relu\n"
 	    "[maxpool]\nsize = 2\n[flatten]\n[dense]\nunits = 5\nactivation = softmax\n"
 	    "[train]\nlr = 0.003\nbatch = 16\nepochs = 2\nseed = 4\n");
@@ -594,14 +594,14 @@ test_confusion(void)
 	if (t != NULL)
 		check_confusion(t, "mode");
 	nu_train_free(t);
-	arch_free(a);
-	arch_free(b);
+	nu_arch_free(a);
+	nu_arch_free(b);
 }
 
 static void
 test_errors(void)
 {
-	struct arch *a = support_parse(small), *b;
+	struct nu_arch *a = support_parse(small), *b;
 	struct nu_train *t = NULL;
 	struct nu_train_opts o = { .threads = 1 };
 	char *cause = NULL, path[128];
@@ -618,14 +618,14 @@ test_errors(void)
 	o.resume = path;
 	st = nu_train_new(&t, b, ds, &o, &cause);
 	CHECK_STR_HAS(cause, "was trained with another architecture", "resume checks the architecture");
-	arch_free(b);
+	nu_arch_free(b);
 	b = support_parse("[net]\nversion = 1\nviews = xz\n[flatten]\n[dense]\nunits = 1\n"
 	    "activation = sigmoid\n[train]\nfractions = 0.5, 0.5\n");
 	o.resume = NULL;
 	st = nu_train_new(&t, b, ds, &o, &cause);
 	CHECK_STR_HAS(cause, "fractions needs three numbers", "fractions checked");
-	arch_free(b);
-	arch_free(a);
+	nu_arch_free(b);
+	nu_arch_free(a);
 	free(cause);
 }
 

@@ -50,7 +50,7 @@ static bool
 make_model(struct nu_model *m, const char *task, const char *out_act, double t)
 {
 	char text[256], *cause = NULL;
-	struct arch *a;
+	struct nu_arch *a;
 
 	snprintf(text, sizeof text, "[net]\nversion = 1\nviews = xz\ntask = %s\n"
 	    "[maxpool]\nsize = 4\n[flatten]\n[dense]\nunits = 1\nactivation = %s\n",
@@ -61,7 +61,7 @@ make_model(struct nu_model *m, const char *task, const char *out_act, double t)
 	if (nu_net_new(&m->net, a, 3, &cause) != NU_OK) {
 		printf("# %s\n", cause);
 		free(cause);
-		arch_free(a);
+		nu_arch_free(a);
 		return false;
 	}
 	m->arch = a;
@@ -77,7 +77,7 @@ static void
 drop_model(struct nu_model *m)
 {
 	nu_net_free(m->net);
-	arch_free(m->arch);
+	nu_arch_free(m->arch);
 }
 
 static int

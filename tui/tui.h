@@ -207,7 +207,7 @@ bool tui_add_paths(struct tui *t, const char *const *paths, size_t n);
 /* The architecture the Architecture screen edits and the Training screen
  * trains (view-arch.c owns it; loaded from the seed1 preset on first use).
  * NULL only when out of memory. */
-struct arched *tui_arch(struct tui *t);
+struct nu_arched *tui_arch(struct tui *t);
 /* Open a prompt for key `key` (index into the kind's keys) of section
  * sec, checked as typed; tui_arch_cycle sets an enum or yes/no key to its
  * next choice at once (other keys get the prompt).  Both keep undo. */

@@ -42,8 +42,8 @@ static const char fallback_text[] =
     "[train]\n";
 
 static struct {
-	struct arched *e;               /* the architecture; owned */
-	struct arched *undo[ARCH_UNDO]; /* earlier states, oldest first */
+	struct nu_arched *e;               /* the architecture; owned */
+	struct nu_arched *undo[ARCH_UNDO]; /* earlier states, oldest first */
 	int nundo;
 	int sel;                        /* selected section */
 	int key;                        /* selected key in the key pane */
@@ -110,7 +110,7 @@ find_presets(void)
 	}
 }
 
-struct arched *
+struct nu_arched *
 tui_arch(struct tui *t)
 {
 	char path[PATH_MAX + 64], *cause = NULL;
@@ -120,10 +120,10 @@ tui_arch(struct tui *t)
 		return ar.e;
 	find_presets();
 	snprintf(path, sizeof path, "%s/%s", ar.dir, ARCH_DEFAULT_PRESET);
-	if (ar.dir[0] == '\0' || arched_load(&ar.e, path, &cause) != NU_OK) {
+	if (ar.dir[0] == '\0' || nu_arched_load(&ar.e, path, &cause) != NU_OK) {
 		free(cause);
 		cause = NULL;
-		if (arched_from_text(&ar.e, "small.arch", fallback_text, &cause) != NU_OK) {
+		if (nu_arched_from_text(&ar.e, "small.arch", fallback_text, &cause) != NU_OK) {
 			/* only out of memory: the screens say there is none */
 			free(cause);
 			return NULL;
@@ -137,12 +137,12 @@ tui_arch(struct tui *t)
 static void
 remember(void)
 {
-	struct arched *d = arched_dup(ar.e);
+	struct nu_arched *d = nu_arched_dup(ar.e);
 
 	if (d == NULL)
 		return;
 	if (ar.nundo == ARCH_UNDO) {
-		arched_free(ar.undo[0]);
+		nu_arched_free(ar.undo[0]);
 		memmove(ar.undo, ar.undo + 1, (ARCH_UNDO - 1) * sizeof ar.undo[0]);
 		ar.nundo--;
 	}
@@ -154,7 +154,7 @@ static void
 forget(void)
 {
 	if (ar.nundo > 0)
-		arched_free(ar.undo[--ar.nundo]);
+		nu_arched_free(ar.undo[--ar.nundo]);
 }
 
 static void
@@ -170,9 +170,9 @@ clamp_sel(void)
 
 /* Replace the architecture (a file opened, a preset, undo). */
 static void
-replace(struct arched *e)
+replace(struct nu_arched *e)
 {
-	arched_free(ar.e);
+	nu_arched_free(ar.e);
 	ar.e = e;
 	clamp_sel();
 }
@@ -216,18 +216,18 @@ value_check(struct tui *t, const char *text, char *why, size_t wlen)
 		snprintf(why, wlen, "the section is gone");
 		return false;
 	}
-	return arched_check(ar.e, ar.edit_sec, ar.e->sec[ar.edit_sec].kind->
+	return nu_arched_check(ar.e, ar.edit_sec, ar.e->sec[ar.edit_sec].kind->
 	    keys[ar.edit_key].name, text, why, wlen);
 }
 
 static void
 value_done(struct tui *t, const char *text)
 {
-	const struct arch_kind *k = ar.e->sec[ar.edit_sec].kind;
+	const struct nu_arch_kind *k = ar.e->sec[ar.edit_sec].kind;
 	char *cause = NULL, what[128];
 
 	remember();
-	if (arched_set(ar.e, ar.edit_sec, k->keys[ar.edit_key].name, text,
+	if (nu_arched_set(ar.e, ar.edit_sec, k->keys[ar.edit_key].name, text,
 	    &cause) != NU_OK) {
 		forget();
 		tui_message(t, true, "%s", cause != NULL ? cause : "cannot set");
@@ -241,11 +241,11 @@ value_done(struct tui *t, const char *text)
 
 /* The choices a key's prompt cycles with Tab. */
 static const char *
-key_choices(const struct arch_key *k)
+key_choices(const struct nu_arch_key *k)
 {
-	if (k->type == ARCH_ENUM)
+	if (k->type == NU_ARCH_ENUM)
 		return k->choices;
-	if (k->type == ARCH_BOOL)
+	if (k->type == NU_ARCH_BOOL)
 		return "yes|no";
 	return NULL;
 }
@@ -253,7 +253,7 @@ key_choices(const struct arch_key *k)
 void
 tui_arch_edit(struct tui *t, int sec, int key)
 {
-	const struct arch_key *k;
+	const struct nu_arch_key *k;
 	static char label[160];
 
 	if (tui_arch(t) == NULL || sec < 0 || sec >= ar.e->nsec || key < 0 ||
@@ -264,14 +264,14 @@ tui_arch_edit(struct tui *t, int sec, int key)
 	ar.edit_key = key;
 	snprintf(label, sizeof label, "[%s] %s%s", ar.e->sec[sec].kind->name, k->name,
 	    k->def == NULL ? "" : " (empty: default)");
-	tui_prompt_checked(t, label, arched_value(ar.e, sec, key), key_choices(k),
+	tui_prompt_checked(t, label, nu_arched_value(ar.e, sec, key), key_choices(k),
 	    value_check, value_done);
 }
 
 void
 tui_arch_cycle(struct tui *t, int sec, int key)
 {
-	const struct arch_key *k;
+	const struct nu_arch_key *k;
 	const char *choices, *cur, *p;
 	char next[64], *cause = NULL, what[128];
 	size_t n;
@@ -284,8 +284,8 @@ tui_arch_cycle(struct tui *t, int sec, int key)
 		tui_arch_edit(t, sec, key);
 		return;
 	}
-	cur = arched_value(ar.e, sec, key);
-	if (k->type == ARCH_BOOL)
+	cur = nu_arched_value(ar.e, sec, key);
+	if (k->type == NU_ARCH_BOOL)
 		cur = (!strcmp(cur, "yes") || !strcmp(cur, "true") || !strcmp(cur, "on") ||
 		    !strcmp(cur, "1")) ? "yes" : "no";
 	/* the choice after the current one, wrapping */
@@ -304,7 +304,7 @@ tui_arch_cycle(struct tui *t, int sec, int key)
 	}
 	snprintf(next, sizeof next, "%.*s", (int)strcspn(p, "|"), p);
 	remember();
-	if (arched_set(ar.e, sec, k->name, next, &cause) != NU_OK) {
+	if (nu_arched_set(ar.e, sec, k->name, next, &cause) != NU_OK) {
 		forget();
 		tui_message(t, true, "%s", cause != NULL ? cause : "cannot set");
 		free(cause);
@@ -320,12 +320,12 @@ tui_arch_cycle(struct tui *t, int sec, int key)
 static void
 open_done(struct tui *t, const char *text)
 {
-	struct arched *e = NULL;
+	struct nu_arched *e = NULL;
 	char *cause = NULL;
 
 	if (text[0] == '\0')
 		return;
-	if (arched_load(&e, text, &cause) != NU_OK) {
+	if (nu_arched_load(&e, text, &cause) != NU_OK) {
 		tui_message(t, true, "%s", cause != NULL ? cause : "cannot read");
 		free(cause);
 		return;
@@ -377,7 +377,7 @@ save_done(struct tui *t, const char *text)
 
 	if (text[0] == '\0')
 		return;
-	if (arched_save(ar.e, text, &cause) != NU_OK) {
+	if (nu_arched_save(ar.e, text, &cause) != NU_OK) {
 		tui_message(t, true, "%s", cause != NULL ? cause : "cannot save");
 		free(cause);
 		return;
@@ -414,7 +414,7 @@ static bool
 kind_check(struct tui *t, const char *text, char *why, size_t wlen)
 {
 	const char *kinds[16];
-	int n = arched_insertable(ar.e, kinds, 16);
+	int n = nu_arched_insertable(ar.e, kinds, 16);
 
 	(void)t;
 	for (int i = 0; i < n; i++)
@@ -422,7 +422,7 @@ kind_check(struct tui *t, const char *text, char *why, size_t wlen)
 			return true;
 	snprintf(why, wlen, "expected a layer: conv, maxpool, avgpool, dropout, "
 	    "batchnorm, flatten, dense, activation%s (Tab cycles)",
-	    arched_find(ar.e, ARCH_ROLE_MERGE) < 0 ? ", merge" : "");
+	    nu_arched_find(ar.e, NU_ARCH_ROLE_MERGE) < 0 ? ", merge" : "");
 	return false;
 }
 
@@ -433,7 +433,7 @@ kind_done(struct tui *t, const char *text)
 	int i;
 
 	remember();
-	if ((i = arched_insert(ar.e, insert_at, text, &cause)) < 0) {
+	if ((i = nu_arched_insert(ar.e, insert_at, text, &cause)) < 0) {
 		forget();
 		tui_message(t, true, "%s", cause != NULL ? cause : "cannot insert");
 		free(cause);
@@ -451,7 +451,7 @@ ask_kind(struct tui *t, int at)
 {
 	static char choices[256];
 	const char *kinds[16];
-	int n = arched_insertable(ar.e, kinds, 16);
+	int n = nu_arched_insertable(ar.e, kinds, 16);
 	size_t off = 0;
 
 	choices[0] = '\0';
@@ -467,7 +467,7 @@ ask_kind(struct tui *t, int at)
 /* ---- drawing ------------------------------------------------------------------- */
 
 static const char *
-shape_text(struct layer_shape s, char *buf, size_t len)
+shape_text(struct nu_layer_shape s, char *buf, size_t len)
 {
 	if (s.h == 1 && s.w == 1)
 		snprintf(buf, len, "%d", s.c);
@@ -480,7 +480,7 @@ shape_text(struct layer_shape s, char *buf, size_t len)
 static void
 settings(int sec, char *buf, size_t len)
 {
-	const struct arched_sec *s = &ar.e->sec[sec];
+	const struct nu_arched_sec *s = &ar.e->sec[sec];
 	size_t off = 0;
 
 	buf[0] = '\0';
@@ -491,7 +491,7 @@ settings(int sec, char *buf, size_t len)
 		    s->kind->keys[k].name, s->val[k]);
 	}
 	if (off == 0)
-		snprintf(buf, len, "%s", s->kind->role == ARCH_ROLE_TRAIN ?
+		snprintf(buf, len, "%s", s->kind->role == NU_ARCH_ROLE_TRAIN ?
 		    "(defaults)" : "");
 }
 
@@ -504,10 +504,10 @@ struct row {
 static int
 layout_rows(struct row *r, int cap)
 {
-	const struct arched *e = ar.e;
-	int merge = arched_find(e, ARCH_ROLE_MERGE), n = 0;
-	const char *views = arched_value(e, 0, arch_key_index(e->sec[0].kind, "views"));
-	const char *br = arched_value(e, 0, arch_key_index(e->sec[0].kind, "branches"));
+	const struct nu_arched *e = ar.e;
+	int merge = nu_arched_find(e, NU_ARCH_ROLE_MERGE), n = 0;
+	const char *views = nu_arched_value(e, 0, nu_arch_key_index(e->sec[0].kind, "views"));
+	const char *br = nu_arched_value(e, 0, nu_arch_key_index(e->sec[0].kind, "branches"));
 	bool two = strcmp(views, "both") == 0 && strcmp(br, "stacked") != 0;
 
 	for (int i = 0; i < e->nsec && n < cap; i++) {
@@ -558,7 +558,7 @@ draw_list(struct tui *t, int y, int rows, int cols)
 		ar.top = n > rows ? n - rows : 0;
 	for (int i = ar.top; i < n && i < ar.top + rows; i++, y++) {
 		int s = r[i].sec;
-		const struct arched_info *in;
+		const struct nu_arched_info *in;
 		bool bad;
 
 		if (s < 0) {
@@ -578,11 +578,11 @@ draw_list(struct tui *t, int y, int rows, int cols)
 		tui_putf(y, 0, cols, "%s [%s]", bad ? "!" : s == ar.sel ? ">" : " ",
 		    ar.e->sec[s].kind->name);
 		tui_put(y, 14, sw, buf);
-		if (in != NULL && in->built && ar.e->sec[s].kind->role != ARCH_ROLE_TRAIN) {
+		if (in != NULL && in->built && ar.e->sec[s].kind->role != NU_ARCH_ROLE_TRAIN) {
 			shape_text(in->out, sh, sizeof sh);
 			tui_putf(y, 14 + sw, cols - 14 - sw, " %10s %9s %8.2f", sh,
 			    tui_grouped(in->params, pa, sizeof pa), in->flops / 1e6);
-		} else if (ar.e->sec[s].kind->role != ARCH_ROLE_TRAIN) {
+		} else if (ar.e->sec[s].kind->role != NU_ARCH_ROLE_TRAIN) {
 			tui_put(y, 14 + sw, cols - 14 - sw, "          -         -        -");
 		}
 		if (bad)
@@ -595,7 +595,7 @@ draw_list(struct tui *t, int y, int rows, int cols)
 static void
 draw_keys(struct tui *t, int y, int rows, int cols)
 {
-	const struct arched_sec *s = &ar.e->sec[ar.sel];
+	const struct nu_arched_sec *s = &ar.e->sec[ar.sel];
 	int n = nkeys(ar.sel);
 
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
@@ -615,7 +615,7 @@ draw_keys(struct tui *t, int y, int rows, int cols)
 	if (ar.key >= ar.ktop + rows)
 		ar.ktop = ar.key - rows + 1;
 	for (int k = ar.ktop; k < n && k < ar.ktop + rows; k++, y++) {
-		const struct arch_key *key = &s->kind->keys[k];
+		const struct nu_arch_key *key = &s->kind->keys[k];
 		bool cur = ar.keys_focus && k == ar.key;
 
 		if (cur)
@@ -773,7 +773,7 @@ arch_key(struct tui *t, int ch)
 			char what[64];
 
 			snprintf(what, sizeof what, "[%s] deleted", ar.e->sec[ar.sel].kind->name);
-			if (arched_delete(ar.e, ar.sel, &cause) != NU_OK) {
+			if (nu_arched_delete(ar.e, ar.sel, &cause) != NU_OK) {
 				forget();
 				tui_message(t, true, "%s", cause);
 				free(cause);
@@ -785,7 +785,7 @@ arch_key(struct tui *t, int ch)
 		return TUI_REDRAW;
 	case 'K': case 'J':
 		remember();
-		if ((i = arched_move(ar.e, ar.sel, ch == 'K' ? -1 : 1, &cause)) < 0) {
+		if ((i = nu_arched_move(ar.e, ar.sel, ch == 'K' ? -1 : 1, &cause)) < 0) {
 			forget();
 			tui_message(t, true, "%s", cause);
 			free(cause);
@@ -832,9 +832,9 @@ arch_fini(struct tui *t)
 {
 	(void)t;
 	for (int i = 0; i < ar.nundo; i++)
-		arched_free(ar.undo[i]);
+		nu_arched_free(ar.undo[i]);
 	ar.nundo = 0;
-	arched_free(ar.e);
+	nu_arched_free(ar.e);
 	ar.e = NULL;
 }
 

@@ -79,7 +79,7 @@ static struct {
 	/* the run: alive while run != NULL && !joined */
 	struct nu_train *run;
 	struct nu_dataset *ds;  /* the run's own handle */
-	struct arch *arch;
+	struct nu_arch *arch;
 	bool joined, pause_req, confirm_quit, classify;
 	int nclasses;           /* of the run's task */
 	char run_output[1024];
@@ -143,7 +143,7 @@ running(void)
 static void
 derive_output(struct tui *t)
 {
-	const struct arched *e = tui_arch(t);
+	const struct nu_arched *e = tui_arch(t);
 	const char *name, *base;
 	size_t n;
 
@@ -180,7 +180,7 @@ run_free(struct tui *t)
 {
 	nu_train_free(tr.run);
 	nu_dataset_free(tr.ds);
-	arch_free(tr.arch);
+	nu_arch_free(tr.arch);
 	tr.run = NULL;
 	tr.ds = NULL;
 	tr.arch = NULL;
@@ -433,15 +433,15 @@ run_fail(struct tui *t, enum nu_status st, const char *cause)
 static int
 form_epochs(struct tui *t)
 {
-	const struct arched *e = tui_arch(t);
-	int sec = e != NULL ? arched_find(e, ARCH_ROLE_TRAIN) : -1;
+	const struct nu_arched *e = tui_arch(t);
+	int sec = e != NULL ? nu_arched_find(e, NU_ARCH_ROLE_TRAIN) : -1;
 	const char *v;
 	char *end;
 	long n;
 
 	if (sec < 0)
 		return 0;
-	v = arched_value(e, sec, arch_key_index(e->sec[sec].kind, "epochs"));
+	v = nu_arched_value(e, sec, nu_arch_key_index(e->sec[sec].kind, "epochs"));
 	n = strtol(v, &end, 10);
 	return v[0] != '\0' && *end == '\0' && n > 0 && n <= 1000000 ? (int)n : 0;
 }
@@ -467,7 +467,7 @@ resume_arch(struct tui *t, const char *path, int *epochs)
 	*epochs = form_epochs(t);
 	if (*epochs == 0)
 		*epochs = m->arch->train >= 0 ?
-		    (int)arch_int(&m->arch->sec[m->arch->train], "epochs") : 0;
+		    (int)nu_arch_int(&m->arch->sec[m->arch->train], "epochs") : 0;
 	if (m->meta.epoch >= *epochs) {
 		tui_message(t, true, "%s has trained %d epoch%s already: set epochs in "
 		    "the form above %d to go on", path, m->meta.epoch,
@@ -475,7 +475,7 @@ resume_arch(struct tui *t, const char *path, int *epochs)
 		nu_model_free(m);
 		return false;
 	}
-	st = arch_parse(&tr.arch, path, m->arch->text, strlen(m->arch->text), &cause);
+	st = nu_arch_parse(&tr.arch, path, m->arch->text, strlen(m->arch->text), &cause);
 	nu_model_free(m);
 	if (st != NU_OK) {
 		run_fail(t, st, cause);
@@ -490,7 +490,7 @@ resume_arch(struct tui *t, const char *path, int *epochs)
 static void
 run_start(struct tui *t, const char *resume)
 {
-	struct arched *e = tui_arch(t);
+	struct nu_arched *e = tui_arch(t);
 	char *cause = NULL, *text = NULL;
 	enum nu_status st;
 	int err, epochs = 0;
@@ -526,11 +526,11 @@ run_start(struct tui *t, const char *resume)
 		snprintf(tr.run_arch, sizeof tr.run_arch, "%s%s", e->name,
 		    e->dirty ? " (as edited)" : "");
 		/* what is trained is the editor's text, parsed as a file would be */
-		if ((text = arched_text(e, NULL)) == NULL) {
+		if ((text = nu_arched_text(e, NULL)) == NULL) {
 			run_fail(t, NU_ERR_NOMEM, "out of memory");
 			return;
 		}
-		st = arch_parse(&tr.arch, e->name, text, strlen(text), &cause);
+		st = nu_arch_parse(&tr.arch, e->name, text, strlen(text), &cause);
 		free(text);
 		if (st != NU_OK) {
 			run_fail(t, st, cause);
@@ -897,14 +897,14 @@ static const struct field {
 static bool
 field_key(struct tui *t, const struct field *f, int *sec, int *key)
 {
-	const struct arched *e = tui_arch(t);
+	const struct nu_arched *e = tui_arch(t);
 
 	if (e == NULL || f->kind != F_KEY)
 		return false;
-	*sec = f->net ? 0 : arched_find(e, ARCH_ROLE_TRAIN);
+	*sec = f->net ? 0 : nu_arched_find(e, NU_ARCH_ROLE_TRAIN);
 	if (*sec < 0)
 		return false;
-	*key = arch_key_index(e->sec[*sec].kind, f->key);
+	*key = nu_arch_key_index(e->sec[*sec].kind, f->key);
 	return true;
 }
 
@@ -912,11 +912,11 @@ field_key(struct tui *t, const struct field *f, int *sec, int *key)
 static bool
 split_files(struct tui *t)
 {
-	const struct arched *e = tui_arch(t);
-	int sec = e != NULL ? arched_find(e, ARCH_ROLE_TRAIN) : -1;
+	const struct nu_arched *e = tui_arch(t);
+	int sec = e != NULL ? nu_arched_find(e, NU_ARCH_ROLE_TRAIN) : -1;
 
-	return sec >= 0 && strcmp(arched_value(e, sec,
-	    arch_key_index(e->sec[sec].kind, "split")), "files") == 0;
+	return sec >= 0 && strcmp(nu_arched_value(e, sec,
+	    nu_arch_key_index(e->sec[sec].kind, "split")), "files") == 0;
 }
 
 /* The fields shown now (fractions or the file lists, by the split). */
@@ -940,7 +940,7 @@ field_text(struct tui *t, const struct field *f, char *buf, size_t len)
 	switch (f->kind) {
 	case F_KEY:
 		if (field_key(t, f, &sec, &key)) {
-			const char *v = arched_value(tui_arch(t), sec, key);
+			const char *v = nu_arched_value(tui_arch(t), sec, key);
 
 			snprintf(buf, len, "%s", v[0] != '\0' ? v : "-");
 		} else {
@@ -1232,7 +1232,7 @@ batch_value(size_t i, int which)
 static int
 shown_nclasses(struct tui *t)
 {
-	const struct arched *e = tui_arch(t);
+	const struct nu_arched *e = tui_arch(t);
 
 	if (tr.run != NULL || tr.watch != NULL)
 		return tr.nclasses;
@@ -1743,7 +1743,7 @@ static int
 draw_form(struct tui *t, int y, int cols)
 {
 	{
-		const struct arched *e = tui_arch(t);
+		const struct nu_arched *e = tui_arch(t);
 		char nm[1200], pa[32];
 
 		if (e != NULL)
