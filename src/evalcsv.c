@@ -60,6 +60,17 @@ num(FILE *f, double v)
 		fprintf(f, "%.9g", v);
 }
 
+/* A ratio's value,lo,hi. */
+static void
+ratio_cols(FILE *f, const struct nu_ratio *r)
+{
+	num(f, r->value);
+	fputc(',', f);
+	num(f, r->lo);
+	fputc(',', f);
+	num(f, r->hi);
+}
+
 /* A field as summary.csv's row: metric,value,lo,hi,k,n. */
 static void
 summary_row(FILE *f, const struct nu_field *fd, const void *rec)
@@ -68,11 +79,7 @@ summary_row(FILE *f, const struct nu_field *fd, const void *rec)
 	if (fd->kind == NU_FIELD_RATIO) {
 		const struct nu_ratio *r = fd->ratio(rec);
 
-		num(f, r->value);
-		fputc(',', f);
-		num(f, r->lo);
-		fputc(',', f);
-		num(f, r->hi);
+		ratio_cols(f, r);
 		fprintf(f, ",%.9g,%.9g\n", r->k, r->n);
 		return;
 	}
@@ -197,13 +204,7 @@ field_columns(FILE *f, const struct nu_fields *fs, const void *rec)
 			if (fd->kind == NU_FIELD_RATIO)
 				fputs(",,", f);
 		} else if (fd->kind == NU_FIELD_RATIO) {
-			const struct nu_ratio *r = fd->ratio(rec);
-
-			num(f, r->value);
-			fputc(',', f);
-			num(f, r->lo);
-			fputc(',', f);
-			num(f, r->hi);
+			ratio_cols(f, fd->ratio(rec));
 		} else {
 			num(f, fd->num(rec));
 		}
