@@ -210,6 +210,140 @@ default_output(const char *arch)
 	return nu_asprintf("%.*s.h5", (int)n, base);
 }
 
+/* The run's first line: the network, the selection, the split, where the
+ * model goes. */
+static void
+print_header(FILE *hdr, struct nu_train *t, const struct nu_train_snap *snap,
+    const char *arch_path, const struct nu_train_opts *to, const char *output)
+{
+	fprintf(hdr, "training %s: %zu parameters; ", arch_path, snap->nparams);
+	if (nu_train_where(t)[0] != '\0') {
+		fprintf(hdr, "selected %llu of %llu events by '%s'%s",
+		    (unsigned long long)snap->selected_events,
+		    (unsigned long long)snap->dataset_events, nu_train_where(t),
+		    to->resume != NULL && (to->where == NULL || to->where[0] == '\0') ?
+		    " (the resumed model's)" : "");
+		if (snap->task_events != snap->selected_events)
+			fprintf(hdr, ", %llu of them of task %s",
+			    (unsigned long long)snap->task_events,
+			    nu_task_name(nu_train_net(t)->task));
+		fprintf(hdr, "; ");
+	}
+	fprintf(hdr, "%llu training, %llu validation, %llu test events; %d epochs -> %s\n",
+	    (unsigned long long)snap->train_events, (unsigned long long)snap->val_events,
+	    (unsigned long long)snap->test_events, snap->epochs, output);
+}
+
+/* The --json-log records of a batch and of an epoch (the confusion
+ * matrix of epoch index k). */
+static void
+json_batch(FILE *json, const struct nu_batch_rec *b)
+{
+	/* a non-finite loss is null, as JSON has no NaN */
+	fprintf(json, "{\"type\": \"batch\", \"epoch\": %d, \"batch\": %d",
+	    b->epoch, b->batch);
+	json_float(json, "loss", b->loss, false);
+	json_float(json, "metric", b->metric, false);
+	json_float(json, "events_per_s", b->events_per_s, true);
+	fprintf(json, "}\n");
+}
+
+static void
+json_epoch(FILE *json, struct nu_train *t, const struct nu_epoch_rec *r, int k)
+{
+	fprintf(json, "{\"type\": \"epoch\", \"epoch\": %d", r->epoch);
+	json_double(json, "lr", r->lr);
+	json_double(json, "train_loss", r->train_loss);
+	json_double(json, "train_metric", r->train_metric);
+	json_double(json, "val_loss", r->val_loss);
+	json_double(json, "val_metric", r->val_metric);
+	json_double(json, "val_accuracy", r->val_accuracy);
+	json_double(json, "val_balanced_accuracy", r->val_balanced_accuracy);
+	json_double(json, "val_auc", r->val_auc);
+	json_double(json, "seconds", r->seconds);
+	json_confusion(json, t, k);
+	fprintf(json, "}\n");
+}
+
+/* What the command shows of a run while it goes: the progress line, the
+ * epochs, the --json-log records; Ctrl-C and a log that cannot be written
+ * stop it. */
+struct follow {
+	struct nu_train *t;
+	struct nu_train_snap snap;
+	FILE *json, *hdr;
+	const char *json_path;
+	bool tty, quiet, stopping, json_failed;
+	size_t seen_b;
+	int seen_e;
+};
+
+/* Until the run has finished, stopped or failed. */
+static void
+follow_run(struct follow *f)
+{
+	int e;
+
+	for (;;) {
+		struct pollfd p = { .fd = nu_train_fd(f->t), .events = POLLIN };
+		struct nu_batch_rec br[256];
+		struct nu_epoch_rec er[8];
+		size_t nb;
+		int ne;
+		bool classify = nu_task_nclasses(nu_train_net(f->t)->task) > 0;
+
+		poll(&p, 1, 250);
+		if (cli_interrupted && !f->stopping) {
+			f->stopping = true;
+			fprintf(f->hdr, "\nstopping at the next batch (Ctrl-C)...\n");
+			nu_train_stop(f->t);
+		}
+		nu_train_snapshot(f->t, &f->snap);
+		while ((nb = nu_train_batches(f->t, f->seen_b, br, 256)) > 0) {
+			for (size_t i = 0; f->json != NULL && i < nb; i++)
+				json_batch(f->json, &br[i]);
+			f->seen_b += nb;
+			if (f->tty && !f->quiet && nb > 0)
+				fprintf(stderr, "\r\033[Kepoch %d/%d  batch %d/%d  loss %.4f  %s %.4f"
+				    "  %.0f events/s  ETA %.0f s", f->snap.epoch + 1, f->snap.epochs,
+				    f->snap.batch, f->snap.nbatches, br[nb - 1].loss,
+				    classify ? "acc" : "MAE", br[nb - 1].metric,
+				    f->snap.events_per_s, f->snap.eta_s);
+		}
+		while ((ne = nu_train_epochs(f->t, f->seen_e, er, 8)) > 0) {
+			for (int i = 0; i < ne; i++) {
+				if (f->tty && !f->quiet)
+					fprintf(stderr, "\r\033[K");
+				print_epoch(stdout, &er[i], f->snap.epochs, classify);
+				cli_flush_stdout();
+				if (f->json != NULL)
+					json_epoch(f->json, f->t, &er[i], f->seen_e + i);
+			}
+			f->seen_e += ne;
+		}
+		if (f->json != NULL && !f->json_failed && (e = log_error(f->json)) != 0) {
+			/* the run goes on no further: a log with a hole would
+			 * read as complete.  Stop as Ctrl-C does, which saves
+			 * the model, after freeing what the log took */
+			f->json_failed = true;
+			fprintf(stderr, "%snuscope train: %s: cannot write the JSON log: %s; "
+			    "stopping (the incomplete log is removed, the model is "
+			    "saved if it can be)\n", f->tty && !f->quiet ? "\r\033[K" : "",
+			    f->json_path, strerror(e));
+			fclose(f->json);
+			f->json = NULL;
+			unlink(f->json_path);
+			if (!f->stopping) {
+				f->stopping = true;
+				nu_train_stop(f->t);
+			}
+		}
+		if (f->snap.state == NU_RUN_FINISHED || f->snap.state == NU_RUN_STOPPED ||
+		    f->snap.state == NU_RUN_FAILED)
+			break;
+	}
+}
+
 int
 cmd_train(int argc, char **argv)
 {
@@ -224,10 +358,10 @@ cmd_train(int argc, char **argv)
 	const char *json_path = NULL;
 	FILE *json = NULL, *hdr = stderr;
 	bool quiet = false, tty = isatty(fileno(stderr));
-	size_t seen_b = 0;
+	struct follow f = { 0 };
 	int seen_e = 0, rc = 1;
 	enum nu_status st;
-	bool stopping = false, json_failed = false;
+	bool json_failed = false;
 	int e;
 
 	if (!cli_opts_parse(&train_cmd, &args, argc, argv, &rc))
@@ -303,22 +437,7 @@ cmd_train(int argc, char **argv)
 		tty = false;
 		hdr = stdout;
 	}
-	fprintf(hdr, "training %s: %zu parameters; ", argv[optind], snap.nparams);
-	if (nu_train_where(t)[0] != '\0') {
-		fprintf(hdr, "selected %llu of %llu events by '%s'%s",
-		    (unsigned long long)snap.selected_events,
-		    (unsigned long long)snap.dataset_events, nu_train_where(t),
-		    to.resume != NULL && (to.where == NULL || to.where[0] == '\0') ?
-		    " (the resumed model's)" : "");
-		if (snap.task_events != snap.selected_events)
-			fprintf(hdr, ", %llu of them of task %s",
-			    (unsigned long long)snap.task_events,
-			    nu_task_name(nu_train_net(t)->task));
-		fprintf(hdr, "; ");
-	}
-	fprintf(hdr, "%llu training, %llu validation, %llu test events; %d epochs -> %s\n",
-	    (unsigned long long)snap.train_events, (unsigned long long)snap.val_events,
-	    (unsigned long long)snap.test_events, snap.epochs, output);
+	print_header(hdr, t, &snap, argv[optind], &to, output);
 
 	if (json != NULL)
 		json_run(json, t, a, argv[optind], &snap, output, to.resume);
@@ -331,84 +450,17 @@ cmd_train(int argc, char **argv)
 		cli_interrupt_restore();
 		goto out;
 	}
-	for (;;) {
-		struct pollfd p = { .fd = nu_train_fd(t), .events = POLLIN };
-		struct nu_batch_rec br[256];
-		struct nu_epoch_rec er[8];
-		size_t nb;
-		int ne;
-		bool classify = nu_task_nclasses(nu_train_net(t)->task) > 0;
-
-		poll(&p, 1, 250);
-		if (cli_interrupted && !stopping) {
-			stopping = true;
-			fprintf(hdr, "\nstopping at the next batch (Ctrl-C)...\n");
-			nu_train_stop(t);
-		}
-		nu_train_snapshot(t, &snap);
-		while ((nb = nu_train_batches(t, seen_b, br, 256)) > 0) {
-			for (size_t i = 0; json != NULL && i < nb; i++) {
-				/* a non-finite loss is null, as JSON has no NaN */
-				fprintf(json, "{\"type\": \"batch\", \"epoch\": %d, \"batch\": %d",
-				    br[i].epoch, br[i].batch);
-				json_float(json, "loss", br[i].loss, false);
-				json_float(json, "metric", br[i].metric, false);
-				json_float(json, "events_per_s", br[i].events_per_s, true);
-				fprintf(json, "}\n");
-			}
-			seen_b += nb;
-			if (tty && !quiet && nb > 0)
-				fprintf(stderr, "\r\033[Kepoch %d/%d  batch %d/%d  loss %.4f  %s %.4f"
-				    "  %.0f events/s  ETA %.0f s", snap.epoch + 1, snap.epochs,
-				    snap.batch, snap.nbatches, br[nb - 1].loss,
-				    classify ? "acc" : "MAE", br[nb - 1].metric,
-				    snap.events_per_s, snap.eta_s);
-		}
-		while ((ne = nu_train_epochs(t, seen_e, er, 8)) > 0) {
-			for (int i = 0; i < ne; i++) {
-				if (tty && !quiet)
-					fprintf(stderr, "\r\033[K");
-				print_epoch(stdout, &er[i], snap.epochs, classify);
-				cli_flush_stdout();
-				if (json != NULL) {
-					fprintf(json, "{\"type\": \"epoch\", \"epoch\": %d", er[i].epoch);
-					json_double(json, "lr", er[i].lr);
-					json_double(json, "train_loss", er[i].train_loss);
-					json_double(json, "train_metric", er[i].train_metric);
-					json_double(json, "val_loss", er[i].val_loss);
-					json_double(json, "val_metric", er[i].val_metric);
-					json_double(json, "val_accuracy", er[i].val_accuracy);
-					json_double(json, "val_balanced_accuracy",
-					    er[i].val_balanced_accuracy);
-					json_double(json, "val_auc", er[i].val_auc);
-					json_double(json, "seconds", er[i].seconds);
-					json_confusion(json, t, seen_e + i);
-					fprintf(json, "}\n");
-				}
-			}
-			seen_e += ne;
-		}
-		if (json != NULL && !json_failed && (e = log_error(json)) != 0) {
-			/* the run goes on no further: a log with a hole would
-			 * read as complete.  Stop as Ctrl-C does, which saves
-			 * the model, after freeing what the log took */
-			json_failed = true;
-			fprintf(stderr, "%snuscope train: %s: cannot write the JSON log: %s; "
-			    "stopping (the incomplete log is removed, the model is "
-			    "saved if it can be)\n", tty && !quiet ? "\r\033[K" : "",
-			    json_path, strerror(e));
-			fclose(json);
-			json = NULL;
-			unlink(json_path);
-			if (!stopping) {
-				stopping = true;
-				nu_train_stop(t);
-			}
-		}
-		if (snap.state == NU_RUN_FINISHED || snap.state == NU_RUN_STOPPED ||
-		    snap.state == NU_RUN_FAILED)
-			break;
-	}
+	f.t = t;
+	f.snap = snap;
+	f.json = json;
+	f.json_path = json_path;
+	f.hdr = hdr;
+	f.tty = tty;
+	f.quiet = quiet;
+	follow_run(&f);
+	json = f.json;          /* NULL when it could not be written */
+	json_failed = f.json_failed;
+	seen_e = f.seen_e;
 	cli_interrupt_restore();
 	if (tty && !quiet)
 		fprintf(stderr, "\r\033[K");
