@@ -573,18 +573,16 @@ writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
-enum nu_status
-nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
+/* Check the request before anything is made: the counts, that the
+ * output can be written (directories made), and warn of a file a longer
+ * earlier run left beyond the last one.  *nfiles: how many files. */
+static enum nu_status
+request_check(const struct nu_sim_write_opts *o, uint64_t *nfiles_out,
     char **cause)
 {
-	struct writer w = { .sim = sim };
-	struct worker *wk = NULL;
-	struct outfile of = { .file = -1, .cvnmap = -1 };
-	uint64_t nfiles, per, extra, first = 0, maxn, written = 0;
-	void *colbuf = NULL;
-	bool single = nu_sim_out_is_file(o->out), sync_ok = false;
-	enum nu_status st = NU_OK;
-	int nthreads = o->jobs;
+	bool single = nu_sim_out_is_file(o->out);
+	uint64_t nfiles;
+	enum nu_status st;
 
 	if (o->nevents < 1)
 		return nu_fail(cause, NU_ERR_USAGE, "no events to write");
@@ -630,6 +628,109 @@ nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
 		free(next);
 	}
 
+	*nfiles_out = nfiles;
+	return NU_OK;
+}
+
+/* The units of work, files in order and chunks in order, the events
+ * spread evenly over the files (the first `extra` take one more). */
+static void
+units_plan(struct writer *w, uint64_t nfiles, uint64_t per, uint64_t extra)
+{
+	uint64_t u = 0, first = 0;
+
+	for (uint64_t f = 0; f < nfiles; f++) {
+		uint64_t n = per + (f < extra);
+
+		for (uint64_t r = 0; r < n; r += CHUNK_ROWS) {
+			w->units[u].file = (unsigned)f;
+			w->units[u].first = first + r;
+			w->units[u].row = r;
+			w->units[u].n = n - r < CHUNK_ROWS ? (size_t)(n - r) : CHUNK_ROWS;
+			w->units[u].rows = n < CHUNK_ROWS ? (size_t)n : CHUNK_ROWS;
+			u++;
+		}
+		first += n;
+	}
+}
+
+/* Write the units in order as the workers finish them: a file begun at
+ * its first chunk, each compressed chunk written as it is, the file
+ * finished (columns, then into place) after its last. */
+static enum nu_status
+units_write(struct writer *w, const struct nu_sim_write_opts *o,
+    struct outfile *of, void *colbuf, uint64_t per, uint64_t extra,
+    char **cause)
+{
+	uint64_t written = 0;
+	enum nu_status st;
+
+	for (uint64_t u = 0; u < w->nunits; u++) {
+		const struct unit *un = &w->units[u];
+		struct slot *s = &w->slots[u % (uint64_t)w->nslots];
+		hsize_t off[2] = { un->row, 0 };
+
+		if (o->stop != NULL && *o->stop)
+			return nu_fail(cause, NU_ERR_CANCELLED, "interrupted after %llu of "
+			    "%llu events: %u complete file%s kept%s", (unsigned long long)
+			    written, (unsigned long long)o->nevents, un->file,
+			    un->file == 1 ? "" : "s", of->file >= 0 ?
+			    ", the one being written removed" : "");
+		if (un->row == 0) {
+			free(of->path);
+			of->path = NULL;
+			of->nevents = per + (un->file < extra);
+			if ((st = file_name(o, un->file, of, cause)) != NU_OK ||
+			    (st = file_begin(of, cause)) != NU_OK)
+				return st;
+		}
+		pthread_mutex_lock(&w->lock);
+		while (!(s->state == SLOT_READY && s->unit == u))
+			pthread_cond_wait(&w->ready, &w->lock);
+		pthread_mutex_unlock(&w->lock);
+		if (s->st != NU_OK)
+			return nu_fail(cause, s->st, "compressing events %llu-%llu: %s",
+			    (unsigned long long)un->first,
+			    (unsigned long long)(un->first + un->n - 1), nu_strerror(s->st));
+		if (H5Dwrite_chunk(of->cvnmap, H5P_DEFAULT, s->filter_mask, off,
+		    s->zlen, s->z) < 0)
+			return h5_fail(cause, of->path, "cannot write /cvnmap");
+		memcpy(&of->ev[un->row], s->ev, un->n * sizeof(*s->ev));
+		pthread_mutex_lock(&w->lock);
+		s->state = SLOT_FREE;
+		pthread_cond_broadcast(&w->freed);
+		pthread_mutex_unlock(&w->lock);
+
+		if (un->row + un->n == of->nevents) {
+			struct stat sb;
+
+			if ((st = file_finish(of, colbuf, cause)) != NU_OK)
+				return st;
+			written += of->nevents;
+			nu_log(NU_LOG_INFO, "wrote %s: %llu events, %.1f MB (%llu of %llu)",
+			    of->path, (unsigned long long)of->nevents,
+			    stat(of->path, &sb) == 0 ? sb.st_size / 1e6 : 0.0,
+			    (unsigned long long)written, (unsigned long long)o->nevents);
+		}
+	}
+	return NU_OK;
+}
+
+enum nu_status
+nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
+    char **cause)
+{
+	struct writer w = { .sim = sim };
+	struct worker *wk = NULL;
+	struct outfile of = { .file = -1, .cvnmap = -1 };
+	uint64_t nfiles = 0, per, extra, maxn;
+	void *colbuf = NULL;
+	bool sync_ok = false;
+	enum nu_status st = NU_OK;
+	int nthreads = o->jobs;
+
+	if ((st = request_check(o, &nfiles, cause)) != NU_OK)
+		return st;
 	/* units: files in order, chunks in order; events spread evenly */
 	per = o->nevents / nfiles;
 	extra = o->nevents % nfiles;
@@ -650,23 +751,7 @@ nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
 		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	{
-		uint64_t u = 0;
-
-		for (uint64_t f = 0; f < nfiles; f++) {
-			uint64_t n = per + (f < extra);
-
-			for (uint64_t r = 0; r < n; r += CHUNK_ROWS) {
-				w.units[u].file = (unsigned)f;
-				w.units[u].first = first + r;
-				w.units[u].row = r;
-				w.units[u].n = n - r < CHUNK_ROWS ? (size_t)(n - r) : CHUNK_ROWS;
-				w.units[u].rows = n < CHUNK_ROWS ? (size_t)n : CHUNK_ROWS;
-				u++;
-			}
-			first += n;
-		}
-	}
+	units_plan(&w, nfiles, per, extra);
 	w.zcap = compressBound((uLong)CHUNK_ROWS * NU_MAP_BYTES);
 	for (int i = 0; i < w.nslots; i++) {
 		w.slots[i].z = malloc(w.zcap);
@@ -704,60 +789,7 @@ nu_sim_write(const struct nu_sim *sim, const struct nu_sim_write_opts *o,
 		wk[i].started = true;
 	}
 
-	for (uint64_t u = 0; u < w.nunits; u++) {
-		const struct unit *un = &w.units[u];
-		struct slot *s = &w.slots[u % (uint64_t)w.nslots];
-		hsize_t off[2] = { un->row, 0 };
-
-		if (o->stop != NULL && *o->stop) {
-			st = nu_fail(cause, NU_ERR_CANCELLED, "interrupted after %llu of "
-			    "%llu events: %u complete file%s kept%s", (unsigned long long)
-			    written, (unsigned long long)o->nevents, un->file,
-			    un->file == 1 ? "" : "s", of.file >= 0 ?
-			    ", the one being written removed" : "");
-			goto out;
-		}
-		if (un->row == 0) {
-			free(of.path);
-			of.path = NULL;
-			of.nevents = per + (un->file < extra);
-			if ((st = file_name(o, un->file, &of, cause)) != NU_OK ||
-			    (st = file_begin(&of, cause)) != NU_OK)
-				goto out;
-		}
-		pthread_mutex_lock(&w.lock);
-		while (!(s->state == SLOT_READY && s->unit == u))
-			pthread_cond_wait(&w.ready, &w.lock);
-		pthread_mutex_unlock(&w.lock);
-		if (s->st != NU_OK) {
-			st = nu_fail(cause, s->st, "compressing events %llu-%llu: %s",
-			    (unsigned long long)un->first,
-			    (unsigned long long)(un->first + un->n - 1), nu_strerror(s->st));
-			goto out;
-		}
-		if (H5Dwrite_chunk(of.cvnmap, H5P_DEFAULT, s->filter_mask, off,
-		    s->zlen, s->z) < 0) {
-			st = h5_fail(cause, of.path, "cannot write /cvnmap");
-			goto out;
-		}
-		memcpy(&of.ev[un->row], s->ev, un->n * sizeof(*s->ev));
-		pthread_mutex_lock(&w.lock);
-		s->state = SLOT_FREE;
-		pthread_cond_broadcast(&w.freed);
-		pthread_mutex_unlock(&w.lock);
-
-		if (un->row + un->n == of.nevents) {
-			struct stat sb;
-
-			if ((st = file_finish(&of, colbuf, cause)) != NU_OK)
-				goto out;
-			written += of.nevents;
-			nu_log(NU_LOG_INFO, "wrote %s: %llu events, %.1f MB (%llu of %llu)",
-			    of.path, (unsigned long long)of.nevents,
-			    stat(of.path, &sb) == 0 ? sb.st_size / 1e6 : 0.0,
-			    (unsigned long long)written, (unsigned long long)o->nevents);
-		}
-	}
+	st = units_write(&w, o, &of, colbuf, per, extra, cause);
 
 out:
 	if (sync_ok) {
