@@ -1224,8 +1224,18 @@ tui_free(struct tui *t)
 	free(t->per_file);
 }
 
-int
-cmd_tui(int argc, char **argv)
+/* The command line of `nuscope tui`. */
+struct tui_args {
+	const char *script, *watch;
+	bool ascii;
+	long frames;
+	int cols, rows;
+};
+
+/* Parse the options into a; -1 to go on, else the status to exit with
+ * (after the help, or a usage error said). */
+static int
+parse_args(int argc, char **argv, struct tui_args *a)
 {
 	static const struct option longopts[] = {
 		{ "ascii", no_argument, NULL, 'a' },
@@ -1236,42 +1246,29 @@ cmd_tui(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tui t = { .threshold = NAN };
-	struct tui_script *sc = NULL;
-	const char *script = NULL, *bad = NULL, *watch = NULL;
-	int opt, nkeys = 0, rc = 0, hcols = TUI_HEADLESS_COLS,
-	    hrows = TUI_HEADLESS_ROWS, wake[2] = { -1, -1 };
-	long frames = -1, drawn = 0, last_draw;
-	bool ascii = false, caught = false, quit = false;
-	struct sigaction old_int, old_term, old_hup;
-	bool caught_term = false;
-	int term_sig = 0;
-	nu_log_fn old_log;
-	void *old_log_ud;
-	FILE *hout = NULL, *hin = NULL;
-	SCREEN *scr = NULL;
+	int opt;
 	char *end;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'a': ascii = true; break;
-		case 'W': watch = optarg; break;
-		case 'H': script = optarg; break;
+		case 'a': a->ascii = true; break;
+		case 'W': a->watch = optarg; break;
+		case 'H': a->script = optarg; break;
 		case 'n':
 			errno = 0;
-			frames = strtol(optarg, &end, 10);
+			a->frames = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    frames < 1 || frames > 1000000) {
+			    a->frames < 1 || a->frames > 1000000) {
 				fprintf(stderr, "nuscope tui: --frames expects a whole "
 				    "number from 1 to 1000000, not '%s'\n", optarg);
 				return TUI_EXIT_USAGE;
 			}
 			break;
 		case 's':
-			if (sscanf(optarg, "%dx%d", &hcols, &hrows) != 2 ||
-			    hcols < 1 || hrows < 1 || hcols > 1000 || hrows > 1000) {
+			if (sscanf(optarg, "%dx%d", &a->cols, &a->rows) != 2 ||
+			    a->cols < 1 || a->rows < 1 || a->cols > 1000 || a->rows > 1000) {
 				fprintf(stderr, "nuscope tui: --size expects COLSxROWS "
 				    "such as 120x40, not '%s'\n", optarg);
 				return TUI_EXIT_USAGE;
@@ -1286,6 +1283,37 @@ cmd_tui(int argc, char **argv)
 			return TUI_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int
+cmd_tui(int argc, char **argv)
+{
+	struct tui t = { .threshold = NAN };
+	struct tui_script *sc = NULL;
+	const char *script, *bad = NULL, *watch;
+	int nkeys = 0, rc, hcols, hrows, wake[2] = { -1, -1 };
+	long frames, drawn = 0, last_draw;
+	bool ascii, caught = false, quit = false;
+	struct sigaction old_int, old_term, old_hup;
+	bool caught_term = false;
+	int term_sig = 0;
+	nu_log_fn old_log;
+	void *old_log_ud;
+	FILE *hout = NULL, *hin = NULL;
+	SCREEN *scr = NULL;
+	struct tui_args args = { .frames = -1, .cols = TUI_HEADLESS_COLS,
+	    .rows = TUI_HEADLESS_ROWS };
+
+	if ((rc = parse_args(argc, argv, &args)) >= 0)
+		return rc;
+	rc = 0;
+	script = args.script;
+	watch = args.watch;
+	ascii = args.ascii;
+	frames = args.frames;
+	hcols = args.cols;
+	hrows = args.rows;
 	if (script != NULL && (nkeys = tui_script_parse(script, &sc, &bad)) < 0) {
 		if (bad != NULL)
 			fprintf(stderr, "nuscope tui: --headless: unknown escape "
