@@ -30,8 +30,9 @@ static const struct cli_opt import_opts[] = {
 static const struct cli_help import_page[] = {
 	{ "usage: nuscope import keras MODEL.h5 -o OUT.h5 [--arch OUT.arch] [--task TASK]\n"
 	    "\n"
-	    "Read a Keras 2 HDF5 model file (Sequential, one 100x80x1 input) and write\n"
-	    "a nuscope model file that predict and eval use; see nuscope(1).\n",
+	    "Read a Keras 2 HDF5 model file (Sequential or Functional, one 100x80x1\n"
+	    "input = XZ, or two = XZ and YZ joined by a Concatenate) and write a\n"
+	    "nuscope model file that predict and eval use; see nuscope(1).\n",
 	    import_opts },
 	{ NULL, NULL },
 };

@@ -30,6 +30,7 @@ struct klayer {
 	bool bias;              /* conv, dense: use_bias */
 	bool center, scale;     /* batch norm */
 	int fh, fw, fc;         /* dense after Flatten: the map flattened (fc 0: none) */
+	int nseg;               /* ... once per branch (2 after a features merge) */
 };
 
 struct imp {
@@ -42,6 +43,7 @@ struct imp {
 	int h, w, c;            /* shape so far, channels-last */
 	bool flat;
 	int fh, fw, fc;         /* what the last Flatten flattened */
+	int nseg;               /* how many such maps side by side (1, or 2 merged) */
 	const char *lastact;    /* activation of the last layer */
 	int lastunits;
 };
@@ -523,6 +525,7 @@ layer(struct imp *m, const struct nu_jv *l, int idx)
 			m->fh = m->h;
 			m->fw = m->w;
 			m->fc = m->c;
+			m->nseg = 1;
 			m->c = m->h * m->w * m->c;
 			m->h = m->w = 1;
 			m->flat = true;
@@ -548,6 +551,7 @@ layer(struct imp *m, const struct nu_jv *l, int idx)
 		k->fh = m->fh;
 		k->fw = m->fw;
 		k->fc = m->fc;
+		k->nseg = m->nseg > 0 ? m->nseg : 1;
 		m->fc = 0;      /* later Dense layers take features in order */
 		m->c = k->cout;
 		m->lastact = act;
@@ -675,9 +679,11 @@ copy_layer(struct imp *m, hid_t wg, const struct klayer *k, float *p, float *s)
 			int col = r;
 
 			if (k->fc > 0) {
-				int c = r % k->fc, yx = r / k->fc;
+				int size = k->fh * k->fw * k->fc;
+				int seg = r / size, rr = r % size;
+				int c = rr % k->fc, yx = rr / k->fc;
 
-				col = c * k->fh * k->fw + yx;
+				col = seg * size + c * k->fh * k->fw + yx;
 			}
 			for (int o = 0; o < k->cout; o++)
 				p[(size_t)o * k->cin + col] = tmp[(size_t)r * k->cout + o];
@@ -758,6 +764,297 @@ copy_weights(struct imp *m, hid_t f, struct nu_net *net)
 	return st;
 }
 
+/* ---- the model's structure --------------------------------------------- */
+
+static enum nu_status
+header(struct imp *m, bool two)
+{
+	return emit(m, "# imported from a Keras model\n[net]\nversion = 1\nviews = %s\n%s",
+	    two ? "both" : "xz", two ? "branches = separate\n" : "") ? NU_OK :
+	    nu_fail(m->cause, NU_ERR_NOMEM, "out of memory");
+}
+
+static enum nu_status
+sequential(struct imp *m, const struct nu_jv *cfg)
+{
+	const struct nu_jv *layers = cfg->type == NU_J_ARR ? cfg :
+	    get_type(cfg, "layers", NU_J_ARR);
+	enum nu_status st;
+
+	if (layers == NULL || layers->n == 0 || layers->n > NU_KERAS_MAXLAYERS)
+		return nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: config.layers "
+		    "must be a list of 1-%d layers", m->path, NU_KERAS_MAXLAYERS);
+	if ((m->kl = calloc(layers->n, sizeof *m->kl)) == NULL)
+		return nu_fail(m->cause, NU_ERR_NOMEM, "out of memory");
+	if ((st = header(m, false)) != NU_OK)
+		return st;
+	for (size_t i = 0; i < layers->n; i++)
+		if ((st = layer(m, &layers->item[i], (int)i)) != NU_OK)
+			return st;
+	return NU_OK;
+}
+
+/* A layer of a functional model: its entry, name, the layers it is called
+ * on and the one that takes its output. */
+struct fnode {
+	const struct nu_jv *l;
+	const char *name, *type;
+	int in[2], nin;
+	int next, nnext;
+	bool seen;
+};
+
+static int
+fnode_find(const struct fnode *f, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The name of a [name, 0, 0] entry of input_layers or output_layers. */
+static const char *
+io_name(const struct nu_jv *e)
+{
+	if (e->type != NU_J_ARR || e->n < 1 || e->item[0].type != NU_J_STR)
+		return NULL;
+	return e->item[0].str;
+}
+
+/* Run the layers from i along their single consumers until stop (not
+ * included) or the end; *last receives the last layer run. */
+static enum nu_status
+walk(struct imp *m, struct fnode *f, int i, int stop, int *last)
+{
+	enum nu_status st;
+
+	*last = -1;
+	while (i >= 0 && i != stop) {
+		if (f[i].seen)
+			return nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: layer %s "
+			    "is reached twice", m->path, f[i].name);
+		f[i].seen = true;
+		if ((st = layer(m, f[i].l, i)) != NU_OK)
+			return st;
+		*last = i;
+		i = f[i].nnext == 1 ? f[i].next : -1;
+	}
+	return NU_OK;
+}
+
+static enum nu_status
+functional(struct imp *m, const struct nu_jv *cfg)
+{
+	const struct nu_jv *layers = get_type(cfg, "layers", NU_J_ARR);
+	const struct nu_jv *ins = get_type(cfg, "input_layers", NU_J_ARR);
+	const struct nu_jv *outs = get_type(cfg, "output_layers", NU_J_ARR);
+	struct fnode *f;
+	int n, in[2], out, cat = -1, last[2];
+	enum nu_status st;
+
+	if (layers == NULL || layers->n == 0 || layers->n > NU_KERAS_MAXLAYERS)
+		return nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: config.layers "
+		    "must be a list of 1-%d layers", m->path, NU_KERAS_MAXLAYERS);
+	if (ins == NULL || ins->n < 1 || ins->n > 2 || outs == NULL || outs->n != 1)
+		return nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: one or two "
+		    "input_layers and one output_layers are expected", m->path);
+	n = (int)layers->n;
+	if ((m->kl = calloc((size_t)n, sizeof *m->kl)) == NULL ||
+	    (f = calloc((size_t)n, sizeof *f)) == NULL)
+		return nu_fail(m->cause, NU_ERR_NOMEM, "out of memory");
+	st = NU_ERR_FORMAT;
+	for (int i = 0; i < n; i++) {
+		const struct nu_jv *l = &layers->item[i];
+		const struct nu_jv *nm = get_type(l, "name", NU_J_STR);
+		const struct nu_jv *cn = get_type(l, "class_name", NU_J_STR);
+
+		if (nm == NULL || cn == NULL) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: layer %d has no "
+			    "\"name\" and \"class_name\"", m->path, i + 1);
+			goto out;
+		}
+		f[i].l = l;
+		f[i].name = nm->str;
+		f[i].type = cn->str;
+		f[i].next = -1;
+		if (fnode_find(f, i, nm->str) >= 0) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: two layers are "
+			    "named %s", m->path, nm->str);
+			goto out;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		const struct nu_jv *ib = get_type(f[i].l, "inbound_nodes", NU_J_ARR), *call;
+
+		if (ib == NULL) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: layer %s has no "
+			    "inbound_nodes", m->path, f[i].name);
+			goto out;
+		}
+		if (ib->n == 0)
+			continue;
+		if (ib->n > 1) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s (%s) is called %zu times: "
+			    "shared layers are not supported", m->path, f[i].name, f[i].type,
+			    ib->n);
+			goto out;
+		}
+		call = &ib->item[0];
+		if (call->type == NU_J_OBJ) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s: inbound_nodes in the "
+			    "Keras 3 form ({\"args\": ...}); only Keras 2 files are supported",
+			    m->path, f[i].name);
+			goto out;
+		}
+		if (call->type != NU_J_ARR || call->n < 1 || call->n > 2) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s: inbound_nodes must be "
+			    "[[[name, 0, 0, {}]...]] with one or two inputs", m->path, f[i].name);
+			goto out;
+		}
+		for (size_t j = 0; j < call->n; j++) {
+			const char *src = io_name(&call->item[j]);
+			int k = src != NULL ? fnode_find(f, n, src) : -1;
+
+			if (k < 0) {
+				nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s is called on %s, "
+				    "which is not a layer of the model", m->path, f[i].name,
+				    src != NULL ? src : "(not a name)");
+				goto out;
+			}
+			f[i].in[f[i].nin++] = k;
+			f[k].next = i;
+			f[k].nnext++;
+		}
+		if (f[i].nin == 2) {
+			if (strcmp(f[i].type, "Concatenate") != 0) {
+				nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s: type %s on two "
+				    "inputs is not supported (only Concatenate)", m->path,
+				    f[i].name, f[i].type);
+				goto out;
+			}
+			if (cat >= 0) {
+				nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s: a second "
+				    "Concatenate; one merge of the two views is supported",
+				    m->path, f[i].name);
+				goto out;
+			}
+			cat = i;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (f[i].nnext > 1) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: the output of layer %s is used "
+			    "%d times; only chains of layers are supported", m->path,
+			    f[i].name, f[i].nnext);
+			goto out;
+		}
+	for (int b = 0; b < (int)ins->n; b++) {
+		const char *s = io_name(&ins->item[b]);
+
+		if (s == NULL || (in[b] = fnode_find(f, n, s)) < 0) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: input_layers "
+			    "names no layer of the model", m->path);
+			goto out;
+		}
+	}
+	{
+		const char *s = io_name(&outs->item[0]);
+
+		if (s == NULL || (out = fnode_find(f, n, s)) < 0) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: output_layers "
+			    "names no layer of the model", m->path);
+			goto out;
+		}
+	}
+	if ((ins->n == 2) != (cat >= 0)) {
+		nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: %s", m->path, ins->n == 2 ?
+		    "two inputs but no Concatenate joining them" :
+		    "a Concatenate in a model of one input is not supported");
+		goto out;
+	}
+	if ((st = header(m, ins->n == 2)) != NU_OK)
+		goto out;
+	if (ins->n == 1) {
+		if ((st = walk(m, f, in[0], -1, &last[0])) != NU_OK)
+			goto out;
+	} else {
+		/* input_layers[0] is XZ, [1] YZ; nuscope's merge puts XZ first, so the
+		 * Concatenate must take the XZ branch first */
+		struct imp s0;
+		size_t t0, t1;
+		const struct nu_jv *ax = get_type(get_type(f[cat].l, "config", NU_J_OBJ),
+		    "axis", NU_J_NUM);
+		int axis = ax != NULL && ax->num == floor(ax->num) && fabs(ax->num) < 8 ?
+		    (int)ax->num : -99;
+
+		t0 = m->len;
+		if ((st = walk(m, f, in[0], cat, &last[0])) != NU_OK)
+			goto out;
+		s0 = *m;
+		t1 = m->len;
+		m->h = m->w = m->c = 0;
+		m->flat = false;
+		if ((st = walk(m, f, in[1], cat, &last[1])) != NU_OK)
+			goto out;
+		st = NU_ERR_FORMAT;
+		if (last[0] != f[cat].in[0] || last[1] != f[cat].in[1]) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s: the Concatenate must "
+			    "take the branch of the first input (XZ) first and of the second "
+			    "(YZ) second", m->path, f[cat].name);
+			goto out;
+		}
+		if (m->len - t1 != t1 - t0 || memcmp(m->text + t0, m->text + t1, t1 - t0) != 0 ||
+		    m->h != s0.h || m->w != s0.w || m->c != s0.c || m->flat != s0.flat) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: the branches of the two inputs "
+			    "differ; nuscope's separate branches have the same layers (each "
+			    "its own weights)", m->path);
+			goto out;
+		}
+		m->len = t1;
+		m->text[t1] = '\0';
+		if (m->flat && (axis == -1 || axis == 1)) {
+			m->c *= 2;
+			m->nseg = m->fc > 0 ? 2 : 1;
+			if (!emit(m, "\n[merge]\naxis = features\n"))
+				goto nomem;
+		} else if (!m->flat && (axis == 1 || axis == -3)) {
+			m->h *= 2;
+			if (!emit(m, "\n[merge]\naxis = planes\n"))
+				goto nomem;
+		} else {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s (Concatenate): axis %d "
+			    "is not supported (-1 on flat features, 1 on feature maps: planes)",
+			    m->path, f[cat].name, axis);
+			goto out;
+		}
+		f[cat].seen = true;
+		m->lastact = NULL;
+		if (f[cat].nnext == 1 &&
+		    (st = walk(m, f, f[cat].next, -1, &last[0])) != NU_OK)
+			goto out;
+	}
+	st = NU_ERR_FORMAT;
+	if (last[0] != out) {
+		nu_fail(m->cause, NU_ERR_FORMAT, "%s: model_config: the chain of layers "
+		    "does not end at the output layer %s", m->path, f[out].name);
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (!f[i].seen) {
+			nu_fail(m->cause, NU_ERR_FORMAT, "%s: layer %s is not on the way from "
+			    "the inputs to the output", m->path, f[i].name);
+			goto out;
+		}
+	st = NU_OK;
+	goto out;
+nomem:
+	st = nu_fail(m->cause, NU_ERR_NOMEM, "out of memory");
+out:
+	free(f);
+	return st;
+}
+
 /* ---- the import -------------------------------------------------------- */
 
 enum nu_status
@@ -768,7 +1065,7 @@ nu_keras_import(const char *path, const char *out, const char *arch_out,
 	struct nu_jv v = { 0 };
 	struct nu_arch *a = NULL;
 	struct nu_net *net = NULL;
-	const struct nu_jv *cn, *cfg, *layers;
+	const struct nu_jv *cn, *cfg;
 	const char *err;
 	size_t at = 0;
 	char *conf = NULL;
@@ -798,29 +1095,15 @@ nu_keras_import(const char *path, const char *out, const char *arch_out,
 		    "\"class_name\" and \"config\" is expected", path);
 		goto out;
 	}
-	if (strcmp(cn->str, "Sequential") != 0) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: model_config: a %s model; only "
-		    "Sequential models are supported", path, cn->str);
+	if (strcmp(cn->str, "Sequential") == 0)
+		st = sequential(&m, cfg);
+	else if (strcmp(cn->str, "Functional") == 0 || strcmp(cn->str, "Model") == 0)
+		st = functional(&m, cfg);
+	else
+		st = nu_fail(cause, NU_ERR_FORMAT, "%s: model_config: a %s model; "
+		    "Sequential and Functional models are supported", path, cn->str);
+	if (st != NU_OK)
 		goto out;
-	}
-	layers = cfg->type == NU_J_ARR ? cfg : get_type(cfg, "layers", NU_J_ARR);
-	if (layers == NULL || layers->n == 0 || layers->n > NU_KERAS_MAXLAYERS) {
-		st = nu_fail(cause, NU_ERR_FORMAT, "%s: model_config: config.layers must "
-		    "be a list of 1-%d layers", path, NU_KERAS_MAXLAYERS);
-		goto out;
-	}
-	if ((m.kl = calloc(layers->n, sizeof *m.kl)) == NULL) {
-		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (!emit(&m, "# imported from the Keras model %s\n[net]\nversion = 1\n"
-	    "views = xz\n", path)) {
-		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < layers->n; i++)
-		if ((st = layer(&m, &layers->item[i], (int)i)) != NU_OK)
-			goto out;
 	if (task == NULL && (task = infer_task(&m)) == NULL) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: cannot tell the task from the last "
 		    "layer (1 sigmoid unit: numu-cc, 1 linear: energy, 5 softmax: mode, 16 "
@@ -830,7 +1113,7 @@ nu_keras_import(const char *path, const char *out, const char *arch_out,
 	{
 		/* the task goes into [net], before views */
 		char *full;
-		const char *p = strstr(m.text, "views = xz\n");
+		const char *p = strstr(m.text, "[net]\nversion = 1\n") + 18;
 
 		full = nu_asprintf("%.*stask = %s\n%s", (int)(p - m.text), m.text, task, p);
 		if (full == NULL) {

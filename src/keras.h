@@ -3,10 +3,14 @@
  * nuscope architecture and model file (nuscope(1), IMPORTING KERAS
  * MODELS).
  *
- * Supported: Sequential models on one 100x80x1 input (one view, XZ) of
- * InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, Dropout, Flatten,
- * Dense, BatchNormalization, Activation and ReLU.  Anything else is
- * refused naming the layer and its type, and nothing is written.
+ * Supported: Sequential models on one 100x80x1 input (one view, XZ), and
+ * Functional models that are such a chain, or two inputs (input_layers[0]
+ * XZ, [1] YZ) through branches of the same layers to one Concatenate (XZ
+ * branch first; along the features after Flatten, or along the planes)
+ * and a chain after it; of the layers InputLayer, Conv2D, MaxPooling2D,
+ * AveragePooling2D, Dropout, Flatten, Dense, BatchNormalization,
+ * Activation, ReLU and Concatenate.  Anything else is refused naming the
+ * layer and its type, and nothing is written.
  *
  * Layouts: Keras kernels are [kh, kw, in, out] and tensors channels-last;
  * nuscope's conv weights are [out, in, kh, kw], dense [units, in], and a

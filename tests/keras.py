@@ -82,10 +82,11 @@ def act(x, name):
 class Model:
     """A Sequential model: layer configs, weights, and its numpy forward."""
 
-    def __init__(self, rng, scale=1.0):
+    def __init__(self, rng, scale=1.0, count=None, shape=(PLANES, CELLS, 1), first=True):
         self.rng, self.layers, self.weights, self.scale = rng, [], {}, scale
-        self.shape = (PLANES, CELLS, 1)
-        self.count = {}
+        self.shape = shape
+        self.count = {} if count is None else count
+        self.first = first
 
     def name(self, base):
         k = self.count.get(base, 0)
@@ -97,7 +98,7 @@ class Model:
         cfg.setdefault("name", self.name(cls.lower()))
         cfg.setdefault("trainable", True)
         cfg.setdefault("dtype", "float32")
-        if not self.layers:
+        if not self.layers and self.first:
             cfg["batch_input_shape"] = [None, PLANES, CELLS, 1]
         self.layers.append({"class_name": cls, "config": cfg})
         self.weights[cfg["name"]] = list(weights)
@@ -201,6 +202,69 @@ class Model:
                     sub.create_dataset(wn, data=arr)
 
 
+class Functional:
+    """Two inputs (XZ first, YZ second), a branch each of the same layers,
+    a Concatenate, then a trunk: a Keras functional model."""
+
+    def __init__(self, rng, branch, axis, trunk):
+        self.count = {}
+        self.b = []
+        for _ in range(2):
+            m = Model(rng, count=self.count, first=False)
+            branch(m)
+            self.b.append(m)
+        self.axis = axis
+        sh = self.b[0].shape
+        if axis == -1:
+            tshape = (sh[0] * 2,)
+        else:
+            tshape = (sh[0] * 2, sh[1], sh[2])
+        self.t = Model(rng, count=self.count, shape=tshape, first=False)
+        trunk(self.t)
+
+    def config(self):
+        layers = []
+
+        def chain(ls, prev):
+            for l in ls:
+                e = {"class_name": l["class_name"], "config": l["config"],
+                     "name": l["config"]["name"], "inbound_nodes": [[[prev, 0, 0, {}]]]}
+                layers.append(e)
+                prev = e["name"]
+            return prev
+        ends = []
+        for b, m in enumerate(self.b):
+            name = f"input_{b + 1}"
+            layers.append({"class_name": "InputLayer", "name": name, "inbound_nodes": [],
+                           "config": {"batch_input_shape": [None, PLANES, CELLS, 1],
+                                      "dtype": "float32", "sparse": False,
+                                      "ragged": False, "name": name}})
+            ends.append(chain(m.layers, name))
+        layers.append({"class_name": "Concatenate", "name": "concatenate",
+                       "config": {"name": "concatenate", "trainable": True,
+                                  "dtype": "float32", "axis": self.axis},
+                       "inbound_nodes": [[[ends[0], 0, 0, {}], [ends[1], 0, 0, {}]]]})
+        last = chain(self.t.layers, "concatenate")
+        return {"class_name": "Functional",
+                "config": {"name": "model", "layers": layers,
+                           "input_layers": [["input_1", 0, 0], ["input_2", 0, 0]],
+                           "output_layers": [[last, 0, 0]]}}
+
+    def forward(self, xz, yz):
+        a, b = self.b[0].forward(xz), self.b[1].forward(yz)
+        return self.t.forward(np.concatenate([a, b], axis=-1 if self.axis == -1 else 0))
+
+    def save(self, path):
+        m = Model(None)
+        cfg = self.config()
+        m.layers = [l for l in cfg["config"]["layers"]]
+        for part in self.b + [self.t]:
+            m.weights.update(part.weights)
+        for l in m.layers:
+            m.weights.setdefault(l["config"]["name"], [])
+        m.save(path, config=json.dumps(cfg))
+
+
 def write_data(path, rng):
     maps = np.zeros((NEV, 2 * PLANES * CELLS), dtype=np.uint8)
     hot = rng.random(maps.shape) < 0.3
@@ -220,7 +284,8 @@ def write_data(path, rng):
             if c == "lepenergy":
                 v = v * 0.1 + 0.5
             g.create_dataset(c, data=v.astype(t))
-    return maps[:, :PLANES * CELLS].reshape(NEV, PLANES, CELLS, 1).astype(np.float64) / 255
+    x = maps.reshape(NEV, 2, PLANES, CELLS, 1).astype(np.float64) / 255
+    return x[:, 0], x[:, 1]
 
 
 def models(rng):
@@ -265,7 +330,7 @@ def models(rng):
 
 def make(d):
     rng = np.random.default_rng(16)
-    x = write_data(f"{d}/data.h5", rng)
+    x, y = write_data(f"{d}/data.h5", rng)
     for name, m in models(rng).items():
         m.save(f"{d}/{name}.h5")
         ys = np.array([np.atleast_1d(m.forward(x[i])) for i in range(NEV)])
@@ -279,6 +344,42 @@ def make(d):
             m.weights["dense"][0] = ("kernel:0", wrong)
             ys = np.array([np.atleast_1d(m.forward(x[i])) for i in range(NEV)])
             np.savetxt(f"{d}/{name}.unpermuted", ys, fmt="%.9g")
+    # two inputs, a branch each, joined along the features (after Flatten)
+    def b_feat(m):
+        m.conv(3, (4, 4), strides=(4, 4), activation="relu")
+        m.pool("MaxPooling2D", (5, 5))
+        m.flatten()
+
+    def t_feat(m):
+        m.dense(4, activation="relu")
+        m.dense(1, activation="sigmoid")
+
+    def b_planes(m):
+        m.conv(4, (3, 3), strides=(2, 2), padding="same", activation="relu")
+        m.pool("MaxPooling2D", (2, 2))
+
+    def t_planes(m):
+        m.conv(3, (3, 3), strides=(2, 2), activation="relu")
+        m.bn()
+        m.flatten()
+        m.dense(1, activation="sigmoid")
+    for name, f in (("twofeat", Functional(rng, b_feat, -1, t_feat)),
+                    ("twoplanes", Functional(rng, b_planes, 1, t_planes))):
+        f.save(f"{d}/{name}.h5")
+        ys = np.array([np.atleast_1d(f.forward(x[i], y[i])) for i in range(NEV)])
+        np.savetxt(f"{d}/{name}.expect", ys, fmt="%.9g")
+        if name == "twofeat":
+            cfg = f.config()
+            cat = [l for l in cfg["config"]["layers"] if l["name"] == "concatenate"][0]
+            cat["inbound_nodes"][0].reverse()
+            f.save(f"{d}/reversed.h5")
+            m = Model(None)
+            m.layers = cfg["config"]["layers"]
+            for part in f.b + [f.t]:
+                m.weights.update(part.weights)
+            for l in m.layers:
+                m.weights.setdefault(l["config"]["name"], [])
+            m.save(f"{d}/reversed.h5", config=json.dumps(cfg))
     # an unsupported layer, named
     m = Model(rng)
     m.conv(2, (3, 3))
