@@ -255,14 +255,18 @@ class Functional:
         return self.t.forward(np.concatenate([a, b], axis=-1 if self.axis == -1 else 0))
 
     def save(self, path):
-        m = Model(None)
-        cfg = self.config()
-        m.layers = [l for l in cfg["config"]["layers"]]
-        for part in self.b + [self.t]:
-            m.weights.update(part.weights)
-        for l in m.layers:
-            m.weights.setdefault(l["config"]["name"], [])
-        m.save(path, config=json.dumps(cfg))
+        save_cfg(path, self.config(), self.b + [self.t])
+
+
+def save_cfg(path, cfg, parts):
+    """Save a model_config with the weights of the Models parts."""
+    m = Model(None)
+    m.layers = cfg["config"]["layers"]
+    for part in parts:
+        m.weights.update(part.weights)
+    for l in m.layers:
+        m.weights.setdefault(l["config"]["name"], [])
+    m.save(path, config=json.dumps(cfg))
 
 
 def write_data(path, rng):
@@ -372,14 +376,35 @@ def make(d):
             cfg = f.config()
             cat = [l for l in cfg["config"]["layers"] if l["name"] == "concatenate"][0]
             cat["inbound_nodes"][0].reverse()
-            f.save(f"{d}/reversed.h5")
-            m = Model(None)
-            m.layers = cfg["config"]["layers"]
-            for part in f.b + [f.t]:
-                m.weights.update(part.weights)
-            for l in m.layers:
-                m.weights.setdefault(l["config"]["name"], [])
-            m.save(f"{d}/reversed.h5", config=json.dumps(cfg))
+            save_cfg(f"{d}/reversed.h5", cfg, f.b + [f.t])
+    # one input, as a Functional model
+    m = Model(rng, first=False)
+    b_feat(m)
+    m.dense(1, activation="sigmoid")
+    layers = [{"class_name": "InputLayer", "name": "xz", "inbound_nodes": [],
+               "config": {"batch_input_shape": [None, PLANES, CELLS, 1], "name": "xz"}}]
+    prev = "xz"
+    for l in m.layers:
+        layers.append({"class_name": l["class_name"], "config": l["config"],
+                       "name": l["config"]["name"], "inbound_nodes": [[[prev, 0, 0, {}]]]})
+        prev = l["config"]["name"]
+    save_cfg(f"{d}/one.h5", {"class_name": "Functional",
+                             "config": {"layers": layers, "input_layers": [["xz", 0, 0]],
+                                        "output_layers": [[prev, 0, 0]]}}, [m])
+    ys = np.array([np.atleast_1d(m.forward(x[i])) for i in range(NEV)])
+    np.savetxt(f"{d}/one.expect", ys, fmt="%.9g")
+    # branches that differ (an activation), and Keras 3's inbound_nodes
+    f = Functional(rng, b_feat, -1, t_feat)
+    cfg = f.config()
+    for l in cfg["config"]["layers"]:
+        if l["name"] == "conv2d_1":
+            l["config"]["activation"] = "tanh"
+    save_cfg(f"{d}/differ.h5", cfg, f.b + [f.t])
+    cfg = f.config()
+    for l in cfg["config"]["layers"]:
+        if l["inbound_nodes"]:
+            l["inbound_nodes"] = [{"args": [], "kwargs": {}}]
+    save_cfg(f"{d}/keras3.h5", cfg, f.b + [f.t])
     # an unsupported layer, named
     m = Model(rng)
     m.conv(2, (3, 3))
