@@ -99,6 +99,7 @@ int cmd_arch(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "eval", "evaluate a model: efficiency, purity, ROC, thresholds, slices", cmd_eval },
 	{ "export", "write events as PNG pictures (export events)", cmd_export },
 	{ "model", "show what a model file holds (model dump), compare runs (model history)", cmd_model },
+	{ "import", "import a Keras 2 HDF5 model as a nuscope model (import keras)", cmd_import },
 	{ "bench", "measure this machine: reading events, training (bench read|train)", cmd_bench },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -22,365 +22,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "runlog.h"
 
 #define HEAD 256                /* first bytes kept to notice a rewrite */
 #define POLL_MAX (16 << 20)     /* bytes read by one poll: a long log is
                                  * read over several, the screen answering */
-#define JSON_DEPTH 8
 #define RBUF (1 << 16)
+#define JSON_DEPTH 8            /* nesting of a record */
 
-/* ---- a small strict JSON parser --------------------------------------- */
-
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jv {
-	enum jtype type;
-	bool b;
-	double num;
-	char *str;              /* J_STR (owned) */
-	struct jv *item;        /* J_ARR, J_OBJ: n values (owned) */
-	char **key;             /* J_OBJ: n keys (owned) */
-	size_t n;
-};
-
-struct jp {
-	const char *p, *end;
-	const char *err;        /* static text: what is wrong */
-	int depth;
-};
-
-static void
-jv_clear(struct jv *v)
-{
-	if (v->type == J_STR)
-		free(v->str);
-	if (v->type == J_ARR || v->type == J_OBJ) {
-		for (size_t i = 0; i < v->n; i++) {
-			jv_clear(&v->item[i]);
-			if (v->key != NULL)
-				free(v->key[i]);
-		}
-		free(v->item);
-		free(v->key);
-	}
-	memset(v, 0, sizeof *v);
-}
-
-static void
-jp_ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' ||
-	    *j->p == '\r'))
-		j->p++;
-}
-
-static bool
-jp_fail(struct jp *j, const char *err)
-{
-	if (j->err == NULL)
-		j->err = err;
-	return false;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool
-jp_hex4(struct jp *j, unsigned *u)
-{
-	*u = 0;
-	if (j->end - j->p < 4)
-		return jp_fail(j, "a \\u escape needs four hex digits");
-	for (int i = 0; i < 4; i++) {
-		int h = hexval((unsigned char)j->p[i]);
-
-		if (h < 0)
-			return jp_fail(j, "a \\u escape needs four hex digits");
-		*u = *u << 4 | (unsigned)h;
-	}
-	j->p += 4;
-	return true;
-}
-
-/* A string at j->p (on its opening quote) into *out (caller frees). */
-static bool
-jp_string(struct jp *j, char **out)
-{
-	/* the text unescaped is never longer than escaped (\uXXXX is at
-	 * most 4 bytes of UTF-8 for 6, a pair 4 for 12) */
-	const char *q;
-	char *s, *o;
-
-	j->p++;
-	for (q = j->p; q < j->end && *q != '"'; q++)
-		if (*q == '\\' && q + 1 < j->end)
-			q++;
-	if (q >= j->end)
-		return jp_fail(j, "a string is not closed");
-	if ((s = malloc((size_t)(q - j->p) + 1)) == NULL)
-		return jp_fail(j, "out of memory");
-	o = s;
-	while (*j->p != '"') {
-		unsigned char c = (unsigned char)*j->p++;
-		unsigned u, lo;
-
-		if (c < 0x20) {
-			free(s);
-			return jp_fail(j, "a control character in a string");
-		}
-		if (c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
-		switch (*j->p++) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '/': *o++ = '/'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case 'u':
-			if (!jp_hex4(j, &u))
-				goto bad;
-			if (u >= 0xd800 && u < 0xdc00) {
-				if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u') {
-					jp_fail(j, "a lone surrogate in a \\u escape");
-					goto bad;
-				}
-				j->p += 2;
-				if (!jp_hex4(j, &lo))
-					goto bad;
-				if (lo < 0xdc00 || lo >= 0xe000) {
-					jp_fail(j, "a lone surrogate in a \\u escape");
-					goto bad;
-				}
-				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-			} else if (u >= 0xdc00 && u < 0xe000) {
-				jp_fail(j, "a lone surrogate in a \\u escape");
-				goto bad;
-			}
-			if (u == 0) {
-				jp_fail(j, "\\u0000 in a string");
-				goto bad;
-			}
-			if (u < 0x80) {
-				*o++ = (char)u;
-			} else if (u < 0x800) {
-				*o++ = (char)(0xc0 | u >> 6);
-				*o++ = (char)(0x80 | (u & 0x3f));
-			} else if (u < 0x10000) {
-				*o++ = (char)(0xe0 | u >> 12);
-				*o++ = (char)(0x80 | (u >> 6 & 0x3f));
-				*o++ = (char)(0x80 | (u & 0x3f));
-			} else {
-				*o++ = (char)(0xf0 | u >> 18);
-				*o++ = (char)(0x80 | (u >> 12 & 0x3f));
-				*o++ = (char)(0x80 | (u >> 6 & 0x3f));
-				*o++ = (char)(0x80 | (u & 0x3f));
-			}
-			break;
-		default:
-			jp_fail(j, "an unknown escape in a string");
-			goto bad;
-		}
-	}
-	j->p++;
-	*o = '\0';
-	*out = s;
-	return true;
-bad:
-	free(s);
-	return false;
-}
-
-static bool jp_value(struct jp *j, struct jv *v);
-
-/* Grow v's items (and keys) for one more. */
-static bool
-jp_push(struct jp *j, struct jv *v, size_t *cap)
-{
-	if (v->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 4;
-		struct jv *it = realloc(v->item, nc * sizeof *it);
-
-		if (it == NULL)
-			return jp_fail(j, "out of memory");
-		v->item = it;
-		if (v->type == J_OBJ) {
-			char **k = realloc(v->key, nc * sizeof *k);
-
-			if (k == NULL)
-				return jp_fail(j, "out of memory");
-			v->key = k;
-		}
-		*cap = nc;
-	}
-	memset(&v->item[v->n], 0, sizeof v->item[v->n]);
-	if (v->type == J_OBJ)
-		v->key[v->n] = NULL;
-	v->n++;
-	return true;
-}
-
-static bool
-jp_number(struct jp *j, struct jv *v)
-{
-	const char *s = j->p;
-	char buf[64];
-
-	/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-	if (s < j->end && *s == '-')
-		s++;
-	if (s < j->end && *s == '0')
-		s++;
-	else if (s < j->end && *s >= '1' && *s <= '9')
-		while (s < j->end && *s >= '0' && *s <= '9')
-			s++;
-	else
-		return jp_fail(j, "not a JSON value");
-	if (s < j->end && *s == '.') {
-		if (++s >= j->end || *s < '0' || *s > '9')
-			return jp_fail(j, "a number with no digits after its point");
-		while (s < j->end && *s >= '0' && *s <= '9')
-			s++;
-	}
-	if (s < j->end && (*s == 'e' || *s == 'E')) {
-		s++;
-		if (s < j->end && (*s == '+' || *s == '-'))
-			s++;
-		if (s >= j->end || *s < '0' || *s > '9')
-			return jp_fail(j, "a number with no digits in its exponent");
-		while (s < j->end && *s >= '0' && *s <= '9')
-			s++;
-	}
-	if (s - j->p >= (long)sizeof buf)
-		return jp_fail(j, "a number of more than 63 characters");
-	memcpy(buf, j->p, (size_t)(s - j->p));
-	buf[s - j->p] = '\0';
-	v->type = J_NUM;
-	v->num = strtod(buf, NULL);
-	if (!isfinite(v->num))
-		return jp_fail(j, "a number out of range");
-	j->p = s;
-	return true;
-}
-
-static bool
-jp_value(struct jp *j, struct jv *v)
-{
-	size_t cap = 0;
-
-	jp_ws(j);
-	if (j->p >= j->end)
-		return jp_fail(j, "a value is missing");
-	switch (*j->p) {
-	case '"':
-		v->type = J_STR;
-		return jp_string(j, &v->str);
-	case 'n': case 't': case 'f': {
-		static const char *const words[] = { "null", "true", "false" };
-
-		for (int i = 0; i < 3; i++) {
-			size_t n = strlen(words[i]);
-
-			if ((size_t)(j->end - j->p) >= n && memcmp(j->p, words[i], n) == 0) {
-				v->type = i == 0 ? J_NULL : J_BOOL;
-				v->b = i == 1;
-				j->p += n;
-				return true;
-			}
-		}
-		return jp_fail(j, "not a JSON value");
-	}
-	case '[': case '{': {
-		bool obj = *j->p == '{';
-		char close = obj ? '}' : ']';
-
-		if (++j->depth > JSON_DEPTH)
-			return jp_fail(j, "nested too deep");
-		v->type = obj ? J_OBJ : J_ARR;
-		j->p++;
-		jp_ws(j);
-		if (j->p < j->end && *j->p == close) {
-			j->p++;
-			j->depth--;
-			return true;
-		}
-		for (;;) {
-			if (!jp_push(j, v, &cap))
-				return false;
-			if (obj) {
-				jp_ws(j);
-				if (j->p >= j->end || *j->p != '"')
-					return jp_fail(j, "an object's key is not a string");
-				if (!jp_string(j, &v->key[v->n - 1]))
-					return false;
-				for (size_t i = 0; i + 1 < v->n; i++)
-					if (strcmp(v->key[i], v->key[v->n - 1]) == 0)
-						return jp_fail(j, "a key twice in one object");
-				jp_ws(j);
-				if (j->p >= j->end || *j->p != ':')
-					return jp_fail(j, "':' expected after a key");
-				j->p++;
-			}
-			if (!jp_value(j, &v->item[v->n - 1]))
-				return false;
-			jp_ws(j);
-			if (j->p < j->end && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (j->p < j->end && *j->p == close) {
-				j->p++;
-				j->depth--;
-				return true;
-			}
-			return jp_fail(j, obj ? "',' or '}' expected" : "',' or ']' expected");
-		}
-	}
-	default:
-		return jp_number(j, v);
-	}
-}
-
-/* Parse a whole line; false with *err set when it is not one JSON value. */
-static bool
-json_parse(const char *s, size_t n, struct jv *v, const char **err)
-{
-	struct jp j = { .p = s, .end = s + n };
-
-	memset(v, 0, sizeof *v);
-	if (jp_value(&j, v)) {
-		jp_ws(&j);
-		if (j.p == j.end)
-			return true;
-		jp_fail(&j, "text after the JSON value");
-	}
-	jv_clear(v);
-	*err = j.err;
-	return false;
-}
-
-static const struct jv *
-jget(const struct jv *o, const char *key)
-{
-	for (size_t i = 0; i < o->n; i++)
-		if (strcmp(o->key[i], key) == 0)
-			return &o->item[i];
-	return NULL;
-}
 
 /* ---- the reader ---------------------------------------------------------- */
 
@@ -535,15 +185,15 @@ bad_line(struct nu_runlog *r, enum nu_status st, const char *fmt, ...)
 
 /* A number member: null gives NaN when nullable. */
 static bool
-get_num(const struct jv *o, const char *key, bool nullable, double *out)
+get_num(const struct nu_jv *o, const char *key, bool nullable, double *out)
 {
-	const struct jv *v = jget(o, key);
+	const struct nu_jv *v = nu_json_get(o, key);
 
-	if (v != NULL && v->type == J_NUM) {
+	if (v != NULL && v->type == NU_J_NUM) {
 		*out = v->num;
 		return true;
 	}
-	if (v != NULL && v->type == J_NULL && nullable) {
+	if (v != NULL && v->type == NU_J_NULL && nullable) {
 		*out = NAN;
 		return true;
 	}
@@ -552,7 +202,7 @@ get_num(const struct jv *o, const char *key, bool nullable, double *out)
 
 /* A whole number member in [lo, hi]. */
 static bool
-get_int(const struct jv *o, const char *key, double lo, double hi, double *out)
+get_int(const struct nu_jv *o, const char *key, double lo, double hi, double *out)
 {
 	double d;
 
@@ -563,11 +213,11 @@ get_int(const struct jv *o, const char *key, double lo, double hi, double *out)
 }
 
 static bool
-get_str(const struct jv *o, const char *key, char *buf, size_t len)
+get_str(const struct nu_jv *o, const char *key, char *buf, size_t len)
 {
-	const struct jv *v = jget(o, key);
+	const struct nu_jv *v = nu_json_get(o, key);
 
-	if (v == NULL || v->type != J_STR || strlen(v->str) >= len)
+	if (v == NULL || v->type != NU_J_STR || strlen(v->str) >= len)
 		return false;
 	snprintf(buf, len, "%s", v->str);
 	return true;
@@ -576,12 +226,12 @@ get_str(const struct jv *o, const char *key, char *buf, size_t len)
 /* A string member shown as it is: cut to fit buf (at a character's
  * start), not refused, as a path or a message may be long. */
 static bool
-get_text(const struct jv *o, const char *key, char *buf, size_t len)
+get_text(const struct nu_jv *o, const char *key, char *buf, size_t len)
 {
-	const struct jv *v = jget(o, key);
+	const struct nu_jv *v = nu_json_get(o, key);
 	size_t n;
 
-	if (v == NULL || v->type != J_STR)
+	if (v == NULL || v->type != NU_J_STR)
 		return false;
 	n = strlen(v->str);
 	if (n >= len) {
@@ -596,12 +246,12 @@ get_text(const struct jv *o, const char *key, char *buf, size_t len)
 
 /* A list of class names (at most NU_MAXCLASSES of at most 31 bytes). */
 static bool
-get_classes(const struct jv *v, char (*names)[32], int *n)
+get_classes(const struct nu_jv *v, char (*names)[32], int *n)
 {
-	if (v == NULL || v->type != J_ARR || v->n > NU_MAXCLASSES)
+	if (v == NULL || v->type != NU_J_ARR || v->n > NU_MAXCLASSES)
 		return false;
 	for (size_t i = 0; i < v->n; i++) {
-		if (v->item[i].type != J_STR || strlen(v->item[i].str) >= 32)
+		if (v->item[i].type != NU_J_STR || strlen(v->item[i].str) >= 32)
 			return false;
 		snprintf(names[i], 32, "%s", v->item[i].str);
 	}
@@ -612,17 +262,17 @@ get_classes(const struct jv *v, char (*names)[32], int *n)
 #define MAXCOUNT 9007199254740992.0     /* 2^53: exact in a double */
 
 static enum nu_status
-rec_run(struct nu_runlog *r, const struct jv *o)
+rec_run(struct nu_runlog *r, const struct nu_jv *o)
 {
 	struct nu_runlog_run *u = &r->run;
-	const struct jv *v;
+	const struct nu_jv *v;
 	double d;
 
 	if (r->lineno != 1)
 		return bad_line(r, NU_ERR_FORMAT, "a \"run\" record after the first line");
 	if (!get_text(o, "arch", u->arch, sizeof u->arch) ||
 	    !get_str(o, "task", u->task, sizeof u->task) ||
-	    !get_classes(jget(o, "classes"), u->classes, &u->nclasses))
+	    !get_classes(nu_json_get(o, "classes"), u->classes, &u->nclasses))
 		return bad_line(r, NU_ERR_FORMAT, "a \"run\" record needs \"arch\", "
 		    "\"task\" and \"classes\" (at most %d names of at most 31 bytes)",
 		    NU_MAXCLASSES);
@@ -642,13 +292,13 @@ rec_run(struct nu_runlog *r, const struct jv *o)
 		return bad_line(r, NU_ERR_FORMAT, "\"parameters\" is not a count");
 	u->parameters = (uint64_t)d;
 	/* the rest label the screen when present */
-	if ((v = jget(o, "output")) != NULL && !get_text(o, "output", u->output,
+	if ((v = nu_json_get(o, "output")) != NULL && !get_text(o, "output", u->output,
 	    sizeof u->output))
 		return bad_line(r, NU_ERR_FORMAT, "\"output\" is not a path");
-	if ((v = jget(o, "where")) != NULL && !get_text(o, "where", u->where,
+	if ((v = nu_json_get(o, "where")) != NULL && !get_text(o, "where", u->where,
 	    sizeof u->where))
 		return bad_line(r, NU_ERR_FORMAT, "\"where\" is not a string");
-	if ((v = jget(o, "resume")) != NULL && v->type != J_NULL &&
+	if ((v = nu_json_get(o, "resume")) != NULL && v->type != NU_J_NULL &&
 	    !get_text(o, "resume", u->resume, sizeof u->resume))
 		return bad_line(r, NU_ERR_FORMAT, "\"resume\" is neither a path nor null");
 	if (!get_str(o, "monitor", u->monitor, sizeof u->monitor))
@@ -660,7 +310,7 @@ rec_run(struct nu_runlog *r, const struct jv *o)
 }
 
 static enum nu_status
-rec_batch(struct nu_runlog *r, const struct jv *o)
+rec_batch(struct nu_runlog *r, const struct nu_jv *o)
 {
 	struct nu_batch_rec b;
 	double ep, ba, loss, metric, eps;
@@ -708,29 +358,29 @@ rec_batch(struct nu_runlog *r, const struct jv *o)
 
 /* An epoch's "confusion" member into r->cm. */
 static bool
-get_confusion(struct nu_runlog *r, const struct jv *v, int epoch)
+get_confusion(struct nu_runlog *r, const struct nu_jv *v, int epoch)
 {
 	char names[NU_MAXCLASSES][32];
-	const struct jv *counts;
+	const struct nu_jv *counts;
 	int K;
 
 	if (v == NULL)
 		return false;
-	if (v->type == J_NULL)
+	if (v->type == NU_J_NULL)
 		return true;    /* the latest matrix stays */
-	if (v->type != J_OBJ || !get_classes(jget(v, "classes"), names, &K) || K < 1 ||
-	    (counts = jget(v, "counts")) == NULL || counts->type != J_ARR ||
+	if (v->type != NU_J_OBJ || !get_classes(nu_json_get(v, "classes"), names, &K) || K < 1 ||
+	    (counts = nu_json_get(v, "counts")) == NULL || counts->type != NU_J_ARR ||
 	    counts->n != (size_t)K)
 		return false;
 	for (int i = 0; i < K; i++) {
-		const struct jv *row = &counts->item[i];
+		const struct nu_jv *row = &counts->item[i];
 
-		if (row->type != J_ARR || row->n != (size_t)K)
+		if (row->type != NU_J_ARR || row->n != (size_t)K)
 			return false;
 		for (int k = 0; k < K; k++) {
 			double d = row->item[k].num;
 
-			if (row->item[k].type != J_NUM || d != floor(d) || d < 0 ||
+			if (row->item[k].type != NU_J_NUM || d != floor(d) || d < 0 ||
 			    d > MAXCOUNT)
 				return false;
 			r->cm.count[i][k] = (uint64_t)d;
@@ -743,7 +393,7 @@ get_confusion(struct nu_runlog *r, const struct jv *v, int epoch)
 }
 
 static enum nu_status
-rec_epoch(struct nu_runlog *r, const struct jv *o)
+rec_epoch(struct nu_runlog *r, const struct nu_jv *o)
 {
 	struct nu_epoch_rec e = { 0 };
 	double ep, v;
@@ -770,7 +420,7 @@ rec_epoch(struct nu_runlog *r, const struct jv *o)
 	if (r->ne == NU_RUNLOG_MAXEPOCHS)
 		return bad_line(r, NU_ERR_RANGE, "more than %d epoch records",
 		    NU_RUNLOG_MAXEPOCHS);
-	if (!get_confusion(r, jget(o, "confusion"), e.epoch))
+	if (!get_confusion(r, nu_json_get(o, "confusion"), e.epoch))
 		return bad_line(r, NU_ERR_FORMAT, "\"confusion\" is neither null nor "
 		    "{\"classes\": [K names], \"counts\": [K rows of K counts]} "
 		    "with K from 1 to %d", NU_MAXCLASSES);
@@ -802,10 +452,10 @@ rec_epoch(struct nu_runlog *r, const struct jv *o)
 }
 
 static enum nu_status
-rec_end(struct nu_runlog *r, const struct jv *o)
+rec_end(struct nu_runlog *r, const struct nu_jv *o)
 {
 	char status[16];
-	const struct jv *v;
+	const struct nu_jv *v;
 	double d;
 
 	if (!get_str(o, "status", status, sizeof status) ||
@@ -817,14 +467,14 @@ rec_end(struct nu_runlog *r, const struct jv *o)
 	    strcmp(status, "stopped") == 0 ? NU_RUN_STOPPED : NU_RUN_FAILED;
 	r->end_best = -1;
 	r->end_best_value = NAN;
-	if ((v = jget(o, "best_epoch")) != NULL && v->type != J_NULL) {
+	if ((v = nu_json_get(o, "best_epoch")) != NULL && v->type != NU_J_NULL) {
 		if (!get_int(o, "best_epoch", 0, NU_RUNLOG_MAXEPOCHS, &d) ||
 		    !get_num(o, "best_value", true, &r->end_best_value))
 			return bad_line(r, NU_ERR_FORMAT, "\"best_epoch\" is neither null "
 			    "nor a whole number with a \"best_value\"");
 		r->end_best = (int)d;
 	}
-	if (jget(o, "message") != NULL && !get_text(o, "message", r->message,
+	if (nu_json_get(o, "message") != NULL && !get_text(o, "message", r->message,
 	    sizeof r->message))
 		return bad_line(r, NU_ERR_FORMAT, "\"message\" is not a string");
 	r->ended = true;
@@ -835,18 +485,18 @@ rec_end(struct nu_runlog *r, const struct jv *o)
 static enum nu_status
 line(struct nu_runlog *r, const char *s, size_t n, unsigned *what)
 {
-	struct jv v;
+	struct nu_jv v;
 	const char *err = NULL, *type;
-	const struct jv *tv;
+	const struct nu_jv *tv;
 	enum nu_status st = NU_OK;
 
 	r->lineno++;
 	if (r->ended)
 		return bad_line(r, NU_ERR_FORMAT, "a record after the \"end\" record");
-	if (!json_parse(s, n, &v, &err))
+	if (!nu_json_parse(s, n, JSON_DEPTH, &v, &err, NULL))
 		return bad_line(r, NU_ERR_FORMAT, "not a JSON record: %s", err);
-	if (v.type != J_OBJ || (tv = jget(&v, "type")) == NULL || tv->type != J_STR) {
-		jv_clear(&v);
+	if (v.type != NU_J_OBJ || (tv = nu_json_get(&v, "type")) == NULL || tv->type != NU_J_STR) {
+		nu_jv_clear(&v);
 		return bad_line(r, NU_ERR_FORMAT, "not a record: an object with a "
 		    "\"type\" is expected");
 	}
@@ -860,7 +510,7 @@ line(struct nu_runlog *r, const char *s, size_t n, unsigned *what)
 	else if (strcmp(type, "end") == 0)
 		st = rec_end(r, &v);
 	/* other types are for later versions: passed over */
-	jv_clear(&v);
+	nu_jv_clear(&v);
 	if (st == NU_OK)
 		*what |= NU_RUNLOG_NEWS | (r->ended ? NU_RUNLOG_ENDED : 0);
 	return st;
