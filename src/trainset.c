@@ -210,7 +210,8 @@ nu_seen_describe(const struct nu_seen_counts *c, char *buf, size_t len)
 
 	if (!c->known)
 		snprintf(buf, len, "the model file does not record the events it was "
-		    "trained on (written by an older nuscope): any of them here is scored");
+		    "trained on (written by an older nuscope, or imported from Keras): any of "
+		    "them here is scored");
 	else if (tr + va == 0)
 		snprintf(buf, len, "%s", "");
 	else if (c->include)
