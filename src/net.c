@@ -399,6 +399,7 @@ struct nu_net_ws {
 	float *gmerged;         /* its gradient */
 	float *g[2];            /* gradient ping-pong */
 	float *gb[2];           /* gradients of the branch outputs */
+	float *gin;             /* a branch's input gradient (nu_net_input_grad) */
 	void *blocks[3 * NU_NET_MAXNODES + 16];
 	int nblocks;
 	bool prof;              /* timing on (nu_net_ws_profile) */
@@ -636,7 +637,7 @@ nu_net_forward(const struct nu_net *net, struct nu_net_ws *ws, const float *x,
 }
 
 static void backward(const struct nu_net *net, struct nu_net_ws *ws,
-    const float *dout, float *grads);
+    const float *dout, float *grads, float *dx);
 
 void
 nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
@@ -644,14 +645,29 @@ nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dou
 {
 	double t0 = ws->prof ? seconds() : 0.0;
 
-	backward(net, ws, dout, grads);
+	backward(net, ws, dout, grads, NULL);
 	if (ws->prof)
 		ws->tpass += seconds() - t0;
 }
 
+enum nu_status
+nu_net_input_grad(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
+    float *grads, float *dx, char **cause)
+{
+	/* the branches' input gradients, one view each, before they are
+	 * interleaved into dx; only saliency needs them, so training's
+	 * workspaces never carry the buffer */
+	if (ws->ninst == 2 && ws->gin == NULL &&
+	    (ws->gin = ws_alloc(ws, (size_t)ws->nmax * NU_VIEW_BYTES * sizeof(float))) == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory for input gradients "
+		    "of %d events", ws->nmax);
+	backward(net, ws, dout, grads, dx);
+	return NU_OK;
+}
+
 static void
 backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
-    float *grads)
+    float *grads, float *dx)
 {
 	int upto = ws->tr.n - (net->fused ? 1 : 0);
 	const float *t_in = ws->ninst == 2 ? ws->merged : ws->x;
@@ -659,6 +675,8 @@ backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
 
 	if (ws->ninst == 2)
 		dmerged = ws->gmerged;
+	else
+		dmerged = dx;   /* the trunk's input is the network's */
 	if (upto > 0)
 		chain_backward(net, ws, &ws->tr, 0, upto, t_in, dout, dmerged, grads);
 	else if (dmerged != NULL)
@@ -685,10 +703,21 @@ backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
 			}
 		}
 	}
-	for (int b = 0; b < 2; b++)
-		if (ws->br[b].n > 0)
+	for (int b = 0; b < 2; b++) {
+		const float *gv = ws->gb[b];
+
+		if (ws->br[b].n > 0) {
 			chain_backward(net, ws, &ws->br[b], b, ws->br[b].n, ws->bin[b],
-			    ws->gb[b], NULL, grads);
+			    ws->gb[b], dx != NULL ? ws->gin : NULL, grads);
+			gv = ws->gin;
+		}
+		if (dx == NULL)
+			continue;
+		/* branch b's view back into its place in [n, 2, 100, 80] */
+		for (int e = 0; e < ws->n; e++)
+			memcpy(dx + ((size_t)e * 2 + (size_t)b) * NU_VIEW_BYTES,
+			    gv + (size_t)e * NU_VIEW_BYTES, NU_VIEW_BYTES * sizeof(float));
+	}
 }
 
 void

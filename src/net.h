@@ -114,6 +114,17 @@ void nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws,
     const float *dout, float *grads);
 
 /*
+ * The gradient of the outputs with respect to the input, for saliency:
+ * after a forward (training or not) on ws, as nu_net_backward with dout,
+ * and besides the parameter gradients it must add to grads ([nparams],
+ * scratch the caller discards) the input gradient goes to dx ([n,
+ * nviews, 100, 80]).  Training never calls it, so its results do not
+ * change; the first call with branches allocates a buffer in ws.
+ */
+enum nu_status nu_net_input_grad(const struct nu_net *net, struct nu_net_ws *ws,
+    const float *dout, float *grads, float *dx, char **cause);
+
+/*
  * Per-node timing of the passes on ws, to see where a step's time goes
  * (nuscope bench train).  Off by default: it costs two clock reads per
  * node and pass.  nu_net_ws_profile switches it on or off and zeroes the
