@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{ "eval", "evaluate a model: efficiency, purity, ROC, thresholds, slices", cmd_eval },
 	{ "export", "write events as PNG pictures (export events)", cmd_export },
 	{ "model", "show what a model file holds (model dump), compare runs (model history)", cmd_model },
-	{ "bench", "measure this machine: reading events, training (bench read|train)", cmd_bench },
+	{ "bench", "measure this machine: reading events, training, saliency (bench read|train|saliency)", cmd_bench },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -21,19 +21,19 @@
 #define MAXTHREADS 16
 #define MAXOUT 256             /* outputs the gradient reads */
 
-static const char *const method_names[] = { "occlusion", "gradient", "gradxinput" };
+const char *const nu_sal_methods[] = { "occlusion", "gradient", "gradxinput", NULL };
 
 const char *
 nu_sal_method_name(enum nu_sal_method m)
 {
-	return (unsigned)m < 3 ? method_names[m] : "?";
+	return (unsigned)m < 3 ? nu_sal_methods[m] : "?";
 }
 
 int
 nu_sal_method_parse(const char *s)
 {
 	for (int i = 0; i < 3; i++)
-		if (strcmp(s, method_names[i]) == 0)
+		if (strcmp(s, nu_sal_methods[i]) == 0)
 			return i;
 	return -1;
 }
@@ -144,7 +144,8 @@ occlusion(const struct nu_net *net, const float *x, const struct nu_sal_opts *o,
 	oc.net = net;
 	oc.x = x;
 	oc.g = &g;
-	oc.batch = o->batch > 0 ? o->batch : 64;
+	/* small passes keep a branch's activations in cache (bench saliency) */
+	oc.batch = o->batch > 0 ? o->batch : 16;
 	oc.k = k;
 	atomic_init(&oc.next, 0);
 	atomic_init(&oc.failed, false);

@@ -35,10 +35,12 @@ struct nu_sal_opts {
 	int output;             /* which output is the score; -1: the event's
 	                         * largest (0 for one output) */
 	int threads;            /* worker threads (0: 2) */
-	int batch;              /* occluded copies per pass (0: 64) */
+	int batch;              /* occluded copies per pass (0: 16) */
 };
 
-/* The method's name ("occlusion") and back (-1: unknown). */
+/* The methods' names in the enum's order, ended by NULL; one's name
+ * ("occlusion") and back (-1: unknown). */
+extern const char *const nu_sal_methods[];
 const char *nu_sal_method_name(enum nu_sal_method m);
 int nu_sal_method_parse(const char *s);
 
