@@ -592,9 +592,10 @@ write_fig(const uint8_t *map, const struct nu_eventfig_sal *sal,
 		snprintf(f->slabel, sizeof f->slabel, "%s", sal->unit);
 	}
 	/* SVG text is glyph outlines: its <desc> holds the figure's words */
-	desc = nu_asprintf("%s; %s; %s%s%s%s%s. %s. %s%s%s", view_title[0], view_title[1],
-	    bar_label, sal ? "; " : "", sal ? f->stitle[0] : "", sal ? "; " : "",
-	    sal ? f->stitle[1] : "", t->line[0], t->line[1], t->line[2][0] ? ". " : "",
+	desc = nu_asprintf("%s; %s; %s%s%s%s%s%s%s. %s. %s%s%s", view_title[0],
+	    view_title[1], bar_label, sal ? "; " : "", sal ? f->stitle[0] : "",
+	    sal ? "; " : "", sal ? f->stitle[1] : "", sal ? "; " : "",
+	    sal ? f->slabel : "", t->line[0], t->line[1], t->line[2][0] ? ". " : "",
 	    t->line[2]);
 	if (desc == NULL) {
 		free(f);
