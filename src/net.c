@@ -636,6 +636,47 @@ nu_net_forward(const struct nu_net *net, struct nu_net_ws *ws, const float *x,
 	return out;
 }
 
+const float *
+nu_net_branch_out(const struct nu_net *net, const struct nu_net_ws *ws, int b)
+{
+	(void)net;
+	if (ws->ninst != 2 || b < 0 || b > 1)
+		return NULL;
+	return ws->br[b].n > 0 ? ws->br[b].act[ws->br[b].n - 1] : ws->bin[b];
+}
+
+const float *
+nu_net_forward_branch(const struct nu_net *net, struct nu_net_ws *ws, int b,
+    const float *xb, const float *other, int n)
+{
+	size_t bo = numel(net->bout), hw = (size_t)net->bout.h * (size_t)net->bout.w;
+	const float *o;
+
+	ws->n = n;
+	ws->first = 0;
+	ws->train = false;
+	ws->seed = 0;
+	ws->x = NULL;
+	o = ws->br[b].n > 0 ? chain_forward(net, ws, &ws->br[b], b, xb) : xb;
+	for (int e = 0; e < n; e++) {
+		float *m = ws->merged + (size_t)e * 2 * bo;
+		const float *ob[2];
+
+		ob[b] = o + (size_t)e * bo;
+		ob[1 - b] = other;
+		if (net->merge == NU_MERGE_FEATURES) {
+			memcpy(m, ob[0], bo * sizeof(float));
+			memcpy(m + bo, ob[1], bo * sizeof(float));
+		} else {
+			for (int c = 0; c < net->bout.c; c++)
+				for (int v = 0; v < 2; v++)
+					memcpy(m + ((size_t)c * 2 + (size_t)v) * hw,
+					    ob[v] + (size_t)c * hw, hw * sizeof(float));
+		}
+	}
+	return chain_forward(net, ws, &ws->tr, 0, ws->merged);
+}
+
 static void backward(const struct nu_net *net, struct nu_net_ws *ws,
     const float *dout, float *grads, float *dx);
 

@@ -62,8 +62,11 @@ struct occ {
 	const float *x;
 	const struct grid *g;
 	int batch, k;           /* the output read */
+	const float *bout[2];   /* with branches: each branch's output for the
+	                         * event, so only the occluded view's runs */
 	float *scores;          /* [ncopies] */
-	atomic_size_t next;     /* the next copy to take */
+	size_t nbatches, bpv;   /* batches, and per view: none spans two views */
+	atomic_size_t next;     /* the next batch to take */
 	atomic_bool failed;
 };
 
@@ -79,10 +82,14 @@ occ_main(void *arg)
 	struct worker *w = arg;
 	struct occ *oc = w->oc;
 	const struct nu_net *net = oc->net;
-	const size_t per = (size_t)net->nviews * NU_VIEW_BYTES;
+	const bool branches = oc->bout[0] != NULL;
+	/* a copy is the occluded view alone when the branches take the views
+	 * apart, else the whole input */
+	const size_t per = branches ? NU_VIEW_BYTES : (size_t)net->nviews * NU_VIEW_BYTES;
+	const size_t pv = (size_t)oc->g->nr * (size_t)oc->g->nc;
 	struct nu_net_ws *ws = NULL;
 	float *buf = NULL;
-	size_t k0;
+	size_t j;
 
 	if ((w->st = nu_net_ws_new(net, oc->batch, &ws, &w->cause)) != NU_OK)
 		goto out;
@@ -92,25 +99,30 @@ occ_main(void *arg)
 		goto out;
 	}
 	while (!atomic_load(&oc->failed) &&
-	    (k0 = atomic_fetch_add(&oc->next, (size_t)oc->batch)) < oc->g->ncopies) {
-		size_t n = oc->g->ncopies - k0 < (size_t)oc->batch ?
-		    oc->g->ncopies - k0 : (size_t)oc->batch;
+	    (j = atomic_fetch_add(&oc->next, 1)) < oc->nbatches) {
+		size_t view = j / oc->bpv, in = j % oc->bpv * (size_t)oc->batch;
+		size_t k0 = view * pv + in;
+		size_t n = pv - in < (size_t)oc->batch ? pv - in : (size_t)oc->batch;
 		const float *y;
 
 		for (size_t i = 0; i < n; i++) {
 			float *c = buf + i * per;
 			int v, r0, c0;
 
-			memcpy(c, oc->x, per * sizeof(float));
 			copy_patch(oc->g, k0 + i, &v, &r0, &c0);
+			memcpy(c, oc->x + (branches ? (size_t)v * NU_VIEW_BYTES : 0),
+			    per * sizeof(float));
 			for (int r = r0; r < r0 + oc->g->patch && r < NU_PLANES; r++) {
 				int c1 = c0 + oc->g->patch < NU_CELLS ? c0 + oc->g->patch : NU_CELLS;
 
-				memset(c + (size_t)v * NU_VIEW_BYTES + (size_t)r * NU_CELLS + (size_t)c0,
-				    0, (size_t)(c1 - c0) * sizeof(float));
+				memset(c + (branches ? 0 : (size_t)v * NU_VIEW_BYTES) +
+				    (size_t)r * NU_CELLS + (size_t)c0, 0,
+				    (size_t)(c1 - c0) * sizeof(float));
 			}
 		}
-		y = nu_net_forward(net, ws, buf, (int)n, 0, false, 0, NULL);
+		y = branches ? nu_net_forward_branch(net, ws, (int)view, buf,
+		    oc->bout[1 - view], (int)n) :
+		    nu_net_forward(net, ws, buf, (int)n, 0, false, 0, NULL);
 		for (size_t i = 0; i < n; i++)
 			oc->scores[k0 + i] = y[i * (size_t)net->nout + (size_t)oc->k];
 	}
@@ -124,7 +136,7 @@ out:
 
 static enum nu_status
 occlusion(const struct nu_net *net, const float *x, const struct nu_sal_opts *o,
-    int k, double s0, float *map, char **cause)
+    int k, double s0, const float *const bout[2], float *map, char **cause)
 {
 	struct grid g;
 	struct occ oc;
@@ -147,6 +159,10 @@ occlusion(const struct nu_net *net, const float *x, const struct nu_sal_opts *o,
 	/* small passes keep a branch's activations in cache (bench saliency) */
 	oc.batch = o->batch > 0 ? o->batch : 16;
 	oc.k = k;
+	oc.bout[0] = bout[0];
+	oc.bout[1] = bout[1];
+	oc.bpv = ((size_t)g.nr * (size_t)g.nc + (size_t)oc.batch - 1) / (size_t)oc.batch;
+	oc.nbatches = oc.bpv * (size_t)g.nviews;
 	atomic_init(&oc.next, 0);
 	atomic_init(&oc.failed, false);
 	oc.scores = malloc(g.ncopies * sizeof(float));
@@ -263,8 +279,14 @@ nu_saliency_net(const struct nu_net *net, const float *x, const struct nu_sal_op
 				k = j;
 	}
 	s0 = y[k];
-	if (o->method == NU_SAL_OCCLUSION)
-		st = occlusion(net, x, o, k, s0, map, cause);
+	if (o->method == NU_SAL_OCCLUSION) {
+		/* the branches' outputs for the event, kept in ws: its only
+		 * other use is the gradient's backward */
+		const float *bout[2] = { nu_net_branch_out(net, ws, 0),
+		    nu_net_branch_out(net, ws, 1) };
+
+		st = occlusion(net, x, o, k, s0, bout, map, cause);
+	}
 	else
 		st = gradient(net, ws, x, o, k, y, map, cause);
 	nu_net_ws_free(ws);
