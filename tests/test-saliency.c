@@ -267,6 +267,19 @@ test_random(const char *what, const char *text, int output)
 	}
 	CHECK(omax < 1e-5, "%s: occlusion matches the score with the patch zeroed at 6 "
 	    "places (worst %.2g)", what, omax);
+	/* batches are fixed ranges of copies, so the threads change nothing;
+	 * another batch size only BLAS's rounding */
+	o.threads = 3;
+	CHECK(nu_saliency_net(net, x, &o, y, NULL, NULL, NULL) == NU_OK &&
+	    memcmp(y, occ, nin * sizeof(float)) == 0, "%s: 3 threads: the same "
+	    "occlusion map", what);
+	o.batch = 5;
+	omax = 0.0;
+	CHECK(nu_saliency_net(net, x, &o, y, NULL, NULL, NULL) == NU_OK, "%s: batches of 5",
+	    what);
+	for (size_t i = 0; i < nin; i++)
+		omax = fmax(omax, fabs(y[i] - occ[i]));
+	CHECK(omax < 1e-6, "%s: batches of 5 agree within 1e-6 (%.2g)", what, omax);
 	nu_net_ws_free(ws);
 	nu_net_free(net);
 	free(x);
