@@ -55,7 +55,8 @@ one_cell(const char *views)
 	cw = net->params + net->node[0].poff;   /* [1, 1, 3, 3], bias */
 	cw[4] = 1.0f;
 	for (int i = 1; i < net->nnodes; i++)
-		if (strcmp(net->node[i].kind, "dense") == 0) {
+		/* the dense layer, not the sigmoid its section attaches */
+		if (strcmp(net->node[i].kind, "dense") == 0 && !net->node[i].attached) {
 			dw = net->params + net->node[i].poff;   /* [1, 8000], bias */
 			dw[R0 * NU_CELLS + C0] = 2.0f;
 			dw[NU_VIEW_BYTES] = -1.0f;
