@@ -15,6 +15,8 @@
 #include "arch.h"
 #include "cli.h"
 #include "dataset.h"
+#include "rng.h"
+#include "saliency.h"
 #include "train.h"
 
 struct read_args {
@@ -25,6 +27,11 @@ struct read_args {
 
 struct train_args {
 	int batch, threads, micro, steps;
+};
+
+struct sal_args {
+	int patch, stride, threads, batch, repeat;
+	int method;
 };
 
 #define A(m) offsetof(struct read_args, m)
@@ -56,7 +63,25 @@ static const struct cli_opt train_opts[] = {
 };
 #undef A
 
-/* one page for both benchmarks */
+#define A(m) offsetof(struct sal_args, m)
+static const struct cli_opt sal_opts[] = {
+	{ "method", 0, CLI_OPT_CHOICE, A(method), .choices = nu_sal_methods, .meta = "M",
+	    .help = NU_SAL_CHOICES " (default occlusion)" },
+	{ "patch", 0, CLI_OPT_INT, A(patch), .min = 1, .max = NU_CELLS, .meta = "P",
+	    .help = "occlusion patch side in cells (default 8)" },
+	{ "stride", 0, CLI_OPT_INT, A(stride), .min = 1, .max = NU_CELLS, .meta = "S",
+	    .help = "occlusion stride in cells (default 4)" },
+	{ "threads", 0, CLI_OPT_INT, A(threads), .min = 1, .max = 16, .meta = "N",
+	    .help = "compute threads (default 2)" },
+	{ "batch", 0, CLI_OPT_INT, A(batch), .min = 1, .max = 4096, .meta = "N",
+	    .help = "occluded copies per pass (default 16)" },
+	{ "repeat", 0, CLI_OPT_INT, A(repeat), .min = 1, .max = 1000, .meta = "N",
+	    .help = "maps timed; the median is reported (default 5)" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+/* one page for the benchmarks */
 static const struct cli_help bench_page[] = {
 	{ "usage: nuscope bench read [OPTIONS] FILE|DIR|GLOB...\n"
 	    "       nuscope bench train [OPTIONS] ARCH\n"
@@ -74,11 +99,16 @@ static const struct cli_help bench_page[] = {
 	    "each layer's forward and backward in thread-microseconds per event,\n"
 	    "its share of the step and its GFLOP/s (a training step counted as\n"
 	    "three forward passes of FLOPs).\n", NULL },
+	{ "\n"
+	    "bench saliency: the time of one event's saliency map (nuscope export\n"
+	    "saliency) for the network ARCH with its initial weights, on a\n"
+	    "synthetic event (5% of pixels lit).\n", sal_opts },
 	{ NULL, NULL },
 };
 
 static const struct cli_cmd read_cmd = { "bench read", read_opts, bench_page };
 static const struct cli_cmd train_cmd = { "bench train", train_opts, bench_page };
+static const struct cli_cmd sal_cmd = { "bench saliency", sal_opts, bench_page };
 
 static double
 now(void)
@@ -263,9 +293,90 @@ bench_train(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+bench_saliency(int argc, char **argv)
+{
+	struct sal_args args = { .threads = 2, .repeat = 5 };
+	struct nu_sal_opts o = { .output = -1 };
+	struct nu_arch *a = NULL;
+	struct nu_net *net = NULL;
+	float *x = NULL, *map = NULL;
+	double t[1000];
+	struct nu_rng r;
+	char *cause = NULL;
+	enum nu_status st;
+	int rc;
+
+	if (!cli_opts_parse(&sal_cmd, &args, argc, argv, &rc))
+		return rc;
+	if (argc - optind != 1) {
+		fprintf(stderr, "nuscope bench saliency: expected one architecture file\n");
+		cli_opts_help(stderr, &sal_cmd);
+		return EXIT_USAGE;
+	}
+	o.method = (enum nu_sal_method)args.method;
+	o.patch = args.patch;
+	o.stride = args.stride;
+	o.threads = args.threads;
+	o.batch = args.batch;
+	if ((st = nu_arch_load(&a, argv[optind], &cause)) != NU_OK ||
+	    (st = nu_net_new(&net, a, 1, &cause)) != NU_OK)
+		goto fail;
+	x = malloc((size_t)net->nviews * NU_VIEW_BYTES * sizeof(float));
+	map = malloc((size_t)net->nviews * NU_VIEW_BYTES * sizeof(float));
+	if (x == NULL || map == NULL) {
+		st = nu_fail(&cause, NU_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	nu_rng_seed(&r, 1, 5);
+	for (size_t i = 0; i < (size_t)net->nviews * NU_VIEW_BYTES; i++)
+		x[i] = nu_rng_uniform(&r) < 0.05 ? (float)nu_rng_uniform(&r) : 0.0f;
+	for (int k = 0; k < args.repeat; k++) {
+		double t0 = now();
+
+		if ((st = nu_saliency_net(net, x, &o, map, NULL, NULL, &cause)) != NU_OK)
+			goto fail;
+		t[k] = now() - t0;
+	}
+	qsort(t, (size_t)args.repeat, sizeof t[0], cmp_double);
+	printf("bench saliency: %s, %s", argv[optind], nu_sal_method_name(o.method));
+	if (o.method == NU_SAL_OCCLUSION) {
+		int p = o.patch ? o.patch : NU_SAL_PATCH, s = o.stride ? o.stride : NU_SAL_STRIDE;
+		long copies = (long)net->nviews * ((NU_PLANES + s - 1) / s) *
+		    ((NU_CELLS + s - 1) / s);
+
+		printf(", patch %d, stride %d, %ld occluded copies, %d threads", p, s,
+		    copies, args.threads);
+	}
+	printf("\none event's map: %.3f s (median of %d; fastest %.3f s)\n",
+	    t[args.repeat / 2], args.repeat, t[0]);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "nuscope bench: %s\n", cause ? cause : nu_strerror(st));
+	rc = 1;
+out:
+	free(cause);
+	free(x);
+	free(map);
+	nu_net_free(net);
+	nu_arch_free(a);
+	return rc;
+}
+
 int
 cmd_bench(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "saliency") == 0)
+		return bench_saliency(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "train") == 0)
 		return bench_train(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "read") == 0)
@@ -274,7 +385,7 @@ cmd_bench(int argc, char **argv)
 		cli_opts_help(stdout, &read_cmd);
 		return 0;
 	}
-	fprintf(stderr, "nuscope bench: expected a benchmark name (read, train)\n");
+	fprintf(stderr, "nuscope bench: expected a benchmark name (read, train, saliency)\n");
 	cli_opts_help(stderr, &read_cmd);
 	return EXIT_USAGE;
 }

@@ -4,6 +4,9 @@
  * --plain the bare coloured map, with --raw the stored values as data.  A
  * model's score goes into the caption; the words come from
  * nu_eventfig_text, as the Events screen's do.
+ *
+ * `nuscope export saliency`: the same figure with, beside it, where a
+ * model's score comes from (saliency.h), per event or averaged.
  */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 #include "labels.h"
 #include "model.h"
 #include "net.h"
+#include "saliency.h"
 #include "where.h"
 
 #define RUN_MAX 32              /* events read and scored together */
@@ -292,12 +296,12 @@ struct export_args {
 
 /* --format LIST: png, svg, pdf, comma-separated, each at most once. */
 static bool
-set_format(void *args, const char *list, char **cause)
+parse_formats(const char *list, enum nu_plot_format fmt[MAX_FORMATS], int *nfmt,
+    char **cause)
 {
-	struct export_args *a = args;
 	const char *p = list;
 
-	a->nfmt = 0;
+	*nfmt = 0;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		char name[8];
@@ -315,16 +319,24 @@ set_format(void *args, const char *list, char **cause)
 			    "of them such as png,pdf: '%s' is none of them", name);
 			return false;
 		}
-		for (int i = 0; i < a->nfmt; i++)
-			if (a->fmt[i] == f) {
+		for (int i = 0; i < *nfmt; i++)
+			if (fmt[i] == f) {
 				*cause = nu_asprintf("names %s twice", name);
 				return false;
 			}
-		a->fmt[a->nfmt++] = f;
+		fmt[(*nfmt)++] = f;
 		if (p[len] == '\0')
 			return true;
 		p += len + 1;
 	}
+}
+
+static bool
+set_format(void *args, const char *list, char **cause)
+{
+	struct export_args *a = args;
+
+	return parse_formats(list, a->fmt, &a->nfmt, cause);
 }
 
 static bool
@@ -479,6 +491,358 @@ static const struct cli_help export_page[] = {
 
 static const struct cli_cmd export_cmd = { "export", export_opts, export_page };
 
+/* ---- export saliency ------------------------------------------------------- */
+
+struct sal_args {
+	const char *index, *where, *dir, *model, *format, *colormap;
+	int limit, method, patch, stride, output, cmap;
+	bool mean, quiet, skip_bad;
+	enum nu_plot_format fmt[MAX_FORMATS];
+	int nfmt;
+};
+
+static bool
+sal_format(void *args, const char *list, char **cause)
+{
+	struct sal_args *a = args;
+
+	return parse_formats(list, a->fmt, &a->nfmt, cause);
+}
+
+static bool
+sal_colormap(void *args, const char *arg, char **cause)
+{
+	struct sal_args *a = args;
+
+	if ((a->cmap = nu_cmap_from_name(arg)) < 0) {
+		*cause = nu_asprintf("expected viridis, inferno or grey, not '%s'", arg);
+		return false;
+	}
+	return true;
+}
+
+#define A(m) offsetof(struct sal_args, m)
+static const struct cli_opt sal_opts[] = {
+	{ .kind = CLI_OPT_HEADING, .help = "choosing events (one of):" },
+	{ "index", 0, CLI_OPT_STRING, A(index), .fn = check_index, .meta = "LIST",
+	    .help = "global indices and ranges, e.g. 0,5,10-20" },
+	{ "where", 0, CLI_OPT_STRING, A(where), .meta = "EXPR",
+	    .help = "events EXPR selects; it may read the model's\n"
+	    "score, label and selected, e.g.\n"
+	    "'selected && label == 0' (the false positives)" },
+	{ "limit", 0, CLI_OPT_INT, A(limit), .min = 1, .max = 100000000, .meta = "N",
+	    .help = "at most N events (the first N chosen)" },
+	{ .kind = CLI_OPT_HEADING, .help = "\nsaliency:" },
+	{ "model", 0, CLI_OPT_STRING, A(model), .meta = "MODEL.h5",
+	    .help = "the model whose score is explained (required)" },
+	{ "method", 0, CLI_OPT_CHOICE, A(method), .choices = nu_sal_methods, .meta = "M",
+	    .help = "occlusion (default): the score's drop when a patch\n"
+	    "is zeroed; gradient: d score / d input;\n"
+	    "gradxinput: that gradient times the input" },
+	{ "patch", 0, CLI_OPT_INT, A(patch), .min = 1, .max = NU_CELLS, .meta = "P",
+	    .help = "occlusion: patch side in cells (default 8)" },
+	{ "stride", 0, CLI_OPT_INT, A(stride), .min = 1, .max = NU_CELLS, .meta = "S",
+	    .help = "occlusion: patch step in cells (default 4)" },
+	{ "class", 0, CLI_OPT_INT, A(output), .min = 0, .max = 255, .meta = "K",
+	    .help = "explain output K (default: the event's likeliest\n"
+	    "class; the only output of a binary model)" },
+	{ "mean", 0, CLI_OPT_FLAG, A(mean),
+	    .help = "one figure of the maps (and events) averaged over\n"
+	    "all chosen events, mean-METHOD.EXT" },
+	{ .kind = CLI_OPT_HEADING, .help = "\npictures:" },
+	{ "output", 'o', CLI_OPT_STRING, A(dir), .meta = "DIR",
+	    .help = "where to write them (created if missing)" },
+	{ "format", 0, CLI_OPT_STRING, A(format), .fn = sal_format, .meta = "LIST",
+	    .help = "png (default), svg, pdf, or a comma list" },
+	{ "colormap", 0, CLI_OPT_STRING, A(colormap), .fn = sal_colormap, .meta = "NAME",
+	    .help = "the event's colours: viridis (default), inferno, grey" },
+	{ .kind = CLI_OPT_HEADING, .help = "\nother options:" },
+	{ "quiet", 'q', CLI_OPT_FLAG, A(quiet),
+	    .help = "print one summary line instead of one line per file" },
+	{ "skip-bad", 0, CLI_OPT_FLAG, A(skip_bad),
+	    .help = "leave out unreadable files instead of failing" },
+	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
+static const struct cli_help sal_page[] = {
+	{ "usage: nuscope export saliency --model MODEL.h5 [OPTIONS] FILE|DIR|GLOB...\n"
+	    "       (--index LIST | --where EXPR) -o DIR\n"
+	    "\n"
+	    "For each chosen event, a figure of its two views (as nuscope export\n"
+	    "events draws them) and beside them the saliency of each view: which\n"
+	    "cells the model's score rests on, in a diverging colour map (red: the\n"
+	    "cells raise the score, blue: they lower it, white: no effect), written\n"
+	    "to DIR/event-<INDEX>-<METHOD>.png (.svg, .pdf).  The input is scaled\n"
+	    "as the model was trained; the score is the output after its\n"
+	    "activation (the signal probability of a binary model).\n"
+	    "\n", sal_opts },
+	{ "\n"
+	    "exit status: 0 written, 1 a data, model or file error, 2 a bad\n"
+	    "command line.\n", NULL },
+	{ NULL, NULL },
+};
+
+static const struct cli_cmd sal_cmd = { "export saliency", sal_opts, sal_page };
+
+static int
+sal_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sal_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nuscope export saliency: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(nuscope export saliency --help describes the options)\n", stderr);
+	return EXIT_USAGE;
+}
+
+struct salex {
+	struct export *ex;
+	struct sal_args *a;
+	struct nu_sal_opts so;
+	char unit[80];
+	double *msum, *ssum;    /* --mean: sums of the maps and saliencies */
+	size_t nsum;
+};
+
+/* Write one saliency figure in every format; false after an error. */
+static bool
+sal_write(struct salex *sx, const char *stem, const uint8_t *map, const float *sal,
+    const struct nu_eventfig_text *txt)
+{
+	struct export *ex = sx->ex;
+	struct nu_eventfig_sal fs = { .map = sal, .method = nu_sal_method_name(sx->so.method),
+	    .unit = sx->unit };
+
+	for (int i = 0; i < ex->nfmt; i++) {
+		char *cause = NULL, *path = nu_asprintf("%.*s/%s-%s.%s", (int)ex->dirlen,
+		    ex->dir, stem, fs.method, nu_plot_format_ext(ex->fmt[i]));
+		enum nu_status st;
+
+		if (path == NULL) {
+			cli_error("export", NU_ERR_NOMEM, NULL);
+			return false;
+		}
+		st = nu_eventfig_write_saliency(map, &fs, &ex->fo, txt, path, ex->fmt[i], &cause);
+		if (st != NU_OK) {
+			cli_error("export", st, cause);
+			free(cause);
+			free(path);
+			return false;
+		}
+		if (!ex->quiet)
+			printf("%s\n", path);
+		ex->written++;
+		free(path);
+	}
+	return true;
+}
+
+/* One event: its saliency, and its figure or its share of the mean. */
+static bool
+sal_one(struct salex *sx, uint64_t ev, uint8_t *map, float *sal,
+    struct nu_eventfig_text *txt)
+{
+	struct export *ex = sx->ex;
+	const struct nu_model *m = ex->sc->m;
+	struct nu_eventfig_event e = { .event = ev };
+	struct nu_eventfig_score sc = { .have = true, .task = m->net->task,
+	    .nout = m->net->nout, .threshold = m->meta.threshold };
+	char *cause = NULL, stem[40];
+	size_t file;
+	enum nu_status st;
+
+	if ((st = nu_dataset_read_maps(ex->ds, ev, 1, map, &cause)) != NU_OK ||
+	    (st = nu_dataset_read_column(ex->ds, NU_COL_INTERACTION, ev, 1, NU_CT_U32,
+	    &e.interaction, &cause)) != NU_OK ||
+	    (st = nu_dataset_read_column(ex->ds, NU_COL_NUENERGY, ev, 1, NU_CT_F32,
+	    &e.nuenergy, &cause)) != NU_OK ||
+	    (st = nu_dataset_read_column(ex->ds, NU_COL_LEPENERGY, ev, 1, NU_CT_F32,
+	    &e.lepenergy, &cause)) != NU_OK ||
+	    (st = nu_dataset_locate(ex->ds, ev, &file, &e.local, &cause)) != NU_OK ||
+	    (st = nu_saliency(m, map, &sx->so, sal, NULL, NULL, &cause)) != NU_OK) {
+		cli_error("export", st, cause);
+		free(cause);
+		return false;
+	}
+	if (sx->msum != NULL) {
+		for (size_t i = 0; i < NU_MAP_BYTES; i++) {
+			sx->msum[i] += map[i];
+			sx->ssum[i] += sal[i];
+		}
+		sx->nsum++;
+		return true;
+	}
+	e.file = nu_dataset_file(ex->ds, file)->path;
+	sc.out = scorer_run(ex->sc, map, 1);
+	nu_eventfig_text(&e, &sc, txt);
+	snprintf(stem, sizeof stem, "event-%llu", (unsigned long long)ev);
+	return sal_write(sx, stem, map, sal, txt);
+}
+
+static int
+export_saliency(int argc, char **argv)
+{
+	struct sal_args a = { .output = -1 };
+	struct export ex = { 0 };
+	struct salex sx = { .ex = &ex, .a = &a };
+	struct nu_open_opts oo = { 0 };
+	struct nu_where *where = NULL;
+	struct scorer sc;
+	struct nu_eventfig_text *txt = NULL;
+	uint8_t *map = NULL;
+	float *sal = NULL;
+	char *cause = NULL;
+	uint64_t *idx = NULL;
+	size_t nidx = 0;
+	int rc = 1;
+	bool have_sc = false, ok = true;
+	enum nu_status st;
+
+	if (!cli_opts_parse(&sal_cmd, &a, argc, argv, &rc))
+		return rc;
+	rc = 1;
+	if (a.index != NULL && a.where != NULL)
+		return sal_usage("choose events with --index or with --where, not both");
+	if (a.index == NULL && a.where == NULL)
+		return sal_usage("choose events with --index LIST or --where EXPR");
+	if (a.model == NULL)
+		return sal_usage("say whose score to explain with --model MODEL.h5");
+	if (a.dir == NULL || a.dir[0] == '\0')
+		return sal_usage("say where to write the figures with -o DIR");
+	if (a.method != NU_SAL_OCCLUSION && (a.patch != 0 || a.stride != 0))
+		return sal_usage("--patch and --stride are for --method occlusion");
+	if (optind >= argc)
+		return sal_usage("expected data files (FILE, DIR or GLOB)");
+	sx.so = (struct nu_sal_opts){ .method = (enum nu_sal_method)a.method,
+	    .patch = a.patch, .stride = a.stride, .output = a.output };
+	if (sx.so.method == NU_SAL_OCCLUSION)
+		snprintf(sx.unit, sizeof sx.unit, "score change (patch %d, stride %d)",
+		    a.patch ? a.patch : NU_SAL_PATCH, a.stride ? a.stride : NU_SAL_STRIDE);
+	else
+		snprintf(sx.unit, sizeof sx.unit, "%s", sx.so.method == NU_SAL_GRADIENT ?
+		    "d score / d input" : "gradient \u00d7 input");
+	ex.fo = (struct nu_eventfig_opts){ .cmap = (enum nu_cmap)a.cmap,
+	    .stretch = NU_STRETCH_SQRT };
+	memcpy(ex.fmt, a.fmt, sizeof ex.fmt);
+	ex.nfmt = a.nfmt > 0 ? a.nfmt : 1;
+	if (a.nfmt == 0)
+		ex.fmt[0] = NU_PLOT_PNG;
+	ex.quiet = a.quiet;
+	ex.dir = a.dir;
+	oo.skip_bad = a.skip_bad;
+	if (a.where != NULL && (st = nu_where_compile(&where, a.where, &cause)) != NU_OK) {
+		sal_usage("--%s", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	if ((st = scorer_open(&sc, a.model, &cause)) != NU_OK) {
+		have_sc = sc.m != NULL;
+		cli_error("export", st, cause);
+		goto out;
+	}
+	have_sc = true;
+	ex.sc = &sc;
+	if (a.output >= sc.m->net->nout) {
+		rc = sal_usage("--class %d: the model has %d output%s", a.output,
+		    sc.m->net->nout, sc.m->net->nout == 1 ? "" : "s");
+		goto out;
+	}
+	if (where != NULL && nu_where_set_model(where, sc.m, NAN, &cause) != NU_OK) {
+		rc = sal_usage("--%s", cause);
+		goto out;
+	}
+	if ((st = nu_dataset_open(&ex.ds, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), &oo, &cause)) != NU_OK) {
+		cli_error("export", st, cause);
+		goto out;
+	}
+	if (a.index != NULL)
+		st = nu_eventpng_parse_indices(a.index, nu_dataset_nevents(ex.ds), &idx,
+		    &nidx, &cause);
+	else
+		st = nu_eventpng_select(ex.ds, where, (size_t)a.limit, &idx, &nidx, &cause);
+	if (st != NU_OK) {
+		cli_error("export", st, cause);
+		goto out;
+	}
+	if (nidx == 0) {
+		fprintf(stderr, "nuscope export: no event of the %llu in the files "
+		    "matches --where '%s'\n",
+		    (unsigned long long)nu_dataset_nevents(ex.ds), a.where);
+		goto out;
+	}
+	if (a.limit > 0 && nidx > (size_t)a.limit)
+		nidx = (size_t)a.limit;
+	if (ensure_dir(ex.dir) != 0)
+		goto out;
+	ex.dirlen = strlen(ex.dir);
+	while (ex.dirlen > 0 && ex.dir[ex.dirlen - 1] == '/')
+		ex.dirlen--;
+	map = malloc(NU_MAP_BYTES);
+	sal = malloc(NU_MAP_BYTES * sizeof(float));
+	txt = malloc(sizeof(*txt));
+	if (a.mean) {
+		sx.msum = calloc(NU_MAP_BYTES, sizeof(double));
+		sx.ssum = calloc(NU_MAP_BYTES, sizeof(double));
+	}
+	if (map == NULL || sal == NULL || txt == NULL ||
+	    (a.mean && (sx.msum == NULL || sx.ssum == NULL))) {
+		cli_error("export", NU_ERR_NOMEM, NULL);
+		goto out;
+	}
+	for (size_t i = 0; ok && i < nidx; i++)
+		ok = sal_one(&sx, idx[i], map, sal, txt);
+	if (ok && a.mean) {
+		for (size_t i = 0; i < NU_MAP_BYTES; i++) {
+			double v = sx.msum[i] / (double)sx.nsum;
+
+			map[i] = (uint8_t)(v > 255 ? 255 : lround(v));
+			sal[i] = (float)(sx.ssum[i] / (double)sx.nsum);
+		}
+		memset(txt, 0, sizeof(*txt));
+		snprintf(txt->title, sizeof txt->title, "mean saliency of %zu events", sx.nsum);
+		snprintf(txt->source, sizeof txt->source, "%s", a.model);
+		snprintf(txt->comment, sizeof txt->comment, "mean %s saliency of %zu events",
+		    nu_sal_method_name(sx.so.method), sx.nsum);
+		snprintf(txt->line[0], sizeof txt->line[0], "Mean of %zu event%s (left: the "
+		    "mean event; right: the mean %s saliency)", sx.nsum, sx.nsum == 1 ? "" : "s",
+		    nu_sal_method_name(sx.so.method));
+		snprintf(txt->line[1], sizeof txt->line[1], "model %.120s;  events %s %.120s",
+		    a.model, a.where != NULL ? "--where" : "--index",
+		    a.where != NULL ? a.where : a.index);
+		ok = sal_write(&sx, "mean", map, sal, txt);
+	}
+	if (!ok)
+		goto out;
+	if (ex.quiet)
+		printf("exported %s saliency of %zu event%s to %s\n",
+		    nu_sal_method_name(sx.so.method), nidx, nidx == 1 ? "" : "s", ex.dir);
+	rc = 0;
+out:
+	if (rc != 0 && ex.written > 0)
+		fprintf(stderr, "nuscope export: %zu figure%s written to %s before "
+		    "the error\n", ex.written, ex.written == 1 ? " was" : "s were", ex.dir);
+	if (have_sc)
+		scorer_close(&sc);
+	free(sx.msum);
+	free(sx.ssum);
+	free(map);
+	free(sal);
+	free(txt);
+	free(idx);
+	free(cause);
+	nu_where_free(where);
+	nu_dataset_free(ex.ds);
+	return rc;
+}
+
 int
 cmd_export(int argc, char **argv)
 {
@@ -497,6 +861,8 @@ cmd_export(int argc, char **argv)
 	bool have_sc = false;
 	enum nu_status st;
 
+	if (argc >= 2 && strcmp(argv[1], "saliency") == 0)
+		return export_saliency(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "events") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0)) {
@@ -506,8 +872,8 @@ cmd_export(int argc, char **argv)
 		if (argc < 2)
 			return usage_error("say what to export: 'nuscope export "
 			    "events ...'");
-		return usage_error("can export only events ('nuscope export events "
-		    "...'), not '%s'", argv[1]);
+		return usage_error("can export events or saliency ('nuscope export "
+		    "events ...', 'nuscope export saliency ...'), not '%s'", argv[1]);
 	}
 	if (!cli_opts_parse(&export_cmd, &args, argc - 1, argv + 1, &rc))
 		return rc;

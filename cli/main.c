@@ -25,10 +25,10 @@ static const struct command commands[] = {
 	{ "train", "train a network from an architecture file", cmd_train },
 	{ "predict", "score events with a trained model", cmd_predict },
 	{ "eval", "evaluate a model: efficiency, purity, ROC, thresholds, slices", cmd_eval },
-	{ "export", "write events as PNG pictures (export events)", cmd_export },
+	{ "export", "write events and saliency maps as pictures (export events|saliency)", cmd_export },
 	{ "model", "show what a model file holds (model dump), compare runs (model history)", cmd_model },
 	{ "import", "import a Keras 2 HDF5 model as a nuscope model (import keras)", cmd_import },
-	{ "bench", "measure this machine: reading events, training (bench read|train)", cmd_bench },
+	{ "bench", "measure this machine: reading events, training, saliency (bench read|train|saliency)", cmd_bench },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -211,7 +211,37 @@ struct fig {
 	int nlines;
 	int vmax;
 	uint8_t lut[256][3];
+	/* a saliency figure: the maps in a second column, FIG_W to the right */
+	const struct nu_eventfig_sal *sal;     /* NULL: the event alone */
+	double smax;            /* the saliency colour bar runs -smax..smax */
+	uint8_t div[256][3];    /* the diverging colours, -smax..smax */
+	char stitle[NU_VIEWS][64], slabel[80];
 };
+
+/* The saliency colour of v: blue below zero, white at zero, red above. */
+static const uint8_t *
+sal_colour(const struct fig *f, double v)
+{
+	double u = f->smax > 0 ? v / f->smax : 0.0;
+	int k = (int)lround((u < -1 ? -1 : u > 1 ? 1 : u) * 127.5 + 127.5);
+
+	return f->div[k < 0 ? 0 : k > 255 ? 255 : k];
+}
+
+static void
+div_lut(uint8_t div[256][3])
+{
+	/* the ends of Moreland's cool-warm map, through white */
+	static const double lo[3] = { 59, 76, 192 }, hi[3] = { 180, 4, 38 };
+
+	for (int k = 0; k < 256; k++) {
+		double t = (k - 127.5) / 127.5;
+
+		for (int c = 0; c < 3; c++)
+			div[k][c] = (uint8_t)lround(t < 0 ? 255 + (lo[c] - 255) * -t :
+			    255 + (hi[c] - 255) * t);
+	}
+}
 
 /* A tick value as text with the decimals its step needs. */
 static void
@@ -276,10 +306,10 @@ paint_image(cairo_t *cr, const uint8_t *rgb, int w, int h, double x, double y,
 
 /* One view's panel: the map, its frame, ticks and scales. */
 static int
-draw_panel(cairo_t *cr, const struct fig *f, int view)
+draw_panel(cairo_t *cr, const struct fig *f, int view, int col)
 {
 	const struct nu_eventfig_geom *g = &f->g;
-	double x0 = g->px[view], y0 = g->py[view], pw = g->pw, ph = g->ph;
+	double x0 = g->px[view] + col * FIG_W, y0 = g->py[view], pw = g->pw, ph = g->ph;
 	double x1 = x0 + pw, y1 = y0 + ph, v[64], step;
 	double zlen = NU_PLANES * NU_EVENTFIG_PLANE_CM / 100.0;
 	double tlen = NU_CELLS * NU_EVENTFIG_CELL_CM / 100.0;
@@ -292,8 +322,9 @@ draw_panel(cairo_t *cr, const struct fig *f, int view)
 	/* image row r is cell 79 - r: cells upwards */
 	for (int r = 0; r < NU_CELLS; r++)
 		for (int p = 0; p < NU_PLANES; p++)
-			memcpy(rgb + ((size_t)r * NU_PLANES + (size_t)p) * 3,
-			    f->lut[NU_PIXEL(f->map, view, p, NU_CELLS - 1 - r)], 3);
+			memcpy(rgb + ((size_t)r * NU_PLANES + (size_t)p) * 3, col == 0 ?
+			    f->lut[NU_PIXEL(f->map, view, p, NU_CELLS - 1 - r)] :
+			    sal_colour(f, NU_PIXEL(f->sal->map, view, p, NU_CELLS - 1 - r)), 3);
 	if (!paint_image(cr, rgb, NU_PLANES, NU_CELLS, x0, y0, pw, ph)) {
 		free(rgb);
 		return 0;
@@ -360,7 +391,7 @@ draw_panel(cairo_t *cr, const struct fig *f, int view)
 	/* the title, bold, above the panel's left end */
 	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
 	    CAIRO_FONT_WEIGHT_BOLD);
-	nu_plot_show_text(cr, view_title[view], SZ_TITLE, x0,
+	nu_plot_show_text(cr, col == 0 ? view_title[view] : f->stitle[view], SZ_TITLE, x0,
 	    view == 0 ? PAD : y0 - 14 - CAP_HEIGHT * SZ_TITLE, 0, 0, 0);
 	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
 	    CAIRO_FONT_WEIGHT_NORMAL);
@@ -404,6 +435,46 @@ draw_bar(cairo_t *cr, const struct fig *f)
 	return 1;
 }
 
+/* The saliency colour bar: -smax (bottom) to smax, zero in the middle. */
+static int
+draw_sal_bar(cairo_t *cr, const struct fig *f)
+{
+	const struct nu_eventfig_geom *g = &f->g;
+	double bx = g->bx + FIG_W, x1 = bx + g->bw, v[64], step, wl = 0;
+	uint8_t rgb[256 * 3];
+	char buf[32];
+	size_t n;
+
+	for (int r = 0; r < 256; r++)
+		memcpy(rgb + (size_t)r * 3, f->div[255 - r], 3);
+	if (!paint_image(cr, rgb, 1, 256, bx, g->by, g->bw, g->bh))
+		return 0;
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_set_line_width(cr, 1.0);
+	n = nu_plot_ticks(-f->smax, f->smax, 0, 7, v, 64);
+	step = n > 1 ? v[1] - v[0] : 1;
+	for (size_t i = 0; i < n && i < 64; i++) {
+		double y = g->by + g->bh / 2 - v[i] / f->smax * g->bh / 2;
+
+		cairo_move_to(cr, x1, y);
+		cairo_line_to(cr, x1 + TICK_LEN, y);
+		if (step < 1e-3 || step >= 1e4)
+			snprintf(buf, sizeof buf, "%.2g", v[i]);
+		else
+			tick_text(v[i], step, buf, sizeof buf);
+		wl = fmax(wl, nu_plot_text_width(cr, buf, SZ_TICK));
+		nu_plot_show_text(cr, buf, SZ_TICK, x1 + TICK_LEN + 4, y, 0, 0.5, 0);
+	}
+	cairo_stroke(cr);
+	cairo_set_line_width(cr, 1.3);
+	cairo_rectangle(cr, bx, g->by, g->bw, g->bh);
+	cairo_stroke(cr);
+	nu_plot_show_text(cr, f->slabel, SZ_LABEL,
+	    x1 + TICK_LEN + 4 + fmax(wl, 28) + 10 + CAP_HEIGHT * SZ_LABEL,
+	    g->by + g->bh / 2, 0.5, 1, M_PI / 2);
+	return 1;
+}
+
 static int
 draw(cairo_t *cr, void *ctx)
 {
@@ -414,15 +485,17 @@ draw(cairo_t *cr, void *ctx)
 	nu_plot_fonts(cr);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
-	for (int view = 0; view < NU_VIEWS; view++)
-		if (!draw_panel(cr, f, view))
+	for (int col = 0; col < (f->sal != NULL ? 2 : 1); col++) {
+		for (int view = 0; view < NU_VIEWS; view++)
+			if (!draw_panel(cr, f, view, col))
+				return 0;
+		if (!(col == 0 ? draw_bar(cr, f) : draw_sal_bar(cr, f)))
 			return 0;
-	if (!draw_bar(cr, f))
-		return 0;
-	cairo_set_source_rgb(cr, 0, 0, 0);
-	y = g->py[1] + g->ph + TICK_LEN + 4 + CAP_HEIGHT * SZ_TICK + 12;
-	nu_plot_show_text(cr, "plane (z, beam \u2192)", SZ_LABEL, g->px[1] + g->pw / 2,
-	    y, 0.5, 0, 0);
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		y = g->py[1] + g->ph + TICK_LEN + 4 + CAP_HEIGHT * SZ_TICK + 12;
+		nu_plot_show_text(cr, "plane (z, beam \u2192)", SZ_LABEL,
+		    g->px[1] + col * FIG_W + g->pw / 2, y, 0.5, 0, 0);
+	}
 
 	/* the caption under a rule, shrunk to fit the width if it must */
 	y += CAP_HEIGHT * SZ_LABEL + 18;
@@ -450,10 +523,31 @@ draw(cairo_t *cr, void *ctx)
 	return 1;
 }
 
+static enum nu_status
+write_fig(const uint8_t *map, const struct nu_eventfig_sal *sal,
+    const struct nu_eventfig_opts *o, const struct nu_eventfig_text *t,
+    const char *path, enum nu_plot_format fmt, char **cause);
+
 enum nu_status
 nu_eventfig_write(const uint8_t *map, const struct nu_eventfig_opts *o,
     const struct nu_eventfig_text *t, const char *path, enum nu_plot_format fmt,
     char **cause)
+{
+	return write_fig(map, NULL, o, t, path, fmt, cause);
+}
+
+enum nu_status
+nu_eventfig_write_saliency(const uint8_t *map, const struct nu_eventfig_sal *sal,
+    const struct nu_eventfig_opts *o, const struct nu_eventfig_text *t,
+    const char *path, enum nu_plot_format fmt, char **cause)
+{
+	return write_fig(map, sal, o, t, path, fmt, cause);
+}
+
+static enum nu_status
+write_fig(const uint8_t *map, const struct nu_eventfig_sal *sal,
+    const struct nu_eventfig_opts *o, const struct nu_eventfig_text *t,
+    const char *path, enum nu_plot_format fmt, char **cause)
 {
 	struct fig *f;
 	struct nu_plot_doc doc = { 0 };
@@ -480,9 +574,29 @@ nu_eventfig_write(const uint8_t *map, const struct nu_eventfig_opts *o,
 			f->vmax = 1;
 	}
 	nu_cmap_lut(o->cmap, f->vmax, o->stretch, f->lut);
+	if (sal != NULL) {
+		f->sal = sal;
+		f->smax = sal->vmax;
+		if (!(f->smax > 0)) {
+			for (int i = 0; i < NU_MAP_BYTES; i++)
+				f->smax = fmax(f->smax, fabs(sal->map[i]));
+			if (!(f->smax > 0) || !isfinite(f->smax))
+				f->smax = 1.0;  /* an all-zero map: white */
+		}
+		div_lut(f->div);
+		/* room for the saliency bar's signed tick labels */
+		f->g.width = 2 * FIG_W + 60;
+		for (int v = 0; v < NU_VIEWS; v++)
+			snprintf(f->stitle[v], sizeof f->stitle[v], "%.2s saliency (%s)",
+			    view_title[v], sal->method);
+		snprintf(f->slabel, sizeof f->slabel, "%s", sal->unit);
+	}
 	/* SVG text is glyph outlines: its <desc> holds the figure's words */
-	desc = nu_asprintf("%s; %s; %s. %s. %s%s%s", view_title[0], view_title[1],
-	    bar_label, t->line[0], t->line[1], t->line[2][0] ? ". " : "", t->line[2]);
+	desc = nu_asprintf("%s; %s; %s%s%s%s%s%s%s. %s. %s%s%s", view_title[0],
+	    view_title[1], bar_label, sal ? "; " : "", sal ? f->stitle[0] : "",
+	    sal ? "; " : "", sal ? f->stitle[1] : "", sal ? "; " : "",
+	    sal ? f->slabel : "", t->line[0], t->line[1], t->line[2][0] ? ". " : "",
+	    t->line[2]);
 	if (desc == NULL) {
 		free(f);
 		return nu_fail(cause, NU_ERR_NOMEM, "%s: out of memory", path);

@@ -109,4 +109,22 @@ enum nu_status nu_eventfig_write(const uint8_t *map,
     const struct nu_eventfig_opts *o, const struct nu_eventfig_text *t,
     const char *path, enum nu_plot_format fmt, char **cause);
 
+/*
+ * A saliency figure: the event as nu_eventfig_write draws it, and beside
+ * it (a second column as wide) the saliency of each view in a diverging
+ * colour map, blue below zero, white at zero, red above, with its own
+ * colour bar from -vmax to vmax.
+ */
+struct nu_eventfig_sal {
+	const float *map;       /* [2, 100, 80], XZ then YZ, as NU_PIXEL */
+	double vmax;            /* the bar's top; 0: the largest |value| */
+	const char *method;     /* named in the panels' titles ("occlusion") */
+	const char *unit;       /* the bar's label ("score change") */
+};
+
+enum nu_status nu_eventfig_write_saliency(const uint8_t *map,
+    const struct nu_eventfig_sal *sal, const struct nu_eventfig_opts *o,
+    const struct nu_eventfig_text *t, const char *path, enum nu_plot_format fmt,
+    char **cause);
+
 #endif

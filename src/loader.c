@@ -97,22 +97,28 @@ read_positions(struct nu_loader *ld, size_t p0, size_t p1, uint8_t *dst,
 	return NU_OK;
 }
 
-static void
-build_lut(struct nu_loader *ld, int max)
+void
+nu_norm_lut(enum nu_norm norm, int max, float lut[256])
 {
 	for (int v = 0; v < 256; v++) {
-		switch (ld->o.norm) {
+		switch (norm) {
 		case NU_NORM_255:
-			ld->lut[v] = (float)v / 255.0f;
+			lut[v] = (float)v / 255.0f;
 			break;
 		case NU_NORM_MAX:
-			ld->lut[v] = (float)v / (float)(max > 0 ? max : 255);
+			lut[v] = (float)v / (float)(max > 0 ? max : 255);
 			break;
 		case NU_NORM_LOG1P:
-			ld->lut[v] = (float)(log1p((double)v) / log(256.0));
+			lut[v] = (float)(log1p((double)v) / log(256.0));
 			break;
 		}
 	}
+}
+
+static void
+build_lut(struct nu_loader *ld, int max)
+{
+	nu_norm_lut(ld->o.norm, max, ld->lut);
 }
 
 /* ---- the epoch order ----------------------------------------------------------- */

@@ -31,6 +31,10 @@
 enum nu_norm { NU_NORM_255, NU_NORM_MAX, NU_NORM_LOG1P };
 #define NU_NORM_CHOICES "255|max|log1p"
 
+/* The float each byte value becomes under norm (max: NU_NORM_MAX's scale),
+ * as the loader feeds the network; saliency normalises the same way. */
+void nu_norm_lut(enum nu_norm norm, int max, float lut[256]);
+
 struct nu_loader_opts {
 	int views;              /* 1 = XZ, 2 = YZ, 3 = both (XZ then YZ) */
 	size_t batch;           /* events per batch; the last may be short */

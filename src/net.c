@@ -399,6 +399,7 @@ struct nu_net_ws {
 	float *gmerged;         /* its gradient */
 	float *g[2];            /* gradient ping-pong */
 	float *gb[2];           /* gradients of the branch outputs */
+	float *gin;             /* a branch's input gradient (nu_net_input_grad) */
 	void *blocks[3 * NU_NET_MAXNODES + 16];
 	int nblocks;
 	bool prof;              /* timing on (nu_net_ws_profile) */
@@ -635,8 +636,49 @@ nu_net_forward(const struct nu_net *net, struct nu_net_ws *ws, const float *x,
 	return out;
 }
 
+const float *
+nu_net_branch_out(const struct nu_net *net, const struct nu_net_ws *ws, int b)
+{
+	(void)net;
+	if (ws->ninst != 2 || b < 0 || b > 1)
+		return NULL;
+	return ws->br[b].n > 0 ? ws->br[b].act[ws->br[b].n - 1] : ws->bin[b];
+}
+
+const float *
+nu_net_forward_branch(const struct nu_net *net, struct nu_net_ws *ws, int b,
+    const float *xb, const float *other, int n)
+{
+	size_t bo = numel(net->bout), hw = (size_t)net->bout.h * (size_t)net->bout.w;
+	const float *o;
+
+	ws->n = n;
+	ws->first = 0;
+	ws->train = false;
+	ws->seed = 0;
+	ws->x = NULL;
+	o = ws->br[b].n > 0 ? chain_forward(net, ws, &ws->br[b], b, xb) : xb;
+	for (int e = 0; e < n; e++) {
+		float *m = ws->merged + (size_t)e * 2 * bo;
+		const float *ob[2];
+
+		ob[b] = o + (size_t)e * bo;
+		ob[1 - b] = other;
+		if (net->merge == NU_MERGE_FEATURES) {
+			memcpy(m, ob[0], bo * sizeof(float));
+			memcpy(m + bo, ob[1], bo * sizeof(float));
+		} else {
+			for (int c = 0; c < net->bout.c; c++)
+				for (int v = 0; v < 2; v++)
+					memcpy(m + ((size_t)c * 2 + (size_t)v) * hw,
+					    ob[v] + (size_t)c * hw, hw * sizeof(float));
+		}
+	}
+	return chain_forward(net, ws, &ws->tr, 0, ws->merged);
+}
+
 static void backward(const struct nu_net *net, struct nu_net_ws *ws,
-    const float *dout, float *grads);
+    const float *dout, float *grads, float *dx);
 
 void
 nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
@@ -644,14 +686,29 @@ nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dou
 {
 	double t0 = ws->prof ? seconds() : 0.0;
 
-	backward(net, ws, dout, grads);
+	backward(net, ws, dout, grads, NULL);
 	if (ws->prof)
 		ws->tpass += seconds() - t0;
 }
 
+enum nu_status
+nu_net_input_grad(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
+    float *grads, float *dx, char **cause)
+{
+	/* the branches' input gradients, one view each, before they are
+	 * interleaved into dx; only saliency needs them, so training's
+	 * workspaces never carry the buffer */
+	if (ws->ninst == 2 && ws->gin == NULL &&
+	    (ws->gin = ws_alloc(ws, (size_t)ws->nmax * NU_VIEW_BYTES * sizeof(float))) == NULL)
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory for input gradients "
+		    "of %d events", ws->nmax);
+	backward(net, ws, dout, grads, dx);
+	return NU_OK;
+}
+
 static void
 backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
-    float *grads)
+    float *grads, float *dx)
 {
 	int upto = ws->tr.n - (net->fused ? 1 : 0);
 	const float *t_in = ws->ninst == 2 ? ws->merged : ws->x;
@@ -659,6 +716,8 @@ backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
 
 	if (ws->ninst == 2)
 		dmerged = ws->gmerged;
+	else
+		dmerged = dx;   /* the trunk's input is the network's */
 	if (upto > 0)
 		chain_backward(net, ws, &ws->tr, 0, upto, t_in, dout, dmerged, grads);
 	else if (dmerged != NULL)
@@ -685,10 +744,21 @@ backward(const struct nu_net *net, struct nu_net_ws *ws, const float *dout,
 			}
 		}
 	}
-	for (int b = 0; b < 2; b++)
-		if (ws->br[b].n > 0)
+	for (int b = 0; b < 2; b++) {
+		const float *gv = ws->gb[b];
+
+		if (ws->br[b].n > 0) {
 			chain_backward(net, ws, &ws->br[b], b, ws->br[b].n, ws->bin[b],
-			    ws->gb[b], NULL, grads);
+			    ws->gb[b], dx != NULL ? ws->gin : NULL, grads);
+			gv = ws->gin;
+		}
+		if (dx == NULL)
+			continue;
+		/* branch b's view back into its place in [n, 2, 100, 80] */
+		for (int e = 0; e < ws->n; e++)
+			memcpy(dx + ((size_t)e * 2 + (size_t)b) * NU_VIEW_BYTES,
+			    gv + (size_t)e * NU_VIEW_BYTES, NU_VIEW_BYTES * sizeof(float));
+	}
 }
 
 void

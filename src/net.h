@@ -114,6 +114,32 @@ void nu_net_backward(const struct nu_net *net, struct nu_net_ws *ws,
     const float *dout, float *grads);
 
 /*
+ * The gradient of the outputs with respect to the input, for saliency:
+ * after a forward (training or not) on ws, as nu_net_backward with dout,
+ * and besides the parameter gradients it must add to grads ([nparams],
+ * scratch the caller discards) the input gradient goes to dx ([n,
+ * nviews, 100, 80]).  Training never calls it, so its results do not
+ * change; the first call with branches allocates a buffer in ws.
+ */
+enum nu_status nu_net_input_grad(const struct nu_net *net, struct nu_net_ws *ws,
+    const float *dout, float *grads, float *dx, char **cause);
+
+/*
+ * For a network with two branches (separate or shared), inference of n
+ * events that differ from one event only in view b, as saliency's
+ * occluded copies do: xb holds their view b ([n, 100, 80]), other the
+ * output of the other branch for that event ([numel(net->bout)], taken
+ * with nu_net_branch_out after a forward of it on another workspace),
+ * so the other branch is not run again.  Returns the outputs [n, nout]
+ * as nu_net_forward.  nu_net_branch_out gives branch b's outputs [n,
+ * bout] of the last forward on ws, NULL without branches.
+ */
+const float *nu_net_forward_branch(const struct nu_net *net, struct nu_net_ws *ws,
+    int b, const float *xb, const float *other, int n);
+const float *nu_net_branch_out(const struct nu_net *net, const struct nu_net_ws *ws,
+    int b);
+
+/*
  * Per-node timing of the passes on ws, to see where a step's time goes
  * (nuscope bench train).  Off by default: it costs two clock reads per
  * node and pass.  nu_net_ws_profile switches it on or off and zeroes the
