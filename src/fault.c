@@ -363,6 +363,21 @@ H5ERR(H5Sselect_hyperslab, (hid_t space, H5S_seloper_t op, const hsize_t start[]
 
 H5HID(H5Tcopy, (hid_t type), (type))
 FAULT_WRAP(FAULT_HDF5, H5T_class_t, H5T_NO_CLASS, H5Tget_class, (hid_t type), (type))
+FAULT_WRAP(FAULT_HDF5, H5T_cset_t, H5T_CSET_ERROR, H5Tget_cset, (hid_t type), (type))
+FAULT_WRAP(FAULT_HDF5, herr_t, -1, H5Tset_cset, (hid_t type, H5T_cset_t cset), (type, cset))
+
+/* a failing free still frees (as a failing close releases), then reports */
+herr_t __real_H5free_memory(void *mem);
+herr_t __wrap_H5free_memory(void *mem);
+_Static_assert(__builtin_types_compatible_p(__typeof__(&H5free_memory),
+    __typeof__(&__wrap_H5free_memory)), "H5free_memory: wrapper prototype differs");
+herr_t
+__wrap_H5free_memory(void *mem)
+{
+	herr_t rc = __real_H5free_memory(mem);
+
+	return fault_hit(FAULT_HDF5, "H5free_memory") ? -1 : rc;
+}
 FAULT_WRAP(FAULT_HDF5, H5T_sign_t, H5T_SGN_ERROR, H5Tget_sign, (hid_t type), (type))
 FAULT_WRAP(FAULT_HDF5, size_t, 0, H5Tget_size, (hid_t type), (type))
 H5TRI(H5Tis_variable_str, (hid_t type), (type))
