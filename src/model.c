@@ -42,10 +42,12 @@ attr_str(hid_t loc, const char *name, const char *s)
 	hid_t t = H5Tcopy(H5T_C_S1);
 	int ok;
 
-	H5Tset_size(t, strlen(s) > 0 ? strlen(s) : 1);
-	H5Tset_strpad(t, H5T_STR_NULLPAD);
-	ok = attr_write(loc, name, t, s[0] ? s : "");
-	H5Tclose(t);
+	/* a type left at one character would write a cut string: fail */
+	ok = t >= 0 && H5Tset_size(t, strlen(s) > 0 ? strlen(s) : 1) >= 0 &&
+	    H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0 &&
+	    attr_write(loc, name, t, s[0] ? s : "");
+	if (t >= 0)
+		H5Tclose(t);
 	return ok;
 }
 
@@ -101,14 +103,16 @@ text_write(hid_t file, const char *path, const char *text)
 	size_t len = strlen(text);
 	int ok;
 
-	H5Tset_size(t, len > 0 ? len : 1);
-	H5Tset_strpad(t, H5T_STR_NULLPAD);
-	d = H5Dcreate2(file, path, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	ok = t >= 0 && sp >= 0 && H5Tset_size(t, len > 0 ? len : 1) >= 0 &&
+	    H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0;
+	d = ok ? H5Dcreate2(file, path, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
 	ok = d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, len ? text : "") >= 0;
-	if (d >= 0)
-		H5Dclose(d);
-	H5Sclose(sp);
-	H5Tclose(t);
+	if (d >= 0 && H5Dclose(d) < 0)
+		ok = 0;
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (t >= 0)
+		H5Tclose(t);
 	return ok;
 }
 
