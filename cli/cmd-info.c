@@ -4,7 +4,12 @@
  * A set with no events (a --where that selects none, an empty file) has
  * counts (all 0) but no fractions, medians or baseline: those print as
  * '-' in text, as empty fields in CSV and as null in JSON, never as a 0
- * that reads like a measurement.
+ * that reads like a measurement (medians are left out of JSON and CSV
+ * altogether).
+ *
+ * The summary's JSON and CSV are two walks of one description of its
+ * fields (src/summaryfields.h), so a number added there appears in both
+ * under the same name; the file table and the text are written here.
  */
 #include "config.h"
 
@@ -17,6 +22,7 @@
 #include "labels.h"
 #include "model.h"
 #include "summary.h"
+#include "summaryfields.h"
 #include "term.h"
 #include "where.h"
 
@@ -83,113 +89,111 @@ static const struct cli_cmd info_cmd = { "info", info_opts, info_page };
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* k of n as a fraction; NaN (no fraction: null, empty, '-') when n = 0 */
-static double
-frac(uint64_t k, uint64_t n)
-{
-	return n > 0 ? (double)k / (double)n : NAN;
-}
+static void json_fields(FILE *f, const struct nu_sfields *fs, const void *rec,
+    const char *ind);
 
-/* A statistic of the events of s, or NaN when s has none. */
-static double
-of_events(const struct nu_summary *s, double v)
-{
-	return s->events > 0 ? v : NAN;
-}
-
+/* A TABLE's rows; with ind (the table is a field of a top-level object),
+ * a lines table puts each row on a line of its own. */
 static void
-json_counted(FILE *f, const char *name, uint64_t k, uint64_t n)
+json_table(FILE *f, const struct nu_sfield *fd, const void *rec, uint64_t events,
+    const char *ind)
 {
-	fputs("{\"name\": ", f);
-	json_str(f, name);
-	fprintf(f, ", \"events\": %llu, \"fraction\": ", (unsigned long long)k);
-	json_num(f, frac(k, n));
-	fputc('}', f);
-}
-
-static void
-json_stats(FILE *f, const struct nu_stats *s)
-{
-	fprintf(f, "{\"n\": %llu", (unsigned long long)s->n);
-	if (s->n > 0) {
-		fputs(", \"min\": ", f);    json_num(f, s->min);
-		fputs(", \"q1\": ", f);     json_num(f, s->q1);
-		fputs(", \"median\": ", f); json_num(f, s->median);
-		fputs(", \"q3\": ", f);     json_num(f, s->q3);
-		fputs(", \"max\": ", f);    json_num(f, s->max);
-	}
-	fputs(", \"hist\": {\"lo\": ", f);
-	json_num(f, s->lo);
-	fputs(", \"hi\": ", f);
-	json_num(f, s->hi);
-	fputs(", \"counts\": [", f);
-	for (int b = 0; b < s->nbins; b++)
-		fprintf(f, "%s%llu", b ? ", " : "", (unsigned long long)s->hist[b]);
-	fprintf(f, "], \"underflow\": %llu, \"overflow\": %llu}, \"nonfinite\": %llu}",
-	    (unsigned long long)s->underflow, (unsigned long long)s->overflow,
-	    (unsigned long long)s->nonfinite);
-}
-
-static void
-json_summary(FILE *f, const struct nu_summary *s, const char *ind)
-{
-	char name[64];
+	struct nu_sfield_row r;
 	int first = 1;
 
-	fprintf(f, "{\n%s  \"events\": %llu,\n%s  \"codes\": [", ind,
-	    (unsigned long long)s->events, ind);
-	for (uint32_t c = 0; c < NU_NCODES; c++) {
-		fprintf(f, "%s\n%s    {\"code\": %u, \"name\": ", c ? "," : "", ind, c);
-		json_str(f, nu_code_name(c));
-		fputs(", \"group\": ", f);
-		json_str(f, nu_group_name(nu_code_group(c)));
-		fputs(", \"mode\": ", f);
-		json_str(f, nu_mode_name(nu_code_mode(c)));
-		fprintf(f, ", \"events\": %llu, \"fraction\": ",
-		    (unsigned long long)s->codes[c]);
-		json_num(f, frac(s->codes[c], s->events));
-		fputc('}', f);
-	}
-	fprintf(f, "],\n%s  \"code_overflow\": %llu,\n%s  \"groups\": [", ind,
-	    (unsigned long long)s->code_overflow, ind);
-	for (int g = 0; g < NU_NGROUPS; g++) {
-		fputs(g ? ", " : "", f);
-		json_counted(f, nu_group_name(g), s->groups[g], s->events);
-	}
-	fprintf(f, "],\n%s  \"modes\": [", ind);
-	for (int m = 0; m < NU_NMODES; m++) {
-		fputs(m ? ", " : "", f);
-		json_counted(f, nu_mode_name(m), s->modes[m], s->events);
-	}
-	fputs(", ", f);
-	json_counted(f, "none", s->mode_none, s->events);
-	fprintf(f, "],\n%s  \"finalstate\": [", ind);
-	for (uint32_t c = 0; c < NU_NFINALSTATES; c++) {
-		if (s->finalstate[c] == 0)
+	fputc('[', f);
+	for (int i = 0; i < fd->nrows; i++) {
+		if (!fd->row(rec, i, &r))
 			continue;
-		nu_finalstate_name(c, name, sizeof name);
-		fprintf(f, "%s\n%s    {\"code\": %u, \"name\": ", first ? "" : ",", ind, c);
-		json_str(f, name);
-		fprintf(f, ", \"events\": %llu, \"fraction\": ",
-		    (unsigned long long)s->finalstate[c]);
-		json_num(f, frac(s->finalstate[c], s->events));
-		fputc('}', f);
+		if (fd->lines && ind != NULL)
+			fprintf(f, "%s\n%s    ", first ? "" : ",", ind);
+		else if (!first)
+			fputs(", ", f);
 		first = 0;
+		fputc('{', f);
+		if (r.code >= 0)
+			fprintf(f, "\"code\": %d, ", r.code);
+		fputs("\"name\": ", f);
+		json_str(f, r.name);
+		if (r.group != NULL) {
+			fputs(", \"group\": ", f);
+			json_str(f, r.group);
+		}
+		if (r.mode != NULL) {
+			fputs(", \"mode\": ", f);
+			json_str(f, r.mode);
+		}
+		fprintf(f, ", \"events\": %llu, \"fraction\": ", (unsigned long long)r.events);
+		json_num(f, nu_sfield_fraction(r.events, events));
+		fputc('}', f);
 	}
-	fprintf(f, "],\n%s  \"finalstate_unknown\": %llu,\n"
-	    "%s  \"finalstate_missing\": %llu,\n%s  \"numu_cc_fraction\": ",
-	    ind, (unsigned long long)s->finalstate_unknown,
-	    ind, (unsigned long long)s->finalstate_missing, ind);
-	json_num(f, of_events(s, s->numu_cc_fraction));
-	fprintf(f, ",\n%s  \"baseline\": ", ind);
-	json_num(f, of_events(s, s->baseline));
-	fprintf(f, ",\n%s  \"nuenergy\": ", ind);
-	json_stats(f, &s->nuenergy);
-	fprintf(f, ",\n%s  \"lepenergy\": ", ind);
-	json_stats(f, &s->lepenergy);
-	fprintf(f, ",\n%s  \"y\": ", ind);
-	json_stats(f, &s->y);
-	fprintf(f, "\n%s}", ind);
+	fputc(']', f);
+}
+
+static void
+json_field(FILE *f, const struct nu_sfield *fd, const void *rec, uint64_t events,
+    const char *ind)
+{
+	const uint64_t *h;
+	double lo, hi;
+	int n;
+
+	switch (fd->kind) {
+	case NU_SFIELD_COUNT:
+	case NU_SFIELD_SHARE:
+		fprintf(f, "%llu", (unsigned long long)fd->count(rec));
+		break;
+	case NU_SFIELD_NUM:
+	case NU_SFIELD_ORDER:
+		json_num(f, fd->num(rec));
+		break;
+	case NU_SFIELD_STAT:
+		json_num(f, events > 0 ? fd->num(rec) : NAN);
+		break;
+	case NU_SFIELD_TABLE:
+		json_table(f, fd, rec, events, ind);
+		break;
+	case NU_SFIELD_BINS:
+		h = fd->bins(rec, &n, &lo, &hi);
+		fputc('[', f);
+		for (int b = 0; b < n; b++)
+			fprintf(f, "%s%llu", b ? ", " : "", (unsigned long long)h[b]);
+		fputc(']', f);
+		break;
+	case NU_SFIELD_GROUP:
+		json_fields(f, fd->fields, fd->sub(rec), NULL);
+		break;
+	}
+}
+
+/* The fields of fs in rec as an object: with ind, one field a line
+ * indented by ind; without, all on one line.  An ORDER field of a record
+ * without events is left out. */
+static void
+json_fields(FILE *f, const struct nu_sfields *fs, const void *rec, const char *ind)
+{
+	uint64_t events = fs->events(rec);
+	int first = 1;
+
+	fputc('{', f);
+	for (int i = 0; i < fs->n; i++) {
+		const struct nu_sfield *fd = &fs->f[i];
+
+		if (fd->kind == NU_SFIELD_ORDER && events == 0)
+			continue;
+		if (ind != NULL)
+			fprintf(f, "%s\n%s  ", first ? "" : ",", ind);
+		else if (!first)
+			fputs(", ", f);
+		first = 0;
+		json_str(f, fd->name);
+		fputs(": ", f);
+		json_field(f, fd, rec, events, ind);
+	}
+	if (ind != NULL)
+		fprintf(f, "\n%s}", ind);
+	else
+		fputc('}', f);
 }
 
 static void
@@ -245,7 +249,7 @@ print_json(FILE *f, struct nu_dataset *ds, const char *where,
 			first = 0;
 		}
 		fputs("],\n     \"summary\": ", f);
-		json_summary(f, &per[i], "     ");
+		json_fields(f, &nu_sfields_summary, &per[i], "     ");
 		fputc('}', f);
 	}
 	fputs("\n  ],\n  \"skipped\": [", f);
@@ -259,7 +263,7 @@ print_json(FILE *f, struct nu_dataset *ds, const char *where,
 		fputc('}', f);
 	}
 	fputs("],\n  \"total\": ", f);
-	json_summary(f, tot, "  ");
+	json_fields(f, &nu_sfields_summary, tot, "  ");
 	fputs("\n}\n", f);
 }
 
@@ -311,72 +315,101 @@ static void
 csv_count(FILE *f, const char *scope, const char *section, const char *key,
     const char *label, uint64_t k, uint64_t n)
 {
-	double fr = frac(k, n);
+	double fr = nu_sfield_fraction(k, n);
 
 	csv_row(f, scope, section, key, label, &k, &fr, NULL);
 }
 
+/* A TABLE's rows: key the code, or the name when the rows have none. */
 static void
-csv_stats(FILE *f, const char *scope, const char *name, const struct nu_stats *s)
+csv_table(FILE *f, const char *scope, const char *section,
+    const struct nu_sfield *fd, const void *rec, uint64_t events)
 {
-	char section[32], key[16], label[64];
-	const double vals[] = { s->min, s->q1, s->median, s->q3, s->max };
-	static const char *const keys[] = { "min", "q1", "median", "q3", "max" };
-	double n = (double)s->n, nonfinite = (double)s->nonfinite;
+	struct nu_sfield_row r;
+	char key[16];
 
-	csv_row(f, scope, name, "n", "", NULL, NULL, &n);
-	csv_row(f, scope, name, "nonfinite", "NaN or infinite, not in n", NULL, NULL,
-	    &nonfinite);
-	for (int i = 0; i < 5 && s->n > 0; i++)
-		csv_row(f, scope, name, keys[i], "", NULL, NULL, &vals[i]);
-	snprintf(section, sizeof section, "%s_hist", name);
-	for (int b = 0; b < s->nbins; b++) {
-		double w = (s->hi - s->lo) / s->nbins;
-
-		snprintf(key, sizeof key, "%d", b);
-		snprintf(label, sizeof label, "%.6g-%.6g", s->lo + b * w,
-		    s->lo + (b + 1) * w);
-		csv_count(f, scope, section, key, label, s->hist[b], s->n);
+	for (int i = 0; i < fd->nrows; i++) {
+		if (!fd->row(rec, i, &r))
+			continue;
+		if (r.code >= 0)
+			snprintf(key, sizeof key, "%d", r.code);
+		csv_count(f, scope, section, r.code >= 0 ? key : r.name, r.name,
+		    r.events, events);
 	}
-	csv_count(f, scope, section, "underflow", "", s->underflow, s->n);
-	csv_count(f, scope, section, "overflow", "", s->overflow, s->n);
 }
 
+/* BINS: a row per bin, labelled with its edges */
 static void
-csv_summary(FILE *f, const char *scope, const struct nu_summary *s)
+csv_bins(FILE *f, const char *scope, const char *section,
+    const struct nu_sfield *fd, const void *rec, uint64_t events)
 {
-	char key[16], name[64];
-	double v, numu = of_events(s, s->numu_cc_fraction),
-	    base = of_events(s, s->baseline);
+	char key[16], label[64];
+	double lo, hi;
+	int n;
+	const uint64_t *h = fd->bins(rec, &n, &lo, &hi);
 
-	v = (double)s->events;
-	csv_row(f, scope, "events", "events", "", NULL, NULL, &v);
-	for (uint32_t c = 0; c < NU_NCODES; c++) {
-		snprintf(key, sizeof key, "%u", c);
-		csv_count(f, scope, "code", key, nu_code_name(c), s->codes[c], s->events);
+	for (int b = 0; b < n; b++) {
+		double w = (hi - lo) / n;
+
+		snprintf(key, sizeof key, "%d", b);
+		snprintf(label, sizeof label, "%.6g-%.6g", lo + b * w, lo + (b + 1) * w);
+		csv_count(f, scope, section, key, label, h[b], events);
 	}
-	csv_count(f, scope, "code", "overflow", "codes above 15", s->code_overflow, s->events);
-	for (int g = 0; g < NU_NGROUPS; g++)
-		csv_count(f, scope, "group", nu_group_name(g), nu_group_name(g),
-		    s->groups[g], s->events);
-	for (int m = 0; m < NU_NMODES; m++)
-		csv_count(f, scope, "mode", nu_mode_name(m), nu_mode_name(m),
-		    s->modes[m], s->events);
-	csv_count(f, scope, "mode", "none", "none", s->mode_none, s->events);
-	for (uint32_t c = 0; c < NU_NFINALSTATES; c++) {
-		if (s->finalstate[c] == 0)
-			continue;
-		snprintf(key, sizeof key, "%u", c);
-		nu_finalstate_name(c, name, sizeof name);
-		csv_count(f, scope, "finalstate", key, name, s->finalstate[c], s->events);
+}
+
+/* The rows of the fields of fs in rec.  section NULL: fs is the top-level
+ * list, whose fields say their own section and key; otherwise the rows
+ * are section,NAME and an inner group's section is section_NAME. */
+static void
+csv_fields(FILE *f, const char *scope, const char *section,
+    const struct nu_sfields *fs, const void *rec)
+{
+	uint64_t events = fs->events(rec);
+
+	for (int i = 0; i < fs->n; i++) {
+		const struct nu_sfield *fd = &fs->f[i];
+		const char *sec = section != NULL ? section :
+		    fd->section != NULL ? fd->section : fd->name;
+		const char *key = section != NULL || fd->key == NULL ? fd->name : fd->key;
+		const char *label = fd->label != NULL ? fd->label : "";
+		char sub[64];
+		double v;
+
+		switch (fd->kind) {
+		case NU_SFIELD_COUNT:
+			v = (double)fd->count(rec);
+			csv_row(f, scope, sec, key, label, NULL, NULL, &v);
+			break;
+		case NU_SFIELD_SHARE:
+			csv_count(f, scope, sec, key, label, fd->count(rec), events);
+			break;
+		case NU_SFIELD_ORDER:
+			if (events == 0)
+				break;
+			/* FALLTHROUGH */
+		case NU_SFIELD_NUM:
+			v = fd->num(rec);
+			csv_row(f, scope, sec, key, label, NULL, NULL, &v);
+			break;
+		case NU_SFIELD_STAT:
+			v = events > 0 ? fd->num(rec) : NAN;
+			csv_row(f, scope, sec, key, label, NULL, NULL, &v);
+			break;
+		case NU_SFIELD_TABLE:
+			csv_table(f, scope, sec, fd, rec, events);
+			break;
+		case NU_SFIELD_BINS:
+			csv_bins(f, scope, sec, fd, rec, events);
+			break;
+		case NU_SFIELD_GROUP:
+			if (section != NULL)
+				snprintf(sub, sizeof sub, "%s_%s", section, fd->name);
+			else
+				snprintf(sub, sizeof sub, "%s", sec);
+			csv_fields(f, scope, sub, fd->fields, fd->sub(rec));
+			break;
+		}
 	}
-	csv_count(f, scope, "finalstate", "unknown", "", s->finalstate_unknown, s->events);
-	csv_count(f, scope, "finalstate", "missing", "", s->finalstate_missing, s->events);
-	csv_row(f, scope, "numu_cc", "fraction", "", NULL, NULL, &numu);
-	csv_row(f, scope, "numu_cc", "baseline", "", NULL, NULL, &base);
-	csv_stats(f, scope, "nuenergy", &s->nuenergy);
-	csv_stats(f, scope, "lepenergy", &s->lepenergy);
-	csv_stats(f, scope, "y", &s->y);
 }
 
 static void
@@ -396,14 +429,14 @@ print_csv(FILE *f, struct nu_dataset *ds, const struct nu_summary *per,
 		csv_row(f, fi->path, "file", "gzip", "", NULL, NULL, &gz);
 		csv_row(f, fi->path, "file", "shuffle", "", NULL, NULL, &shuf);
 		csv_row(f, fi->path, "file", "stored_bytes", "", NULL, NULL, &stored);
-		csv_summary(f, fi->path, &per[i]);
+		csv_fields(f, fi->path, NULL, &nu_sfields_summary, &per[i]);
 	}
 	for (size_t i = 0; i < nu_dataset_nskipped(ds); i++) {
 		const char *why, *p = nu_dataset_skipped(ds, i, &why);
 
 		csv_row(f, p, "skipped", "reason", why, NULL, NULL, NULL);
 	}
-	csv_summary(f, "total", tot);
+	csv_fields(f, "total", NULL, &nu_sfields_summary, tot);
 }
 
 /* ---- text ------------------------------------------------------------------ */
@@ -488,10 +521,10 @@ count_line(const struct textctx *t, const char *code, const char *name,
 	fprintf(t->f, "  %4s  ", code);
 	term_put_padded(t->f, name, 30);
 	if (n > 0)
-		fprintf(t->f, " %9llu %6.2f%%  ", (unsigned long long)k, 100.0 * frac(k, n));
+		fprintf(t->f, " %9llu %6.2f%%  ", (unsigned long long)k, 100.0 * nu_sfield_fraction(k, n));
 	else
 		fprintf(t->f, " %9llu %7s  ", (unsigned long long)k, "-");
-	bar(t, frac(k, n), 30);
+	bar(t, nu_sfield_fraction(k, n), 30);
 	fputc('\n', t->f);
 }
 
