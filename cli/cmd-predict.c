@@ -65,6 +65,183 @@ static const enum nu_column meta_cols[] = {
 };
 #define NMETA (sizeof meta_cols / sizeof meta_cols[0])
 
+/*
+ * Leave out what the model has seen, unless asked not to: mark the events
+ * it was trained or validated on (*seenp, NULL when the model records no
+ * training set), list the others in all[] and say on standard error what
+ * was left out.  false (said) on an error or when no event is left.
+ */
+static bool
+predict_unseen(const struct nu_model *m, struct nu_dataset *ds, uint64_t n,
+    struct nu_seen_counts *sc, uint8_t **seenp, uint64_t *all, uint64_t *nkeptp)
+{
+	uint8_t *seen = NULL;
+	uint64_t nkept = 0;
+	char *cause = NULL;
+	enum nu_status st;
+
+	sc->known = m->trainset != NULL;
+	if (sc->known) {
+		struct nu_trainset_match match;
+
+		if ((seen = *seenp = malloc(n)) == NULL) {
+			cli_error("predict", NU_ERR_NOMEM, NULL);
+			return false;
+		}
+		if ((st = nu_trainset_mark(m->trainset, ds, seen, &match, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
+			free(cause);
+			return false;
+		}
+		/* counted, then kept as "leave out" only without --include-training */
+		sc->excluded_train = match.train;
+		sc->excluded_val = match.val;
+		if (sc->include) {
+			sc->included_train = match.train;
+			sc->included_val = match.val;
+			sc->excluded_train = sc->excluded_val = 0;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			seen[i] = !sc->include && (seen[i] == NU_SEEN_TRAIN || seen[i] == NU_SEEN_VAL);
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (seen == NULL || !seen[i])
+			all[nkept++] = i;
+	*nkeptp = nkept;
+	{
+		char what[256];
+
+		nu_seen_describe(sc, what, sizeof what);
+		if (what[0] != '\0')
+			fprintf(stderr, "nuscope predict: %s%s\n", sc->include &&
+			    sc->included_train + sc->included_val > 0 ? "warning: " : "", what);
+	}
+	if (nkept == 0) {
+		fprintf(stderr, "nuscope predict: every event of the files was used to "
+		    "train or validate the model; --include-training scores them anyway\n");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Score the nkept events of all[] into *scoresp (caller frees), one row of
+ * nout per event of the files: NaN for those left out (seen), so that
+ * --where reads them by event number.  false (said) on an error.
+ */
+static bool
+predict_score(struct nu_model *m, struct nu_dataset *ds, const struct nu_labels *lab,
+    const uint64_t *all, uint64_t nkept, const uint8_t *seen, uint64_t n,
+    long batch, float **scoresp)
+{
+	float *scores;
+	char *cause = NULL;
+	enum nu_status st;
+
+	if ((scores = *scoresp = malloc(n * (size_t)m->net->nout * sizeof(float))) == NULL) {
+		cli_error("predict", NU_ERR_NOMEM, NULL);
+		return false;
+	}
+	if ((st = nu_score(m, ds, all, nkept, lab, (size_t)batch, scores, NULL,
+	    &cause)) != NU_OK) {
+		cli_error("predict", st, cause);
+		free(cause);
+		return false;
+	}
+	/* spread the scores to one row per event (NaN for those left out), so
+	 * that --where reads them by event number; from the back, in place */
+	if (nkept < n) {
+		size_t nout = (size_t)m->net->nout;
+
+		uint64_t p = nkept;
+
+		for (uint64_t i = n; i-- > 0;) {
+			if (!seen[i])
+				p--;
+			for (size_t k = 0; k < nout; k++)
+				scores[i * nout + k] = seen[i] ? NAN : scores[p * nout + k];
+		}
+	}
+	return true;
+}
+
+static void
+predict_header(FILE *out, const struct nu_model *m)
+{
+	fputs("file,index,event", out);
+	if (m->net->nout == 1)
+		fputs(nu_task_nclasses(m->net->task) == 2 ? ",score" : ",prediction", out);
+	else
+		for (int k = 0; k < m->net->nout; k++)
+			fprintf(out, ",p_%s", nu_task_class_name(m->net->task, k));
+	fputs(",label", out);
+	for (size_t c = 0; c < NMETA; c++)
+		fprintf(out, ",%s", nu_column_name(meta_cols[c]));
+	fputc('\n', out);
+}
+
+/*
+ * A CSV row per event of the files not left out (seen) and selected by
+ * where (may be NULL), batch events at a time: meta holds NMETA columns of
+ * batch values, keep batch flags.  false (said) on an error.
+ */
+static bool
+predict_rows(FILE *out, const struct nu_model *m, struct nu_dataset *ds,
+    struct nu_where *where, const struct nu_labels *lab, const float *scores,
+    const uint8_t *seen, uint64_t n, long batch, double *meta, uint8_t *keep)
+{
+	char *cause = NULL;
+	enum nu_status st;
+
+	for (uint64_t first = 0; first < n; first += (uint64_t)batch) {
+		size_t cnt = n - first < (uint64_t)batch ? (size_t)(n - first) : (size_t)batch;
+
+		/* the scores are in hand: --where reads them, not a second run */
+		if (where != NULL && (st = nu_where_select_scored(where, ds, first, cnt,
+		    scores + first * (size_t)m->net->nout, keep, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
+			free(cause);
+			return false;
+		}
+		for (size_t c = 0; c < NMETA; c++) {
+			/* one read per column per block of events */
+			if (nu_dataset_has_column(ds, meta_cols[c]) &&
+			    (st = nu_dataset_read_column(ds, meta_cols[c], first, cnt,
+			    NU_CT_F64, meta + c * (size_t)batch, &cause)) != NU_OK) {
+				cli_error("predict", st, cause);
+				free(cause);
+				return false;
+			}
+		}
+		for (size_t i = 0; i < cnt; i++) {
+			uint64_t ev = first + i;
+			size_t file;
+			uint64_t local;
+
+			if ((seen != NULL && seen[ev]) || (where != NULL && !keep[i]))
+				continue;
+			nu_dataset_locate(ds, ev, &file, &local, NULL);
+			fprintf(out, "%s,%llu,%llu", nu_dataset_file(ds, file)->path,
+			    (unsigned long long)local, (unsigned long long)ev);
+			/* %.9g: every float32 score written back exactly */
+			for (int k = 0; k < m->net->nout; k++)
+				fprintf(out, ",%.9g", scores[ev * (size_t)m->net->nout + (size_t)k]);
+			if (lab->used[ev])
+				fprintf(out, ",%.9g", lab->label[ev]);
+			else
+				fputc(',', out);
+			for (size_t c = 0; c < NMETA; c++) {
+				if (nu_dataset_has_column(ds, meta_cols[c]))
+					fprintf(out, ",%.9g", meta[c * (size_t)batch + i]);
+				else
+					fputc(',', out);
+			}
+			fputc('\n', out);
+		}
+	}
+	return true;
+}
+
 int
 cmd_predict(int argc, char **argv)
 {
@@ -138,69 +315,9 @@ cmd_predict(int argc, char **argv)
 		cli_error("predict", NU_ERR_NOMEM, NULL);
 		goto out;
 	}
-	/* leave out what the model has seen, unless asked not to */
-	sc.known = m->trainset != NULL;
-	if (sc.known) {
-		struct nu_trainset_match match;
-
-		if ((seen = malloc(n)) == NULL) {
-			cli_error("predict", NU_ERR_NOMEM, NULL);
-			goto out;
-		}
-		if ((st = nu_trainset_mark(m->trainset, ds, seen, &match, &cause)) != NU_OK) {
-			cli_error("predict", st, cause);
-			goto out;
-		}
-		/* counted, then kept as "leave out" only without --include-training */
-		sc.excluded_train = match.train;
-		sc.excluded_val = match.val;
-		if (sc.include) {
-			sc.included_train = match.train;
-			sc.included_val = match.val;
-			sc.excluded_train = sc.excluded_val = 0;
-		}
-		for (uint64_t i = 0; i < n; i++)
-			seen[i] = !sc.include && (seen[i] == NU_SEEN_TRAIN || seen[i] == NU_SEEN_VAL);
-	}
-	for (uint64_t i = 0; i < n; i++)
-		if (seen == NULL || !seen[i])
-			all[nkept++] = i;
-	{
-		char what[256];
-
-		nu_seen_describe(&sc, what, sizeof what);
-		if (what[0] != '\0')
-			fprintf(stderr, "nuscope predict: %s%s\n", sc.include &&
-			    sc.included_train + sc.included_val > 0 ? "warning: " : "", what);
-	}
-	if (nkept == 0) {
-		fprintf(stderr, "nuscope predict: every event of the files was used to "
-		    "train or validate the model; --include-training scores them anyway\n");
+	if (!predict_unseen(m, ds, n, &sc, &seen, all, &nkept) ||
+	    !predict_score(m, ds, &lab, all, nkept, seen, n, batch, &scores))
 		goto out;
-	}
-	if ((scores = malloc(n * (size_t)m->net->nout * sizeof(float))) == NULL) {
-		cli_error("predict", NU_ERR_NOMEM, NULL);
-		goto out;
-	}
-	if ((st = nu_score(m, ds, all, nkept, &lab, (size_t)batch, scores, NULL,
-	    &cause)) != NU_OK) {
-		cli_error("predict", st, cause);
-		goto out;
-	}
-	/* spread the scores to one row per event (NaN for those left out), so
-	 * that --where reads them by event number; from the back, in place */
-	if (nkept < n) {
-		size_t nout = (size_t)m->net->nout;
-
-		uint64_t p = nkept;
-
-		for (uint64_t i = n; i-- > 0;) {
-			if (!seen[i])
-				p--;
-			for (size_t k = 0; k < nout; k++)
-				scores[i * nout + k] = seen[i] ? NAN : scores[p * nout + k];
-		}
-	}
 	if (outpath != NULL) {
 		if ((st = nu_afile_open(&af, outpath, &cause)) != NU_OK) {
 			cli_error("predict", st, cause);
@@ -208,63 +325,9 @@ cmd_predict(int argc, char **argv)
 		}
 		out = nu_afile_stream(af);
 	}
-
-	/* header */
-	fputs("file,index,event", out);
-	if (m->net->nout == 1)
-		fputs(nu_task_nclasses(m->net->task) == 2 ? ",score" : ",prediction", out);
-	else
-		for (int k = 0; k < m->net->nout; k++)
-			fprintf(out, ",p_%s", nu_task_class_name(m->net->task, k));
-	fputs(",label", out);
-	for (size_t c = 0; c < NMETA; c++)
-		fprintf(out, ",%s", nu_column_name(meta_cols[c]));
-	fputc('\n', out);
-
-	for (uint64_t first = 0; first < n; first += (uint64_t)batch) {
-		size_t cnt = n - first < (uint64_t)batch ? (size_t)(n - first) : (size_t)batch;
-
-		/* the scores are in hand: --where reads them, not a second run */
-		if (where != NULL && (st = nu_where_select_scored(where, ds, first, cnt,
-		    scores + first * (size_t)m->net->nout, keep, &cause)) != NU_OK) {
-			cli_error("predict", st, cause);
-			goto out;
-		}
-		for (size_t c = 0; c < NMETA; c++) {
-			/* one read per column per block of events */
-			if (nu_dataset_has_column(ds, meta_cols[c]) &&
-			    (st = nu_dataset_read_column(ds, meta_cols[c], first, cnt,
-			    NU_CT_F64, meta + c * (size_t)batch, &cause)) != NU_OK) {
-				cli_error("predict", st, cause);
-				goto out;
-			}
-		}
-		for (size_t i = 0; i < cnt; i++) {
-			uint64_t ev = first + i;
-			size_t file;
-			uint64_t local;
-
-			if ((seen != NULL && seen[ev]) || (where != NULL && !keep[i]))
-				continue;
-			nu_dataset_locate(ds, ev, &file, &local, NULL);
-			fprintf(out, "%s,%llu,%llu", nu_dataset_file(ds, file)->path,
-			    (unsigned long long)local, (unsigned long long)ev);
-			/* %.9g: every float32 score written back exactly */
-			for (int k = 0; k < m->net->nout; k++)
-				fprintf(out, ",%.9g", scores[ev * (size_t)m->net->nout + (size_t)k]);
-			if (lab.used[ev])
-				fprintf(out, ",%.9g", lab.label[ev]);
-			else
-				fputc(',', out);
-			for (size_t c = 0; c < NMETA; c++) {
-				if (nu_dataset_has_column(ds, meta_cols[c]))
-					fprintf(out, ",%.9g", meta[c * (size_t)batch + i]);
-				else
-					fputc(',', out);
-			}
-			fputc('\n', out);
-		}
-	}
+	predict_header(out, m);
+	if (!predict_rows(out, m, ds, where, &lab, scores, seen, n, batch, meta, keep))
+		goto out;
 	/* standard output is checked by main() on the way out */
 	if (af != NULL) {
 		st = nu_afile_commit(af, &cause);
