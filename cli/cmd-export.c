@@ -281,6 +281,52 @@ export_all(struct export *ex, const uint64_t *idx, size_t n)
 	return ok;
 }
 
+/*
+ * What both subcommands do before drawing: open the files, choose the
+ * events (the indices of index, or those where selects; at most limit
+ * when limit > 0) into *idx (caller frees) and make ex->dir.  false (said)
+ * on an error or when no event is chosen.
+ */
+static bool
+export_choose(struct export *ex, char **files, int nfiles, const struct nu_open_opts *oo,
+    const char *index, const struct nu_where *where, const char *wtext, long limit,
+    uint64_t **idx, size_t *nidx)
+{
+	char *cause = NULL;
+	enum nu_status st;
+
+	if ((st = nu_dataset_open(&ex->ds, (const char *const *)files, (size_t)nfiles,
+	    oo, &cause)) != NU_OK) {
+		cli_error("export", st, cause);
+		free(cause);
+		return false;
+	}
+	if (index != NULL)
+		st = nu_eventpng_parse_indices(index, nu_dataset_nevents(ex->ds), idx,
+		    nidx, &cause);
+	else
+		st = nu_eventpng_select(ex->ds, where, (size_t)limit, idx, nidx, &cause);
+	if (st != NU_OK) {
+		cli_error("export", st, cause);
+		free(cause);
+		return false;
+	}
+	if (*nidx == 0) {
+		fprintf(stderr, "nuscope export: no event of the %llu in the files "
+		    "matches --where '%s'\n",
+		    (unsigned long long)nu_dataset_nevents(ex->ds), wtext);
+		return false;
+	}
+	if (limit > 0 && *nidx > (size_t)limit)
+		*nidx = (size_t)limit;
+	if (ensure_dir(ex->dir) != 0)
+		return false;
+	ex->dirlen = strlen(ex->dir);
+	while (ex->dirlen > 0 && ex->dir[ex->dirlen - 1] == '/')
+		ex->dirlen--;
+	return true;
+}
+
 /* ---- the command line -------------------------------------------------------- */
 
 struct export_args {
@@ -686,6 +732,70 @@ sal_one(struct salex *sx, uint64_t ev, uint8_t *map, float *sal,
 	return sal_write(sx, stem, map, sal, txt);
 }
 
+/*
+ * The options of export saliency against each other, and sx, ex set from
+ * them: 0, or a usage error (said).
+ */
+static int
+sal_setup(struct salex *sx, const struct sal_args *a, struct export *ex, bool nofiles)
+{
+	if (a->index != NULL && a->where != NULL)
+		return sal_usage("choose events with --index or with --where, not both");
+	if (a->index == NULL && a->where == NULL)
+		return sal_usage("choose events with --index LIST or --where EXPR");
+	if (a->model == NULL)
+		return sal_usage("say whose score to explain with --model MODEL.h5");
+	if (a->dir == NULL || a->dir[0] == '\0')
+		return sal_usage("say where to write the figures with -o DIR");
+	if (a->method != NU_SAL_OCCLUSION && (a->patch != 0 || a->stride != 0))
+		return sal_usage("--patch and --stride are for --method occlusion");
+	if (nofiles)
+		return sal_usage("expected data files (FILE, DIR or GLOB)");
+	sx->so = (struct nu_sal_opts){ .method = (enum nu_sal_method)a->method,
+	    .patch = a->patch, .stride = a->stride, .output = a->output };
+	if (sx->so.method == NU_SAL_OCCLUSION)
+		snprintf(sx->unit, sizeof sx->unit, "score change (patch %d, stride %d)",
+		    a->patch ? a->patch : NU_SAL_PATCH, a->stride ? a->stride : NU_SAL_STRIDE);
+	else
+		snprintf(sx->unit, sizeof sx->unit, "%s", sx->so.method == NU_SAL_GRADIENT ?
+		    "d score / d input" : "gradient \u00d7 input");
+	ex->fo = (struct nu_eventfig_opts){ .cmap = (enum nu_cmap)a->cmap,
+	    .stretch = NU_STRETCH_SQRT };
+	memcpy(ex->fmt, a->fmt, sizeof ex->fmt);
+	ex->nfmt = a->nfmt > 0 ? a->nfmt : 1;
+	if (a->nfmt == 0)
+		ex->fmt[0] = NU_PLOT_PNG;
+	ex->quiet = a->quiet;
+	ex->dir = a->dir;
+	return 0;
+}
+
+/* --mean: the figure of the mean event and mean saliency of the sums. */
+static bool
+sal_mean(struct salex *sx, uint8_t *map, float *sal, struct nu_eventfig_text *txt)
+{
+	const struct sal_args *a = sx->a;
+
+	for (size_t i = 0; i < NU_MAP_BYTES; i++) {
+		double v = sx->msum[i] / (double)sx->nsum;
+
+		map[i] = (uint8_t)(v > 255 ? 255 : lround(v));
+		sal[i] = (float)(sx->ssum[i] / (double)sx->nsum);
+	}
+	memset(txt, 0, sizeof(*txt));
+	snprintf(txt->title, sizeof txt->title, "mean saliency of %zu events", sx->nsum);
+	snprintf(txt->source, sizeof txt->source, "%s", a->model);
+	snprintf(txt->comment, sizeof txt->comment, "mean %s saliency of %zu events",
+	    nu_sal_method_name(sx->so.method), sx->nsum);
+	snprintf(txt->line[0], sizeof txt->line[0], "Mean of %zu event%s (left: the "
+	    "mean event; right: the mean %s saliency)", sx->nsum, sx->nsum == 1 ? "" : "s",
+	    nu_sal_method_name(sx->so.method));
+	snprintf(txt->line[1], sizeof txt->line[1], "model %.120s;  events %s %.120s",
+	    a->model, a->where != NULL ? "--where" : "--index",
+	    a->where != NULL ? a->where : a->index);
+	return sal_write(sx, "mean", map, sal, txt);
+}
+
 static int
 export_saliency(int argc, char **argv)
 {
@@ -707,35 +817,9 @@ export_saliency(int argc, char **argv)
 
 	if (!cli_opts_parse(&sal_cmd, &a, argc, argv, &rc))
 		return rc;
+	if ((rc = sal_setup(&sx, &a, &ex, optind >= argc)) != 0)
+		return rc;
 	rc = 1;
-	if (a.index != NULL && a.where != NULL)
-		return sal_usage("choose events with --index or with --where, not both");
-	if (a.index == NULL && a.where == NULL)
-		return sal_usage("choose events with --index LIST or --where EXPR");
-	if (a.model == NULL)
-		return sal_usage("say whose score to explain with --model MODEL.h5");
-	if (a.dir == NULL || a.dir[0] == '\0')
-		return sal_usage("say where to write the figures with -o DIR");
-	if (a.method != NU_SAL_OCCLUSION && (a.patch != 0 || a.stride != 0))
-		return sal_usage("--patch and --stride are for --method occlusion");
-	if (optind >= argc)
-		return sal_usage("expected data files (FILE, DIR or GLOB)");
-	sx.so = (struct nu_sal_opts){ .method = (enum nu_sal_method)a.method,
-	    .patch = a.patch, .stride = a.stride, .output = a.output };
-	if (sx.so.method == NU_SAL_OCCLUSION)
-		snprintf(sx.unit, sizeof sx.unit, "score change (patch %d, stride %d)",
-		    a.patch ? a.patch : NU_SAL_PATCH, a.stride ? a.stride : NU_SAL_STRIDE);
-	else
-		snprintf(sx.unit, sizeof sx.unit, "%s", sx.so.method == NU_SAL_GRADIENT ?
-		    "d score / d input" : "gradient \u00d7 input");
-	ex.fo = (struct nu_eventfig_opts){ .cmap = (enum nu_cmap)a.cmap,
-	    .stretch = NU_STRETCH_SQRT };
-	memcpy(ex.fmt, a.fmt, sizeof ex.fmt);
-	ex.nfmt = a.nfmt > 0 ? a.nfmt : 1;
-	if (a.nfmt == 0)
-		ex.fmt[0] = NU_PLOT_PNG;
-	ex.quiet = a.quiet;
-	ex.dir = a.dir;
 	oo.skip_bad = a.skip_bad;
 	if (a.where != NULL && (st = nu_where_compile(&where, a.where, &cause)) != NU_OK) {
 		sal_usage("--%s", cause);
@@ -758,33 +842,9 @@ export_saliency(int argc, char **argv)
 		rc = sal_usage("--%s", cause);
 		goto out;
 	}
-	if ((st = nu_dataset_open(&ex.ds, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &oo, &cause)) != NU_OK) {
-		cli_error("export", st, cause);
+	if (!export_choose(&ex, argv + optind, argc - optind, &oo, a.index, where,
+	    a.where, a.limit, &idx, &nidx))
 		goto out;
-	}
-	if (a.index != NULL)
-		st = nu_eventpng_parse_indices(a.index, nu_dataset_nevents(ex.ds), &idx,
-		    &nidx, &cause);
-	else
-		st = nu_eventpng_select(ex.ds, where, (size_t)a.limit, &idx, &nidx, &cause);
-	if (st != NU_OK) {
-		cli_error("export", st, cause);
-		goto out;
-	}
-	if (nidx == 0) {
-		fprintf(stderr, "nuscope export: no event of the %llu in the files "
-		    "matches --where '%s'\n",
-		    (unsigned long long)nu_dataset_nevents(ex.ds), a.where);
-		goto out;
-	}
-	if (a.limit > 0 && nidx > (size_t)a.limit)
-		nidx = (size_t)a.limit;
-	if (ensure_dir(ex.dir) != 0)
-		goto out;
-	ex.dirlen = strlen(ex.dir);
-	while (ex.dirlen > 0 && ex.dir[ex.dirlen - 1] == '/')
-		ex.dirlen--;
 	map = malloc(NU_MAP_BYTES);
 	sal = malloc(NU_MAP_BYTES * sizeof(float));
 	txt = malloc(sizeof(*txt));
@@ -799,26 +859,8 @@ export_saliency(int argc, char **argv)
 	}
 	for (size_t i = 0; ok && i < nidx; i++)
 		ok = sal_one(&sx, idx[i], map, sal, txt);
-	if (ok && a.mean) {
-		for (size_t i = 0; i < NU_MAP_BYTES; i++) {
-			double v = sx.msum[i] / (double)sx.nsum;
-
-			map[i] = (uint8_t)(v > 255 ? 255 : lround(v));
-			sal[i] = (float)(sx.ssum[i] / (double)sx.nsum);
-		}
-		memset(txt, 0, sizeof(*txt));
-		snprintf(txt->title, sizeof txt->title, "mean saliency of %zu events", sx.nsum);
-		snprintf(txt->source, sizeof txt->source, "%s", a.model);
-		snprintf(txt->comment, sizeof txt->comment, "mean %s saliency of %zu events",
-		    nu_sal_method_name(sx.so.method), sx.nsum);
-		snprintf(txt->line[0], sizeof txt->line[0], "Mean of %zu event%s (left: the "
-		    "mean event; right: the mean %s saliency)", sx.nsum, sx.nsum == 1 ? "" : "s",
-		    nu_sal_method_name(sx.so.method));
-		snprintf(txt->line[1], sizeof txt->line[1], "model %.120s;  events %s %.120s",
-		    a.model, a.where != NULL ? "--where" : "--index",
-		    a.where != NULL ? a.where : a.index);
-		ok = sal_write(&sx, "mean", map, sal, txt);
-	}
+	if (ok && a.mean)
+		ok = sal_mean(&sx, map, sal, txt);
 	if (!ok)
 		goto out;
 	if (ex.quiet)
@@ -843,6 +885,88 @@ out:
 	return rc;
 }
 
+/* `nuscope export` without events or saliency: help, or a usage error. */
+static int
+export_what(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		cli_opts_help(stdout, &export_cmd);
+		return 0;
+	}
+	if (argc < 2)
+		return usage_error("say what to export: 'nuscope export "
+		    "events ...'");
+	return usage_error("can export events or saliency ('nuscope export "
+	    "events ...', 'nuscope export saliency ...'), not '%s'", argv[1]);
+}
+
+/*
+ * The options of export events against each other, and ex set from them:
+ * 0, or a usage error (said).
+ */
+static int
+export_setup(const struct export_args *args, struct export *ex, bool nofiles)
+{
+	const char *index = args->index, *wtext = args->where;
+	const char *drawing = args->drawing, *plainopt = args->plainopt;
+	const char *format = args->format != NULL ? "--format" : NULL;
+
+	ex->po = (struct nu_eventpng_opts){ .cmap = (enum nu_cmap)args->cmap,
+	    .stretch = (enum nu_cmap_stretch)args->stretch, .scale = args->scale,
+	    .vmax = args->vmax, .caption = args->caption };
+	ex->fo = (struct nu_eventfig_opts){ .cmap = (enum nu_cmap)args->cmap,
+	    .stretch = (enum nu_cmap_stretch)args->stretch, .vmax = args->vmax };
+	memcpy(ex->fmt, args->fmt, sizeof ex->fmt);
+	ex->nfmt = args->nfmt;
+	ex->raw = args->raw;
+	ex->plain = args->plain;
+	ex->quiet = args->quiet;
+	ex->dir = args->dir;
+	if (index != NULL && wtext != NULL)
+		return usage_error("choose events with --index or with --where, not both");
+	if (index == NULL && wtext == NULL)
+		return usage_error("choose events with --index LIST or --where EXPR");
+	if (ex->dir == NULL || ex->dir[0] == '\0')
+		return usage_error("say where to write the pictures with -o DIR");
+	if (ex->raw && ex->plain)
+		return usage_error("--raw and --plain are two kinds of picture: "
+		    "choose one");
+	if (ex->raw && (drawing != NULL || format != NULL))
+		return usage_error("--raw writes the stored values as they are; it "
+		    "cannot be combined with %s", drawing != NULL ? drawing : format);
+	if (ex->plain && format != NULL)
+		return usage_error("--plain pictures are PNG only; --format is for "
+		    "the figures");
+	if (!ex->raw && !ex->plain && plainopt != NULL)
+		return usage_error("%s is for --plain pictures (the figure has a "
+		    "fixed layout and always a caption)", plainopt);
+	if (ex->nfmt == 0)
+		ex->fmt[ex->nfmt++] = NU_PLOT_PNG;
+	if (nofiles)
+		return usage_error("expected data files (FILE, DIR or GLOB)");
+	return 0;
+}
+
+/* --quiet: one line for all that was written */
+static void
+export_said(const struct export *ex)
+{
+	char kind[64];
+
+	if (ex->raw || ex->plain)
+		snprintf(kind, sizeof kind, "%s", ex->raw ? "raw" :
+		    nu_cmap_name(ex->po.cmap));
+	else
+		snprintf(kind, sizeof kind, "figures, %s: %s%s%s%s%s",
+		    nu_cmap_name(ex->fo.cmap), nu_plot_format_ext(ex->fmt[0]),
+		    ex->nfmt > 1 ? " " : "", ex->nfmt > 1 ?
+		    nu_plot_format_ext(ex->fmt[1]) : "", ex->nfmt > 2 ? " " : "",
+		    ex->nfmt > 2 ? nu_plot_format_ext(ex->fmt[2]) : "");
+	printf("exported %zu event%s to %s (%s)\n", ex->written / (size_t)ex->nfmt,
+	    ex->written / (size_t)ex->nfmt == 1 ? "" : "s", ex->dir, kind);
+}
+
 int
 cmd_export(int argc, char **argv)
 {
@@ -852,75 +976,29 @@ cmd_export(int argc, char **argv)
 	struct nu_open_opts oo = { 0 };
 	struct nu_where *where = NULL;
 	struct scorer sc;
-	const char *index, *wtext, *model, *drawing, *plainopt, *format;
+	const char *index, *wtext, *model;
 	char *cause = NULL;
 	uint64_t *idx = NULL;
 	size_t nidx = 0;
-	long limit;
 	int rc = 1;
 	bool have_sc = false;
 	enum nu_status st;
 
 	if (argc >= 2 && strcmp(argv[1], "saliency") == 0)
 		return export_saliency(argc - 1, argv + 1);
-	if (argc < 2 || strcmp(argv[1], "events") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "-h") == 0)) {
-			cli_opts_help(stdout, &export_cmd);
-			return 0;
-		}
-		if (argc < 2)
-			return usage_error("say what to export: 'nuscope export "
-			    "events ...'");
-		return usage_error("can export events or saliency ('nuscope export "
-		    "events ...', 'nuscope export saliency ...'), not '%s'", argv[1]);
-	}
+	if (argc < 2 || strcmp(argv[1], "events") != 0)
+		return export_what(argc, argv);
 	if (!cli_opts_parse(&export_cmd, &args, argc - 1, argv + 1, &rc))
 		return rc;
-	rc = 1;
 	argc--;
 	argv++;
+	if ((rc = export_setup(&args, &ex, optind >= argc)) != 0)
+		return rc;
+	rc = 1;
 	index = args.index;
 	wtext = args.where;
 	model = args.model;
-	limit = args.limit;
-	drawing = args.drawing;
-	plainopt = args.plainopt;
-	format = args.format != NULL ? "--format" : NULL;
-	ex.po = (struct nu_eventpng_opts){ .cmap = (enum nu_cmap)args.cmap,
-	    .stretch = (enum nu_cmap_stretch)args.stretch, .scale = args.scale,
-	    .vmax = args.vmax, .caption = args.caption };
-	ex.fo = (struct nu_eventfig_opts){ .cmap = (enum nu_cmap)args.cmap,
-	    .stretch = (enum nu_cmap_stretch)args.stretch, .vmax = args.vmax };
-	memcpy(ex.fmt, args.fmt, sizeof ex.fmt);
-	ex.nfmt = args.nfmt;
-	ex.raw = args.raw;
-	ex.plain = args.plain;
-	ex.quiet = args.quiet;
-	ex.dir = args.dir;
 	oo.skip_bad = args.skip_bad;
-	if (index != NULL && wtext != NULL)
-		return usage_error("choose events with --index or with --where, not both");
-	if (index == NULL && wtext == NULL)
-		return usage_error("choose events with --index LIST or --where EXPR");
-	if (ex.dir == NULL || ex.dir[0] == '\0')
-		return usage_error("say where to write the pictures with -o DIR");
-	if (ex.raw && ex.plain)
-		return usage_error("--raw and --plain are two kinds of picture: "
-		    "choose one");
-	if (ex.raw && (drawing != NULL || format != NULL))
-		return usage_error("--raw writes the stored values as they are; it "
-		    "cannot be combined with %s", drawing != NULL ? drawing : format);
-	if (ex.plain && format != NULL)
-		return usage_error("--plain pictures are PNG only; --format is for "
-		    "the figures");
-	if (!ex.raw && !ex.plain && plainopt != NULL)
-		return usage_error("%s is for --plain pictures (the figure has a "
-		    "fixed layout and always a caption)", plainopt);
-	if (ex.nfmt == 0)
-		ex.fmt[ex.nfmt++] = NU_PLOT_PNG;
-	if (optind >= argc)
-		return usage_error("expected data files (FILE, DIR or GLOB)");
 	if (wtext != NULL && (st = nu_where_compile(&where, wtext, &cause)) != NU_OK) {
 		usage_error("--%s", cause);
 		free(cause);
@@ -948,52 +1026,11 @@ cmd_export(int argc, char **argv)
 			goto out;
 		}
 	}
-
-	st = nu_dataset_open(&ex.ds, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &oo, &cause);
-	if (st != NU_OK) {
-		cli_error("export", st, cause);
+	if (!export_choose(&ex, argv + optind, argc - optind, &oo, index, where, wtext,
+	    args.limit, &idx, &nidx) || !export_all(&ex, idx, nidx))
 		goto out;
-	}
-	if (index != NULL)
-		st = nu_eventpng_parse_indices(index, nu_dataset_nevents(ex.ds), &idx,
-		    &nidx, &cause);
-	else
-		st = nu_eventpng_select(ex.ds, where, (size_t)limit, &idx, &nidx, &cause);
-	if (st != NU_OK) {
-		cli_error("export", st, cause);
-		goto out;
-	}
-	if (nidx == 0) {
-		fprintf(stderr, "nuscope export: no event of the %llu in the files "
-		    "matches --where '%s'\n",
-		    (unsigned long long)nu_dataset_nevents(ex.ds), wtext);
-		goto out;
-	}
-	if (limit > 0 && nidx > (size_t)limit)
-		nidx = (size_t)limit;
-	if (ensure_dir(ex.dir) != 0)
-		goto out;
-	ex.dirlen = strlen(ex.dir);
-	while (ex.dirlen > 0 && ex.dir[ex.dirlen - 1] == '/')
-		ex.dirlen--;
-	if (!export_all(&ex, idx, nidx))
-		goto out;
-	if (ex.quiet) {
-		char kind[64];
-
-		if (ex.raw || ex.plain)
-			snprintf(kind, sizeof kind, "%s", ex.raw ? "raw" :
-			    nu_cmap_name(ex.po.cmap));
-		else
-			snprintf(kind, sizeof kind, "figures, %s: %s%s%s%s%s",
-			    nu_cmap_name(ex.fo.cmap), nu_plot_format_ext(ex.fmt[0]),
-			    ex.nfmt > 1 ? " " : "", ex.nfmt > 1 ?
-			    nu_plot_format_ext(ex.fmt[1]) : "", ex.nfmt > 2 ? " " : "",
-			    ex.nfmt > 2 ? nu_plot_format_ext(ex.fmt[2]) : "");
-		printf("exported %zu event%s to %s (%s)\n", ex.written / (size_t)ex.nfmt,
-		    ex.written / (size_t)ex.nfmt == 1 ? "" : "s", ex.dir, kind);
-	}
+	if (ex.quiet)
+		export_said(&ex);
 	rc = 0;     /* main() flushes and checks standard output */
 out:
 	if (rc != 0 && ex.written > 0)
