@@ -1286,35 +1286,14 @@ parse_args(int argc, char **argv, struct tui_args *a)
 	return -1;
 }
 
-int
-cmd_tui(int argc, char **argv)
+/* Check the options that need no screen: -1 to go on (with --headless's
+ * keys parsed into *sc, *nkeys of them), else the status to exit with. */
+static int
+check_args(const struct tui_args *a, struct tui_script **sc, int *nkeys)
 {
-	struct tui t = { .threshold = NAN };
-	struct tui_script *sc = NULL;
-	const char *script, *bad = NULL, *watch;
-	int nkeys = 0, rc, hcols, hrows, wake[2] = { -1, -1 };
-	long frames, drawn = 0, last_draw;
-	bool ascii, caught = false, quit = false;
-	struct sigaction old_int, old_term, old_hup;
-	bool caught_term = false;
-	int term_sig = 0;
-	nu_log_fn old_log;
-	void *old_log_ud;
-	FILE *hout = NULL, *hin = NULL;
-	SCREEN *scr = NULL;
-	struct tui_args args = { .frames = -1, .cols = TUI_HEADLESS_COLS,
-	    .rows = TUI_HEADLESS_ROWS };
+	const char *bad = NULL;
 
-	if ((rc = parse_args(argc, argv, &args)) >= 0)
-		return rc;
-	rc = 0;
-	script = args.script;
-	watch = args.watch;
-	ascii = args.ascii;
-	frames = args.frames;
-	hcols = args.cols;
-	hrows = args.rows;
-	if (script != NULL && (nkeys = tui_script_parse(script, &sc, &bad)) < 0) {
+	if (a->script != NULL && (*nkeys = tui_script_parse(a->script, sc, &bad)) < 0) {
 		if (bad != NULL)
 			fprintf(stderr, "nuscope tui: --headless: unknown escape "
 			    "'%.2s' (use \\n \\t \\e \\\\)\n", bad);
@@ -1322,16 +1301,256 @@ cmd_tui(int argc, char **argv)
 			fprintf(stderr, "nuscope tui: %s\n", nu_strerror(NU_ERR_NOMEM));
 		return TUI_EXIT_USAGE;
 	}
-	if (watch != NULL && access(watch, R_OK) != 0) {
+	if (a->watch != NULL && access(a->watch, R_OK) != 0) {
 		/* said before the screen is taken; the screen follows the
 		 * log's removal and rewriting from then on */
-		fprintf(stderr, "nuscope tui: --watch: %s: %s\n", watch, strerror(errno));
+		fprintf(stderr, "nuscope tui: --watch: %s: %s\n", a->watch, strerror(errno));
 		return 1;
 	}
-	if (script == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+	if (a->script == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "nuscope tui: needs a terminal (or --headless KEYS)\n");
 		return TUI_EXIT_USAGE;
 	}
+	return -1;
+}
+
+/* The screen a session draws on and what was changed to run it, given
+ * back by session_close. */
+struct session {
+	SCREEN *scr;
+	FILE *hout, *hin;               /* the off-screen terminal's */
+	int wake[2];                    /* signal handlers -> poll() */
+	struct sigaction old_int, old_term, old_hup;
+	bool caught, caught_term;
+};
+
+/* Take the terminal (or, headless, an off-screen one of cols x rows) and
+ * the signals; false (said) when there is no screen. */
+static bool
+session_open(struct session *se, bool headless, int cols, int rows)
+{
+	if (headless) {
+		se->hout = fopen("/dev/null", "w");
+		se->hin = fopen("/dev/null", "r");
+		if (se->hout == NULL || se->hin == NULL ||
+		    (se->scr = tui_headless_screen(se->hout, se->hin)) == NULL) {
+			fprintf(stderr, "nuscope tui: cannot set up an off-screen "
+			    "terminal (is terminfo installed?)\n");
+			return false;
+		}
+		resize_term(rows, cols);
+	} else {
+		struct sigaction sa;
+
+		/* the shell's mode, before curses touches it */
+		shell_mode_known = tcgetattr(STDIN_FILENO, &shell_mode) == 0;
+		if ((se->scr = terminal_screen()) == NULL)
+			return false;
+		giveback_prepare();
+		screen_up = 1;
+		if (pipe(se->wake) != 0)
+			se->wake[0] = se->wake[1] = -1;
+		/* no SA_RESTART: the main loop's poll() returns at once */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		atomic_store(&sigint_pending, 0);
+		atomic_store(&sigint_fd, se->wake[1]);
+		se->caught = sigaction(SIGINT, &sa, &se->old_int) == 0;
+		atomic_store(&sigterm_pending, 0);
+		sa.sa_handler = on_sigterm;
+		se->caught_term = sigaction(SIGTERM, &sa, &se->old_term) == 0 &&
+		    sigaction(SIGHUP, &sa, &se->old_hup) == 0;
+	}
+	return true;
+}
+
+/* Give back the terminal and the signals (after views_fini: background
+ * work stops before the screen goes). */
+static void
+session_close(struct session *se)
+{
+	if (se->scr != NULL) {
+		screen_up = 0;
+		if (!isendwin())
+			endwin();
+	}
+	if (se->caught_term) {
+		sigaction(SIGTERM, &se->old_term, NULL);
+		sigaction(SIGHUP, &se->old_hup, NULL);
+	}
+	if (se->caught) {
+		sigaction(SIGINT, &se->old_int, NULL);
+		atomic_store(&sigint_fd, -1);
+	}
+}
+
+/* The rest of session_close, once the log no longer reaches the screen. */
+static void
+session_free(struct session *se)
+{
+	if (se->scr != NULL)
+		delscreen(se->scr);
+	if (se->hout != NULL)
+		fclose(se->hout);
+	if (se->hin != NULL)
+		fclose(se->hin);
+	if (se->wake[0] >= 0) {
+		close(se->wake[0]);
+		close(se->wake[1]);
+	}
+}
+
+/* What to open: the arguments, else the sample dataset; and the run a
+ * --watch names. */
+static void
+open_start(struct tui *t, const char *const *paths, size_t npaths, const char *watch)
+{
+	if (npaths > 0) {
+		tui_add_paths(t, paths, npaths);
+	} else if (watch == NULL) {     /* a watched run needs no events */
+		struct stat sb;
+
+		if (stat("data/sample", &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			const char *sample = "data/sample";
+
+			tui_add_paths(t, &sample, 1);
+		} else {
+			tui_message(t, false, "no files given and no data/sample: "
+			    "make it with 'nuscope sim -n 21003 --files 3 --seed 1 "
+			    "-o data/sample', or press a to add files");
+		}
+	}
+	views_reload(t);
+	if (watch != NULL)
+		tui_train_watch(t, watch);
+}
+
+/*
+ * One loop for the keyboard and for a headless script (sc; NULL on a
+ * terminal, whose wake pipe is read end wake).  Each turn sleeps in
+ * poll() until a key, a signal, news from background work (its
+ * descriptors are left out for TUI_WAKE_MIN_MS after a draw), the refresh
+ * timer or the script's next due key; then ticks the views, handles the
+ * signals and the keys, and draws.  A script gives one key a turn (a draw
+ * between keys, as a person typing gets) and its waits are conditions
+ * polled here; frames (< 0: no limit) counts the turns that gave a key or
+ * ended a wait.  Returns whether the program was asked to quit; *term_sig
+ * is the SIGTERM or SIGHUP that ended it, or 0.
+ */
+static bool
+run_loop(struct tui *t, struct tui_script *sc, long frames, int wake, int *term_sig)
+{
+	long drawn = 0, last_draw;
+	bool quit = false;
+
+	draw(t);
+	drawn++;
+	last_draw = now_ms();
+	if (sc == NULL)
+		nodelay(stdscr, TRUE);
+	while (!quit && (frames < 0 || drawn < frames)) {
+		struct pollfd pfd[2 + TUI_NWAKE];
+		long since = now_ms() - last_draw;
+		int ch = TUI_SCRIPT_WAITING, flags = 0, npfd = 0;
+		int timeout = TUI_REFRESH_MS;
+		bool turn = sc == NULL;         /* counts toward --frames */
+
+		if (sc != NULL) {
+			/* a due key needs no sleep */
+			if ((ch = tui_script_next(sc, t, &timeout)) == TUI_SCRIPT_END)
+				break;
+			if (t->refresh_ms > 0 && timeout > t->refresh_ms)
+				timeout = t->refresh_ms;
+		} else {
+			if (t->refresh_ms > 0 && timeout > t->refresh_ms)
+				timeout = t->refresh_ms;
+			pfd[npfd++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+			pfd[npfd++] = (struct pollfd){ .fd = wake, .events = POLLIN };
+		}
+		if (tui_busy(t) && since >= TUI_WAKE_MIN_MS) {
+			wake_pollfds(t, pfd + npfd);
+			npfd += TUI_NWAKE;
+		} else if (tui_busy(t) && TUI_WAKE_MIN_MS - since < timeout) {
+			timeout = (int)(TUI_WAKE_MIN_MS - since);
+		}
+		if (ch == TUI_SCRIPT_WAITING || sc == NULL) {
+			if (poll(pfd, (nfds_t)npfd, timeout) > 0 && sc == NULL &&
+			    (pfd[1].revents & POLLIN)) {
+				char drain[64];
+
+				if (read(wake, drain, sizeof drain) > 0)
+					flags |= TUI_REDRAW;
+			}
+		}
+		views_tick(t);
+		if ((*term_sig = atomic_exchange(&sigterm_pending, 0)) != 0) {
+			quit = true;
+			break;
+		}
+		if (atomic_exchange(&sigint_pending, 0)) {
+			flags |= handle_key(t, TUI_KEY_INTERRUPT);
+			if (flags & TUI_QUIT) {
+				quit = true;
+				break;
+			}
+		}
+		if (sc != NULL) {
+			if (ch != TUI_SCRIPT_WAITING) {
+				flags |= handle_key(t, ch);
+				views_tick(t);
+			}
+			/* a key, or a wait just ended (tui_script_next says so
+			 * by asking for no sleep) */
+			turn = ch != TUI_SCRIPT_WAITING || timeout == 0;
+			if (flags & TUI_QUIT)
+				quit = true;
+		} else {
+			/* EINTR from SIGWINCH lands here too: getch() then
+			 * returns KEY_RESIZE */
+			while ((ch = getch()) != ERR) {
+				flags |= handle_key(t, ch);
+				if (flags & TUI_QUIT) {
+					quit = true;
+					break;
+				}
+			}
+		}
+		if (quit)
+			break;
+		draw(t);
+		drawn += turn;
+		last_draw = now_ms();
+	}
+	if (sc != NULL) {
+		/* idle frames, as a terminal would draw on its refresh timer */
+		while (!quit && drawn < frames) {
+			draw(t);
+			drawn++;
+		}
+		tui_print_screen(stdout);
+	}
+	return quit;
+}
+
+int
+cmd_tui(int argc, char **argv)
+{
+	struct tui t = { .threshold = NAN };
+	struct tui_script *sc = NULL;
+	struct session se = { .wake = { -1, -1 } };
+	int nkeys = 0, rc, term_sig = 0;
+	bool quit;
+	nu_log_fn old_log;
+	void *old_log_ud;
+	struct tui_args args = { .frames = -1, .cols = TUI_HEADLESS_COLS,
+	    .rows = TUI_HEADLESS_ROWS };
+
+	if ((rc = parse_args(argc, argv, &args)) >= 0)
+		return rc;
+	if ((rc = check_args(&args, &sc, &nkeys)) >= 0)
+		return rc;
+	rc = 0;
 
 	for (int i = 0; i < TUI_NWAKE; i++)
 		t.wake_fd[i] = -1;
@@ -1344,41 +1563,9 @@ cmd_tui(int argc, char **argv)
 	nu_log_get(&old_log, &old_log_ud);
 	nu_log_set(log_to_message, &t);
 
-	if (script != NULL) {
-		hout = fopen("/dev/null", "w");
-		hin = fopen("/dev/null", "r");
-		if (hout == NULL || hin == NULL ||
-		    (scr = tui_headless_screen(hout, hin)) == NULL) {
-			fprintf(stderr, "nuscope tui: cannot set up an off-screen "
-			    "terminal (is terminfo installed?)\n");
-			rc = 1;
-			goto out;
-		}
-		resize_term(hrows, hcols);
-	} else {
-		struct sigaction sa;
-
-		/* the shell's mode, before curses touches it */
-		shell_mode_known = tcgetattr(STDIN_FILENO, &shell_mode) == 0;
-		if ((scr = terminal_screen()) == NULL) {
-			rc = 1;
-			goto out;
-		}
-		giveback_prepare();
-		screen_up = 1;
-		if (pipe(wake) != 0)
-			wake[0] = wake[1] = -1;
-		/* no SA_RESTART: the main loop's poll() returns at once */
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_sigint;
-		sigemptyset(&sa.sa_mask);
-		atomic_store(&sigint_pending, 0);
-		atomic_store(&sigint_fd, wake[1]);
-		caught = sigaction(SIGINT, &sa, &old_int) == 0;
-		atomic_store(&sigterm_pending, 0);
-		sa.sa_handler = on_sigterm;
-		caught_term = sigaction(SIGTERM, &sa, &old_term) == 0 &&
-		    sigaction(SIGHUP, &sa, &old_hup) == 0;
+	if (!session_open(&se, args.script != NULL, args.cols, args.rows)) {
+		rc = 1;
+		goto out;
 	}
 	cbreak();
 	noecho();
@@ -1386,127 +1573,14 @@ cmd_tui(int argc, char **argv)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	colors_init(&t, ascii);
+	colors_init(&t, args.ascii);
+	open_start(&t, (const char *const *)argv + optind,
+	    optind < argc ? (size_t)(argc - optind) : 0, args.watch);
 
-	/* what to open: the arguments, else the sample dataset */
-	if (optind < argc) {
-		tui_add_paths(&t, (const char *const *)argv + optind,
-		    (size_t)(argc - optind));
-	} else if (watch == NULL) {     /* a watched run needs no events */
-		struct stat sb;
-
-		if (stat("data/sample", &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			const char *sample = "data/sample";
-
-			tui_add_paths(&t, &sample, 1);
-		} else {
-			tui_message(&t, false, "no files given and no data/sample: "
-			    "make it with 'nuscope sim -n 21003 --files 3 --seed 1 "
-			    "-o data/sample', or press a to add files");
-		}
-	}
-	views_reload(&t);
-	if (watch != NULL)
-		tui_train_watch(&t, watch);
-
-	/*
-	 * One loop for the keyboard and for a headless script.  Each turn
-	 * sleeps in poll() until a key, a signal, news from background work
-	 * (its descriptors are left out for TUI_WAKE_MIN_MS after a draw),
-	 * the refresh timer or the script's next due key; then ticks the
-	 * views, handles the signals and the keys, and draws.  A script gives
-	 * one key a turn (a draw between keys, as a person typing gets) and
-	 * its waits are conditions polled here; --frames counts the turns
-	 * that gave a key or ended a wait.
-	 */
-	if (script != NULL && frames < 0)
-		frames = nkeys + 1;
-	draw(&t);
-	drawn++;
-	last_draw = now_ms();
-	if (script == NULL)
-		nodelay(stdscr, TRUE);
-	while (!quit && (frames < 0 || drawn < frames)) {
-		struct pollfd pfd[2 + TUI_NWAKE];
-		long since = now_ms() - last_draw;
-		int ch = TUI_SCRIPT_WAITING, flags = 0, npfd = 0;
-		int timeout = TUI_REFRESH_MS;
-		bool turn = script == NULL;     /* counts toward --frames */
-
-		if (script != NULL) {
-			/* a due key needs no sleep */
-			if ((ch = tui_script_next(sc, &t, &timeout)) == TUI_SCRIPT_END)
-				break;
-			if (t.refresh_ms > 0 && timeout > t.refresh_ms)
-				timeout = t.refresh_ms;
-		} else {
-			if (t.refresh_ms > 0 && timeout > t.refresh_ms)
-				timeout = t.refresh_ms;
-			pfd[npfd++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-			pfd[npfd++] = (struct pollfd){ .fd = wake[0], .events = POLLIN };
-		}
-		if (tui_busy(&t) && since >= TUI_WAKE_MIN_MS) {
-			wake_pollfds(&t, pfd + npfd);
-			npfd += TUI_NWAKE;
-		} else if (tui_busy(&t) && TUI_WAKE_MIN_MS - since < timeout) {
-			timeout = (int)(TUI_WAKE_MIN_MS - since);
-		}
-		if (ch == TUI_SCRIPT_WAITING || script == NULL) {
-			if (poll(pfd, (nfds_t)npfd, timeout) > 0 && script == NULL &&
-			    (pfd[1].revents & POLLIN)) {
-				char drain[64];
-
-				if (read(wake[0], drain, sizeof drain) > 0)
-					flags |= TUI_REDRAW;
-			}
-		}
-		views_tick(&t);
-		if ((term_sig = atomic_exchange(&sigterm_pending, 0)) != 0) {
-			quit = true;
-			break;
-		}
-		if (atomic_exchange(&sigint_pending, 0)) {
-			flags |= handle_key(&t, TUI_KEY_INTERRUPT);
-			if (flags & TUI_QUIT) {
-				quit = true;
-				break;
-			}
-		}
-		if (script != NULL) {
-			if (ch != TUI_SCRIPT_WAITING) {
-				flags |= handle_key(&t, ch);
-				views_tick(&t);
-			}
-			/* a key, or a wait just ended (tui_script_next says so
-			 * by asking for no sleep) */
-			turn = ch != TUI_SCRIPT_WAITING || timeout == 0;
-			if (flags & TUI_QUIT)
-				quit = true;
-		} else {
-			/* EINTR from SIGWINCH lands here too: getch() then
-			 * returns KEY_RESIZE */
-			while ((ch = getch()) != ERR) {
-				flags |= handle_key(&t, ch);
-				if (flags & TUI_QUIT) {
-					quit = true;
-					break;
-				}
-			}
-		}
-		if (quit)
-			break;
-		draw(&t);
-		drawn += turn;
-		last_draw = now_ms();
-	}
-	if (script != NULL) {
-		/* idle frames, as a terminal would draw on its refresh timer */
-		while (!quit && drawn < frames) {
-			draw(&t);
-			drawn++;
-		}
-		tui_print_screen(stdout);
-	}
+	/* a script's keys each end a turn, and a last turn shows the result */
+	if (args.script != NULL && args.frames < 0)
+		args.frames = nkeys + 1;
+	quit = run_loop(&t, sc, args.frames, se.wake[0], &term_sig);
 	/* Ctrl-C that ended the program (answered or not asked): 130 */
 	if (quit && t.interrupted)
 		rc = TUI_EXIT_INTERRUPTED;
@@ -1514,30 +1588,9 @@ cmd_tui(int argc, char **argv)
 		rc = 128 + term_sig;
 out:
 	views_fini(&t);         /* stop background work before the screen goes */
-	if (scr != NULL) {
-		screen_up = 0;
-		if (!isendwin())
-			endwin();
-	}
-	if (caught_term) {
-		sigaction(SIGTERM, &old_term, NULL);
-		sigaction(SIGHUP, &old_hup, NULL);
-	}
-	if (caught) {
-		sigaction(SIGINT, &old_int, NULL);
-		atomic_store(&sigint_fd, -1);
-	}
+	session_close(&se);
 	nu_log_set(old_log, old_log_ud);
-	if (scr != NULL)
-		delscreen(scr);
-	if (hout != NULL)
-		fclose(hout);
-	if (hin != NULL)
-		fclose(hin);
-	if (wake[0] >= 0) {
-		close(wake[0]);
-		close(wake[1]);
-	}
+	session_free(&se);
 	tui_script_free(sc);
 	tui_free(&t);
 	return rc;
