@@ -92,16 +92,25 @@ STATS_FN(sum_lepenergy, lepenergy)
 STATS_FN(sum_y, y)
 
 static bool
+row_set(struct nu_sfield_row *out, int code, const char *name, const char *group,
+    const char *mode, uint64_t events)
+{
+	out->code = code;
+	out->name = name;
+	out->group = group;
+	out->mode = mode;
+	out->events = events;
+	return true;
+}
+
+static bool
 code_row(const void *p, int i, struct nu_sfield_row *out)
 {
 	const struct nu_summary *s = p;
+	uint32_t c = (uint32_t)i;
 
-	out->code = i;
-	out->name = nu_code_name((uint32_t)i);
-	out->group = nu_group_name(nu_code_group((uint32_t)i));
-	out->mode = nu_mode_name(nu_code_mode((uint32_t)i));
-	out->events = s->codes[i];
-	return true;
+	return row_set(out, i, nu_code_name(c), nu_group_name(nu_code_group(c)),
+	    nu_mode_name(nu_code_mode(c)), s->codes[i]);
 }
 
 static bool
@@ -109,11 +118,8 @@ group_row(const void *p, int i, struct nu_sfield_row *out)
 {
 	const struct nu_summary *s = p;
 
-	out->code = -1;
-	out->name = nu_group_name((enum nu_group)i);
-	out->group = out->mode = NULL;
-	out->events = s->groups[i];
-	return true;
+	return row_set(out, -1, nu_group_name((enum nu_group)i), NULL, NULL,
+	    s->groups[i]);
 }
 
 /* the modes, then "none" (cosmic, other, unknown) */
@@ -122,11 +128,9 @@ mode_row(const void *p, int i, struct nu_sfield_row *out)
 {
 	const struct nu_summary *s = p;
 
-	out->code = -1;
-	out->name = i < NU_NMODES ? nu_mode_name((enum nu_mode)i) : "none";
-	out->group = out->mode = NULL;
-	out->events = i < NU_NMODES ? s->modes[i] : s->mode_none;
-	return true;
+	if (i == NU_NMODES)
+		return row_set(out, -1, "none", NULL, NULL, s->mode_none);
+	return row_set(out, -1, nu_mode_name((enum nu_mode)i), NULL, NULL, s->modes[i]);
 }
 
 /* only the final states that occur */
@@ -137,12 +141,8 @@ finalstate_row(const void *p, int i, struct nu_sfield_row *out)
 
 	if (s->finalstate[i] == 0)
 		return false;
-	out->code = i;
 	nu_finalstate_name((uint32_t)i, out->buf, sizeof out->buf);
-	out->name = out->buf;
-	out->group = out->mode = NULL;
-	out->events = s->finalstate[i];
-	return true;
+	return row_set(out, i, out->buf, NULL, NULL, s->finalstate[i]);
 }
 
 static const struct nu_sfield summary_list[] = {
