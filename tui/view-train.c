@@ -446,6 +446,23 @@ form_epochs(struct tui *t)
 	return v[0] != '\0' && *end == '\0' && n > 0 && n <= 1000000 ? (int)n : 0;
 }
 
+/* Parse the architecture text (named name) a run trains into tr.arch;
+ * false (said) on an error. */
+static bool
+run_parse(struct tui *t, const char *name, const char *text)
+{
+	char *cause = NULL;
+	enum nu_status st;
+
+	st = nu_arch_parse(&tr.arch, name, text, strlen(text), &cause);
+	if (st != NU_OK) {
+		run_fail(t, st, cause);
+		free(cause);
+		return false;
+	}
+	return true;
+}
+
 /*
  * The architecture a resumed run trains: the model file's own text (which
  * nu_train_new requires), into tr.arch; the form's epochs must go past
@@ -458,6 +475,7 @@ resume_arch(struct tui *t, const char *path, int *epochs)
 	struct nu_model *m = NULL;
 	char *cause = NULL;
 	enum nu_status st;
+	bool ok;
 
 	if ((st = nu_model_load(path, &m, &cause)) != NU_OK) {
 		run_fail(t, st, cause);
@@ -475,13 +493,72 @@ resume_arch(struct tui *t, const char *path, int *epochs)
 		nu_model_free(m);
 		return false;
 	}
-	st = nu_arch_parse(&tr.arch, path, m->arch->text, strlen(m->arch->text), &cause);
+	ok = run_parse(t, path, m->arch->text);
 	nu_model_free(m);
-	if (st != NU_OK) {
-		run_fail(t, st, cause);
-		free(cause);
-		return false;
+	return ok;
+}
+
+/* What a run trains: a resumed model's own architecture (it goes on in
+ * its own file unless an output was typed; *epochs its target), else the
+ * editor's; into tr.arch and tr.run_arch.  false (said) on an error. */
+static bool
+run_arch_parse(struct tui *t, const struct nu_arched *e, const char *resume,
+    int *epochs)
+{
+	char *text = NULL;
+	bool ok;
+
+	if (resume != NULL) {
+		/* the model's own architecture; it goes on in its own file
+		 * unless an output was typed */
+		if (!resume_arch(t, resume, epochs))
+			return false;
+		snprintf(tr.run_arch, sizeof tr.run_arch, "%s (resumed)", resume);
+	} else {
+		snprintf(tr.run_arch, sizeof tr.run_arch, "%s%s", e->name,
+		    e->dirty ? " (as edited)" : "");
+		/* what is trained is the editor's text, parsed as a file would be */
+		if ((text = nu_arched_text(e, NULL)) == NULL) {
+			run_fail(t, NU_ERR_NOMEM, "out of memory");
+			return false;
+		}
+		ok = run_parse(t, e->name, text);
+		free(text);
+		return ok;
 	}
+	return true;
+}
+
+/* What the set-up thread needs, copied into tr.setup: the UI may change
+ * its own.  false when out of memory (the caller frees what was copied). */
+static bool
+setup_fill(struct tui *t, const char *resume, int epochs)
+{
+	memset(&tr.setup, 0, sizeof tr.setup);
+	nu_wake_init(&tr.setup_wake);
+	if ((tr.setup.paths = calloc(t->npaths, sizeof *tr.setup.paths)) == NULL)
+		return false;
+	for (size_t i = 0; i < t->npaths; i++) {
+		if ((tr.setup.paths[i] = strdup(t->paths[i])) == NULL)
+			return false;
+		tr.setup.npaths++;
+	}
+	/* a resumed run keeps the model's selection, whatever the filter */
+	if (resume == NULL && !tr.all_events && t->where_text != NULL &&
+	    (tr.setup.where = strdup(t->where_text)) == NULL)
+		return false;
+	if (resume != NULL && (tr.setup.resume = strdup(resume)) == NULL)
+		return false;
+	snprintf(tr.run_output, sizeof tr.run_output, "%s",
+	    resume != NULL && !tr.output_set ? resume : tr.output);
+	tr.setup.opts.output = tr.run_output;
+	tr.setup.opts.threads = tr.threads;
+	tr.setup.opts.where = tr.setup.where;
+	tr.setup.opts.resume = tr.setup.resume;
+	tr.setup.opts.epochs = epochs;
+	atomic_init(&tr.setup.stop, false);
+	atomic_init(&tr.setup.done, false);
+	tr.setup.opts.stop = &tr.setup.stop;
 	return true;
 }
 
@@ -491,7 +568,7 @@ static void
 run_start(struct tui *t, const char *resume)
 {
 	struct nu_arched *e = tui_arch(t);
-	char *cause = NULL, *text = NULL;
+	char *cause = NULL;
 	enum nu_status st;
 	int err, epochs = 0;
 
@@ -516,28 +593,8 @@ run_start(struct tui *t, const char *resume)
 		return;
 	}
 	run_free(t);
-	if (resume != NULL) {
-		/* the model's own architecture; it goes on in its own file
-		 * unless an output was typed */
-		if (!resume_arch(t, resume, &epochs))
-			return;
-		snprintf(tr.run_arch, sizeof tr.run_arch, "%s (resumed)", resume);
-	} else {
-		snprintf(tr.run_arch, sizeof tr.run_arch, "%s%s", e->name,
-		    e->dirty ? " (as edited)" : "");
-		/* what is trained is the editor's text, parsed as a file would be */
-		if ((text = nu_arched_text(e, NULL)) == NULL) {
-			run_fail(t, NU_ERR_NOMEM, "out of memory");
-			return;
-		}
-		st = nu_arch_parse(&tr.arch, e->name, text, strlen(text), &cause);
-		free(text);
-		if (st != NU_OK) {
-			run_fail(t, st, cause);
-			free(cause);
-			return;
-		}
-	}
+	if (!run_arch_parse(t, e, resume, &epochs))
+		return;
 
 	/* an output that cannot be written is said now, not after an epoch */
 	if ((st = nu_check_writable(resume != NULL && !tr.output_set ? resume :
@@ -547,32 +604,8 @@ run_start(struct tui *t, const char *resume)
 		return;
 	}
 
-	/* what the set-up thread needs, copied: the UI may change its own */
-	memset(&tr.setup, 0, sizeof tr.setup);
-	nu_wake_init(&tr.setup_wake);
-	if ((tr.setup.paths = calloc(t->npaths, sizeof *tr.setup.paths)) == NULL)
+	if (!setup_fill(t, resume, epochs))
 		goto nomem;
-	for (size_t i = 0; i < t->npaths; i++) {
-		if ((tr.setup.paths[i] = strdup(t->paths[i])) == NULL)
-			goto nomem;
-		tr.setup.npaths++;
-	}
-	/* a resumed run keeps the model's selection, whatever the filter */
-	if (resume == NULL && !tr.all_events && t->where_text != NULL &&
-	    (tr.setup.where = strdup(t->where_text)) == NULL)
-		goto nomem;
-	if (resume != NULL && (tr.setup.resume = strdup(resume)) == NULL)
-		goto nomem;
-	snprintf(tr.run_output, sizeof tr.run_output, "%s",
-	    resume != NULL && !tr.output_set ? resume : tr.output);
-	tr.setup.opts.output = tr.run_output;
-	tr.setup.opts.threads = tr.threads;
-	tr.setup.opts.where = tr.setup.where;
-	tr.setup.opts.resume = tr.setup.resume;
-	tr.setup.opts.epochs = epochs;
-	atomic_init(&tr.setup.stop, false);
-	atomic_init(&tr.setup.done, false);
-	tr.setup.opts.stop = &tr.setup.stop;
 	if (nu_wake_open(&tr.setup_wake, &cause) != NU_OK) {
 		run_fail(t, NU_ERR_IO, cause);
 		free(cause);
@@ -1351,21 +1384,26 @@ round_range(double *lo, double *hi, int maxn, double *tk, size_t cap)
  * accuracy and A AUC), the compared models' curves marked 1-9, round
  * ticks on both axes (epochs along x).  which: 0 loss, 1 metric.
  */
-static void
-draw_plot(struct tui *t, int y, int x, int w, int h, int which)
-{
-	int lw = 8, pw = w - lw - 1, ph = h - 3, nc = shown_nclasses(t);
-	int per = tr.have_snap && tr.snap.nbatches > 0 ? tr.snap.nbatches : 1;
-	const struct series *ser = which == 0 ? loss_series : metric_series;
-	int nser = which == 0 ? 2 : nc == 2 ? 4 : 2;
-	double lo = INFINITY, hi = -INFINITY, alpha = smooth_alpha[tr.smooth];
-	double xmax = tr.have_snap ? tr.snap.epochs : 0, tk[32];
-	size_t nt;
-	struct canvas c, ce, cc;
-	char title[64], buf[32];
-	int tx, lastrow = -1, lastcol = -1;
+/* One plot of the screen: where it goes and what it shows, shared by
+ * draw_plot's parts. */
+struct plot {
+	int y, x, w;                    /* top left corner, width */
+	int lw, pw, ph;                 /* label width; the plot's cells */
+	int which, nc, nser;            /* loss (0) or metric; classes; series */
+	const struct series *ser;
+	double alpha, xmax;             /* smoothing; epochs across */
+};
 
-	/* the title, then as many whole legend entries as fit beside it */
+/* the title, then as many whole legend entries as fit beside it */
+static void
+plot_title(struct tui *t, const struct plot *p)
+{
+	const struct series *ser = p->ser;
+	int y = p->y, x = p->x, w = p->w, which = p->which, nc = p->nc, nser = p->nser;
+	double alpha = p->alpha;
+	char title[64];
+	int tx;
+
 	snprintf(title, sizeof title, "%s%s%s%s%s", which == 0 ? "Loss" :
 	    nc == 2 ? "Accuracy, AUC" : nc > 0 ? "Accuracy" : nc == 0 ? "MAE" : "Metric",
 	    alpha > 0 || tr.logy ? " (" : "", alpha > 0 ? "smoothed" : "",
@@ -1395,10 +1433,17 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 			tx += cols_of(ent[k]) + 2;
 		}
 	}
-	if (pw < 4 || ph < 2)
-		return;
+}
 
-	/* the ranges */
+/* the ranges: of the values into *lo, *hi (on the plotted scale), of the
+ * epochs into p->xmax (at least 1) */
+static void
+plot_range(struct plot *p, double *lop, double *hip)
+{
+	const struct series *ser = p->ser;
+	int which = p->which, nc = p->nc, nser = p->nser;
+	double lo = INFINITY, hi = -INFINITY, xmax = p->xmax;
+
 	for (size_t i = 0; i < tr.nb; i++) {
 		double v = ty(batch_value(i, which));
 
@@ -1433,16 +1478,23 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 		lo = pow(10, lo);
 		hi = pow(10, hi);
 	}
-	nt = round_range(&lo, &hi, ph / 2 + 1 > 2 ? ph / 2 + 1 : 2, tk, 32);
+	*lop = lo;
+	*hip = hi;
+	p->xmax = xmax;
+}
 
-	c.w = pw;
-	c.h = ph;
-	c.cw = t->utf8 ? 2 : 1;
-	c.ch = t->utf8 ? 4 : 2;
-	c.x0 = 0;
-	c.x1 = xmax;
-	c.y0 = ty(lo);
-	c.y1 = ty(hi);
+/* The lines, each on a canvas of c's size and range: every batch (dim),
+ * the compared models' epochs, the run's epochs; false if there is no
+ * memory for the canvases (nothing drawn). */
+static bool
+plot_lines(struct tui *t, const struct plot *p, struct canvas c)
+{
+	const struct series *ser = p->ser;
+	int y = p->y, x = p->x, lw = p->lw, which = p->which, nc = p->nc, nser = p->nser;
+	int per = tr.have_snap && tr.snap.nbatches > 0 ? tr.snap.nbatches : 1;
+	double alpha = p->alpha;
+	struct canvas ce, cc;
+
 	ce = cc = c;
 	c.dots = calloc((size_t)(c.w * c.cw) * (size_t)(c.h * c.ch), 1);
 	ce.dots = calloc((size_t)(c.w * c.cw) * (size_t)(c.h * c.ch), 1);
@@ -1451,7 +1503,7 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 		free(c.dots);
 		free(ce.dots);
 		free(cc.dots);
-		return;
+		return false;
 	}
 	{
 		double sm = NAN, px = NAN, py = NAN;
@@ -1491,14 +1543,24 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 	free(c.dots);
 	free(ce.dots);
 	free(cc.dots);
+	return true;
+}
 
-	/* the points, marked */
+/* the points, marked: the compared models' by number, the run's by series */
+static void
+plot_marks(const struct plot *p, const struct canvas *c)
+{
+	const struct series *ser = p->ser;
+	int y = p->y, x = p->x, lw = p->lw, pw = p->pw, ph = p->ph;
+	int which = p->which, nc = p->nc, nser = p->nser;
+	double xmax = p->xmax;
+
 	attron(A_BOLD);
 	for (int m = 0; m < tr.ncmp; m++)
 		for (int i = 0; i < tr.cmp[m].nhist; i++) {
 			double v = ty(cmp_value(&tr.cmp[m], i, which, nc));
 			int cx = (int)((i + 1) / xmax * (pw - 1) + 0.5);
-			int cy = (int)((c.y1 - v) / (c.y1 - c.y0) * (ph - 1) + 0.5);
+			int cy = (int)((c->y1 - v) / (c->y1 - c->y0) * (ph - 1) + 0.5);
 			char mk[2] = { (char)('1' + m), '\0' };
 
 			if (isfinite(v) && cx >= 0 && cx < pw && cy >= 0 && cy < ph)
@@ -1508,18 +1570,28 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 		for (int k = 0; k < nser; k++) {
 			double v = ty(qty(&tr.e[i], ser[k].q));
 			int cx = (int)((tr.e[i].epoch + 1) / xmax * (pw - 1) + 0.5);
-			int cy = (int)((c.y1 - v) / (c.y1 - c.y0) * (ph - 1) + 0.5);
+			int cy = (int)((c->y1 - v) / (c->y1 - c->y0) * (ph - 1) + 0.5);
 
 			if (isfinite(v) && cx >= 0 && cx < pw && cy >= 0 && cy < ph)
 				tui_put(y + 1 + cy, x + lw + 1 + cx, 1, ser[k].mark);
 		}
 	attroff(A_BOLD);
+}
 
-	/* the y axis with its round ticks */
+/* the axes: y with the nt round ticks tk (values), x with whole epochs */
+static void
+plot_axes(struct tui *t, const struct plot *p, const struct canvas *c, double *tk,
+    size_t nt)
+{
+	int y = p->y, x = p->x, lw = p->lw, pw = p->pw, ph = p->ph;
+	int lastrow = -1, lastcol = -1;
+	double xmax = p->xmax;
+	char buf[32];
+
 	for (int r = 0; r < ph; r++)
 		tui_put(y + 1 + r, x + lw, 1, t->utf8 ? "│" : "|");
 	for (size_t i = 0; i < nt && i < 32; i++) {
-		int row = (int)((c.y1 - ty(tk[i])) / (c.y1 - c.y0) * (ph - 1) + 0.5);
+		int row = (int)((c->y1 - ty(tk[i])) / (c->y1 - c->y0) * (ph - 1) + 0.5);
 
 		if (row < 0 || row >= ph || row == lastrow)
 			continue;
@@ -1552,6 +1624,39 @@ draw_plot(struct tui *t, int y, int x, int w, int h, int which)
 		tui_put(y + 2 + ph, x + lw + 1 + col, len, buf);
 		lastcol = col + len;
 	}
+}
+
+static void
+draw_plot(struct tui *t, int y, int x, int w, int h, int which)
+{
+	int nc = shown_nclasses(t);
+	struct plot p = { .y = y, .x = x, .w = w, .lw = 8, .which = which, .nc = nc,
+	    .ser = which == 0 ? loss_series : metric_series,
+	    .nser = which == 0 ? 2 : nc == 2 ? 4 : 2,
+	    .alpha = smooth_alpha[tr.smooth], .xmax = tr.have_snap ? tr.snap.epochs : 0 };
+	double lo, hi, tk[32];
+	size_t nt;
+	struct canvas c = { .dots = NULL };
+
+	p.pw = w - p.lw - 1;
+	p.ph = h - 3;
+	plot_title(t, &p);
+	if (p.pw < 4 || p.ph < 2)
+		return;
+	plot_range(&p, &lo, &hi);
+	nt = round_range(&lo, &hi, p.ph / 2 + 1 > 2 ? p.ph / 2 + 1 : 2, tk, 32);
+	c.w = p.pw;
+	c.h = p.ph;
+	c.cw = t->utf8 ? 2 : 1;
+	c.ch = t->utf8 ? 4 : 2;
+	c.x0 = 0;
+	c.x1 = p.xmax;
+	c.y0 = ty(lo);
+	c.y1 = ty(hi);
+	if (!plot_lines(t, &p, c))
+		return;
+	plot_marks(&p, &c);
+	plot_axes(t, &p, &c, tk, nt);
 }
 
 /* The name of class i of the matrix shown: the run's task's, or the
@@ -1817,13 +1922,10 @@ draw_watch_head(struct tui *t, int y, int cols)
 	return y;
 }
 
-static void
-train_draw(struct tui *t, int top, int rows, int cols)
+/* The heading, what a run trains on and the form; returns the next row. */
+static int
+draw_head(struct tui *t, int y, int cols)
 {
-	const struct nu_train_snap *s = &tr.snap;
-	int y = top, logrows, plotrows, side, sidew;
-	char eta[32], el[32];
-
 	attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 	tui_put(y, 0, cols, "Training");
 	attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
@@ -1844,8 +1946,17 @@ train_draw(struct tui *t, int top, int rows, int cols)
 		tui_put(y, 10, cols - 10, "no dataset loaded (Data screen: a adds files)");
 	if (tr.watch == NULL)
 		y = draw_form(t, y + 1, cols);
+	return y;
+}
 
-	/* progress */
+/* The run's state, epoch and batch bars, speed and message; returns the
+ * next row. */
+static int
+draw_progress(struct tui *t, int y, int cols)
+{
+	const struct nu_train_snap *s = &tr.snap;
+	char eta[32], el[32];
+
 	{
 		int ep = 0, nep = tr.have_snap ? s->epochs : 0, bw = (cols - 58) / 2;
 		double efrac = 0, bfrac = 0;
@@ -1892,6 +2003,16 @@ train_draw(struct tui *t, int top, int rows, int cols)
 	if (tr.have_snap && s->message[0] != '\0')
 		tui_putf(y, 0, cols, " %s", s->message);
 	y++;
+	return y;
+}
+
+static void
+train_draw(struct tui *t, int top, int rows, int cols)
+{
+	int y, logrows, plotrows, side, sidew;
+
+	y = draw_head(t, top, cols);
+	y = draw_progress(t, y, cols);
 
 	/* plots and the log share what is left; beside the log, the
 	 * confusion matrix and the compared models when there are any */
@@ -1943,54 +2064,63 @@ train_draw(struct tui *t, int top, int rows, int cols)
 
 /* ---- keys -------------------------------------------------------------- */
 
+/* A key while "quit while training?" is asked. */
 static int
-train_key(struct tui *t, int ch)
+confirm_quit_key(struct tui *t, int ch)
 {
-	int idx[NFIELDS], n;
-
-	if (tr.confirm_quit) {
-		switch (ch) {
-		case 'y': case 'Y':
+	switch (ch) {
+	case 'y': case 'Y':
+		tr.confirm_quit = false;
+		run_stop_join(t);
+		return TUI_QUIT;
+	case 'n': case 'N': case 27:
+		tr.confirm_quit = false;
+		tui_message(t, false, "training goes on");
+		return TUI_REDRAW;
+	default:
+		if (!running() && !tr.preparing) {
 			tr.confirm_quit = false;
-			run_stop_join(t);
-			return TUI_QUIT;
-		case 'n': case 'N': case 27:
-			tr.confirm_quit = false;
-			tui_message(t, false, "training goes on");
-			return TUI_REDRAW;
-		default:
-			if (!running() && !tr.preparing) {
-				tr.confirm_quit = false;
-				return TUI_UNHANDLED;
-			}
-			return TUI_NONE;
+			return TUI_UNHANDLED;
 		}
+		return TUI_NONE;
 	}
-	if (tr.watch != NULL) {
-		const char *p = nu_runlog_path(tr.watch);
+}
 
-		switch (ch) {
-		case 's': case 'p': case 'x': case 'w': case 'R':
-			tui_message(t, true, "the watched run is controlled elsewhere, "
-			    "not here (%s; W stops watching)", p);
-			return TUI_REDRAW;
-		case KEY_LEFT: case KEY_RIGHT: case KEY_UP: case KEY_DOWN:
-		case '\n': case '\r': case KEY_ENTER: case ' ':
-		case 'A': case 'O': case 'T': case 'F':
-			tui_message(t, true, "no form while watching %s: W stops watching", p);
-			return TUI_REDRAW;
-		case 'W': {
-			char was[1024];
+/* A key while a run's log is watched: the keys that would control a run
+ * or edit the form say why not, W stops watching; -1 for the others. */
+static int
+watch_key(struct tui *t, int ch)
+{
+	const char *p = nu_runlog_path(tr.watch);
 
-			snprintf(was, sizeof was, "%s", p);
-			watch_stop(t);
-			tui_message(t, false, "stopped watching %s", was);
-			tui_log("stopped watching %s", was);
-			return TUI_REDRAW;
-		}
-		}
+	switch (ch) {
+	case 's': case 'p': case 'x': case 'w': case 'R':
+		tui_message(t, true, "the watched run is controlled elsewhere, "
+		    "not here (%s; W stops watching)", p);
+		return TUI_REDRAW;
+	case KEY_LEFT: case KEY_RIGHT: case KEY_UP: case KEY_DOWN:
+	case '\n': case '\r': case KEY_ENTER: case ' ':
+	case 'A': case 'O': case 'T': case 'F':
+		tui_message(t, true, "no form while watching %s: W stops watching", p);
+		return TUI_REDRAW;
+	case 'W': {
+		char was[1024];
+
+		snprintf(was, sizeof was, "%s", p);
+		watch_stop(t);
+		tui_message(t, false, "stopped watching %s", was);
+		tui_log("stopped watching %s", was);
+		return TUI_REDRAW;
 	}
-	n = visible_fields(t, idx);
+	}
+	return -1;
+}
+
+/* The keys of the form (the n visible fields idx) and of the files it
+ * reads: moving, editing, A, O, T, F and W. */
+static int
+form_key(struct tui *t, int ch, const int *idx, int n)
+{
 	switch (ch) {
 	case 'W':
 		if (running() || tr.preparing) {
@@ -2040,14 +2170,17 @@ train_key(struct tui *t, int ch)
 			if (fields[i].kind == F_EVENTS)
 				field_act(t, i, false);
 		return TUI_REDRAW;
-	case 'm':
-		tr.smooth = (tr.smooth + 1) % NSMOOTH;
-		if (tr.smooth == 0)
-			tui_message(t, false, "batch curves: raw");
-		else
-			tui_message(t, false, "batch curves: smoothed (EMA %.2f)",
-			    smooth_alpha[tr.smooth]);
-		return TUI_REDRAW;
+	default:
+		return TUI_UNHANDLED;
+	}
+}
+
+/* The keys that control a run: s starts, R resumes, p pauses, x stops,
+ * w saves a checkpoint. */
+static int
+run_key(struct tui *t, int ch)
+{
+	switch (ch) {
 	case 's':
 		run_start(t, NULL);
 		return TUI_REDRAW;
@@ -2058,26 +2191,6 @@ train_key(struct tui *t, int ch)
 		}
 		tui_prompt(t, "resume the run of model file (Tab completes)",
 		    tr.run_output[0] != '\0' ? tr.run_output : NULL, true, resume_done);
-		return TUI_REDRAW;
-	case 'L':
-		tr.logy = !tr.logy;
-		tui_message(t, false, "y axes: %s", tr.logy ? "logarithmic" : "linear");
-		return TUI_REDRAW;
-	case 'o':
-		if (tr.ncmp == NCMP) {
-			tui_message(t, true, "%d models compared already: c clears them", NCMP);
-			return TUI_REDRAW;
-		}
-		tui_prompt(t, "compare with model file(s) (Tab completes; blanks "
-		    "separate several)", NULL, true, compare_done);
-		return TUI_REDRAW;
-	case 'c':
-		if (tr.ncmp == 0) {
-			tui_message(t, true, "no compared model: o adds one");
-			return TUI_REDRAW;
-		}
-		compare_clear();
-		tui_message(t, false, "comparison cleared");
 		return TUI_REDRAW;
 	case 'p':
 		if (tr.preparing) {
@@ -2132,6 +2245,52 @@ train_key(struct tui *t, int ch)
 		return TUI_REDRAW;
 	default:
 		return TUI_UNHANDLED;
+	}
+}
+
+static int
+train_key(struct tui *t, int ch)
+{
+	int idx[NFIELDS], n, r;
+
+	if (tr.confirm_quit)
+		return confirm_quit_key(t, ch);
+	if (tr.watch != NULL && (r = watch_key(t, ch)) >= 0)
+		return r;
+	n = visible_fields(t, idx);
+	switch (ch) {
+	case 'm':
+		tr.smooth = (tr.smooth + 1) % NSMOOTH;
+		if (tr.smooth == 0)
+			tui_message(t, false, "batch curves: raw");
+		else
+			tui_message(t, false, "batch curves: smoothed (EMA %.2f)",
+			    smooth_alpha[tr.smooth]);
+		return TUI_REDRAW;
+	case 'L':
+		tr.logy = !tr.logy;
+		tui_message(t, false, "y axes: %s", tr.logy ? "logarithmic" : "linear");
+		return TUI_REDRAW;
+	case 'o':
+		if (tr.ncmp == NCMP) {
+			tui_message(t, true, "%d models compared already: c clears them", NCMP);
+			return TUI_REDRAW;
+		}
+		tui_prompt(t, "compare with model file(s) (Tab completes; blanks "
+		    "separate several)", NULL, true, compare_done);
+		return TUI_REDRAW;
+	case 'c':
+		if (tr.ncmp == 0) {
+			tui_message(t, true, "no compared model: o adds one");
+			return TUI_REDRAW;
+		}
+		compare_clear();
+		tui_message(t, false, "comparison cleared");
+		return TUI_REDRAW;
+	case 's': case 'R': case 'p': case 'x': case 'w':
+		return run_key(t, ch);
+	default:
+		return form_key(t, ch, idx, n);
 	}
 }
 
