@@ -242,6 +242,42 @@ predict_rows(FILE *out, const struct nu_model *m, struct nu_dataset *ds,
 	return true;
 }
 
+/*
+ * The CSV, to outpath (through a temporary file) or, when NULL, standard
+ * output (main() checks it on the way out); the rows as predict_rows
+ * writes them.  false (said) on an error, with no file left.
+ */
+static bool
+predict_write(const char *outpath, const struct nu_model *m, struct nu_dataset *ds,
+    struct nu_where *where, const struct nu_labels *lab, const float *scores,
+    const uint8_t *seen, uint64_t n, long batch, double *meta, uint8_t *keep)
+{
+	struct nu_afile *af = NULL;
+	FILE *out = stdout;
+	char *cause = NULL;
+	enum nu_status st;
+
+	if (outpath != NULL) {
+		if ((st = nu_afile_open(&af, outpath, &cause)) != NU_OK) {
+			cli_error("predict", st, cause);
+			free(cause);
+			return false;
+		}
+		out = nu_afile_stream(af);
+	}
+	predict_header(out, m);
+	if (!predict_rows(out, m, ds, where, lab, scores, seen, n, batch, meta, keep)) {
+		nu_afile_abort(af);
+		return false;
+	}
+	if (af != NULL && (st = nu_afile_commit(af, &cause)) != NU_OK) {
+		cli_error("predict", st, cause);
+		free(cause);
+		return false;
+	}
+	return true;
+}
+
 int
 cmd_predict(int argc, char **argv)
 {
@@ -259,8 +295,6 @@ cmd_predict(int argc, char **argv)
 	uint8_t *seen = NULL;
 	struct nu_seen_counts sc = { 0 };
 	double *meta = NULL;
-	FILE *out = stdout;
-	struct nu_afile *af = NULL;
 	long batch = 64;
 	int rc = 1;
 	enum nu_status st;
@@ -318,28 +352,9 @@ cmd_predict(int argc, char **argv)
 	if (!predict_unseen(m, ds, n, &sc, &seen, all, &nkept) ||
 	    !predict_score(m, ds, &lab, all, nkept, seen, n, batch, &scores))
 		goto out;
-	if (outpath != NULL) {
-		if ((st = nu_afile_open(&af, outpath, &cause)) != NU_OK) {
-			cli_error("predict", st, cause);
-			goto out;
-		}
-		out = nu_afile_stream(af);
-	}
-	predict_header(out, m);
-	if (!predict_rows(out, m, ds, where, &lab, scores, seen, n, batch, meta, keep))
-		goto out;
-	/* standard output is checked by main() on the way out */
-	if (af != NULL) {
-		st = nu_afile_commit(af, &cause);
-		af = NULL;
-		if (st != NU_OK) {
-			cli_error("predict", st, cause);
-			goto out;
-		}
-	}
-	rc = 0;
+	if (predict_write(outpath, m, ds, where, &lab, scores, seen, n, batch, meta, keep))
+		rc = 0;
 out:
-	nu_afile_abort(af);
 	free(all);
 	free(seen);
 	free(meta);
