@@ -596,17 +596,17 @@ nonfinite_line(const struct textctx *t, const char *title, const struct nu_stats
 		    s->nonfinite == 1 ? "" : "s");
 }
 
+/* The headline, the table of files, what they lack and what was skipped. */
 static void
-print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
+text_files(const struct textctx *t, struct nu_dataset *ds, const char *where,
     const struct nu_summary *per, const struct nu_summary *s)
 {
-	struct textctx t = { .f = f, .utf8 = term_utf8() };
-	char buf[128], sz[32], code[16];
+	FILE *f = t->f;
+	char buf[128], sz[32];
 	size_t nf = nu_dataset_nfiles(ds);
 	size_t wname = 4;
 	bool any_missing = false;
 
-	term_style_init(&t.st, color);
 	for (size_t i = 0; i < nf; i++) {
 		size_t l = strlen(basename_of(nu_dataset_file(ds, i)->path));
 		if (l > wname)
@@ -615,18 +615,18 @@ print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
 	if (wname > 40)
 		wname = 40;
 	if (where != NULL)
-		fprintf(f, "%s%zu file%s, %llu of %llu events where %s%s\n", t.st.bold, nf,
+		fprintf(f, "%s%zu file%s, %llu of %llu events where %s%s\n", t->st.bold, nf,
 		    nf == 1 ? "" : "s", (unsigned long long)s->events,
-		    (unsigned long long)nu_dataset_nevents(ds), where, t.st.reset);
+		    (unsigned long long)nu_dataset_nevents(ds), where, t->st.reset);
 	else
-		fprintf(f, "%s%zu file%s, %llu events%s\n", t.st.bold, nf, nf == 1 ? "" : "s",
-		    (unsigned long long)s->events, t.st.reset);
-	fprintf(f, "\n%s  %-*s %9s %10s ", t.st.head, (int)wname, "file",
+		fprintf(f, "%s%zu file%s, %llu events%s\n", t->st.bold, nf, nf == 1 ? "" : "s",
+		    (unsigned long long)s->events, t->st.reset);
+	fprintf(f, "\n%s  %-*s %9s %10s ", t->st.head, (int)wname, "file",
 	    "events", "size");
-	term_put_padded(f, t.utf8 ? "  νμ CC" : "numu CC", 7);
+	term_put_padded(f, t->utf8 ? "  νμ CC" : "numu CC", 7);
 	fputc(' ', f);
-	term_put_padded(f, t.utf8 ? "  E_ν med" : " E_nu med", 9);
-	fprintf(f, "  cvnmap storage%s\n", t.st.reset);
+	term_put_padded(f, t->utf8 ? "  E_ν med" : " E_nu med", 9);
+	fprintf(f, "  cvnmap storage%s\n", t->st.reset);
 	for (size_t i = 0; i < nf; i++) {
 		const struct nu_fileinfo *fi = nu_dataset_file(ds, i);
 		char numu[16] = "-", med[16] = "-";
@@ -667,6 +667,17 @@ print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
 		(void)p;   /* the reason names the file */
 		fprintf(f, "  skipped: %s\n", why);
 	}
+}
+
+static void
+print_text(FILE *f, bool color, struct nu_dataset *ds, const char *where,
+    const struct nu_summary *per, const struct nu_summary *s)
+{
+	struct textctx t = { .f = f, .utf8 = term_utf8() };
+	char buf[128], code[16];
+
+	term_style_init(&t.st, color);
+	text_files(&t, ds, where, per, s);
 
 	heading(&t, "Interaction codes");
 	for (uint32_t c = 0; c < NU_NCODES; c++) {
