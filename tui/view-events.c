@@ -530,11 +530,12 @@ static struct {
 	unsigned key;
 	const struct nu_model *model;   /* the model key was bumped for */
 	unsigned model_gen;
+	unsigned mkey;          /* bumped with key when the model changes */
 
 	/* the worker's copy of the model: net owned, meta copied */
 	struct nu_net *net;
 	struct nu_model copy;
-	unsigned copy_key;      /* the key the copy was made for */
+	unsigned copy_key;      /* the mkey the copy was made for */
 
 	struct sal_job *job;    /* running, or NULL */
 
@@ -582,7 +583,7 @@ sal_copy_make(const struct nu_model *m, char **cause)
 	sal.copy.meta = m->meta;
 	sal.copy.meta.where = "";
 	sal.copy.meta.trainset = NULL;
-	sal.copy_key = sal.key;
+	sal.copy_key = sal.mkey;
 	return NU_OK;
 }
 
@@ -625,6 +626,7 @@ sal_track(const struct tui *t)
 		sal.model = t->model;
 		sal.model_gen = t->model_gen;
 		sal.key++;
+		sal.mkey++;
 	}
 }
 
@@ -647,7 +649,7 @@ sal_sync(struct tui *t)
 	if (sal.job != NULL)
 		return;         /* events_tick comes back here when it ends */
 	sal.valid = false;
-	if (sal.net == NULL || sal.copy_key != sal.key) {
+	if (sal.net == NULL || sal.copy_key != sal.mkey) {
 		if ((st = sal_copy_make(t->model, &cause)) != NU_OK) {
 			sal.valid = true;
 			sal.ev = ev_state.ev;
