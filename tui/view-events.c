@@ -24,6 +24,13 @@
  * The model's forward pass for one event runs on the UI thread when the
  * event or the model changes (a few milliseconds for cvn-lite), and is
  * kept until then, so redraws never repeat it.
+ *
+ * `s` lays the model's saliency (saliency.h) over both views: the event
+ * in grey tinted red where its cells raise the score and blue where they
+ * lower it (nu_cmap_tint in true colour, a small palette in 256 and 8
+ * colours), or, in ASCII, glyphs: "+*#" and "-=%" by strength over "." for
+ * the hits.  A map takes tenths of a second, so it is computed on a worker
+ * thread (the DESIGN paragraph of the saliency section below).
  */
 #include "config.h"
 
@@ -2136,11 +2143,9 @@ const struct tui_view tui_view_events = {
 	    "e                 write the event as a figure for a talk (as nuscope\n"
 	    "                  export events; .svg or .pdf by the name)\n"
 	    "E                 write its raw data image (as export --raw)\n"
-	    "s                 saliency overlay of the loaded model's score:\n"
-	    "                    occlusion, gradient, gradxinput, off (as\n"
-	    "                    nuscope export saliency; red raises the score,\n"
-	    "                    blue lowers it, over the event in grey; in ASCII\n"
-	    "                    +*# raise it, -=% lower it, . a hit)\n"
+	    "s                 the model's saliency over the event: occlusion,\n"
+	    "                    gradient, gradxinput, off (red or +*# raise the\n"
+	    "                    score, blue or -=% lower it)\n"
 	    "Esc               leave a list opened from the Evaluation screen\n"
 	    "                    (a confusion-matrix cell or a slice): every event\n"
 	    "The filter set on the Data screen (/) applies here too; the header\n"
