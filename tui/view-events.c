@@ -1546,7 +1546,7 @@ sal_titles(const struct tui *t, char title[NU_VIEWS][256])
 		else
 			snprintf(title[1], 256, "%s; |s| up to %.3g", sal_glyphs(t) ?
 			    "+*# raise the score, -=% lower it, . a hit" :
-			    "red raises the score, blue lowers it, the event in grey",
+			    "red raises the score, blue lowers it",
 			    sal.smax);
 		return true;
 	}
