@@ -555,7 +555,6 @@ static struct {
 	double smax;            /* largest |value|: the colour scale's end */
 	double score;
 	int output;
-	double ms;
 	char err[256];          /* why there is no map, or "" */
 } sal = { .method = SAL_OFF };
 
@@ -732,7 +731,6 @@ sal_finish(struct tui *t)
 	sal.ev = j->ev;
 	sal.rmethod = j->method;
 	sal.rkey = j->key;
-	sal.ms = ms;
 	sal.err[0] = '\0';
 	if (j->st != NU_OK) {
 		snprintf(sal.err, sizeof sal.err, "%s",
