@@ -1595,7 +1595,9 @@ events_draw(struct tui *t, int top, int rows, int cols)
 	position_text(t, where, sizeof where);
 	sal_sync(t);
 	ov = sal_titles(t, stitle);
-	if (sal.method != SAL_OFF && t->model != NULL)
+	/* the method in the header: a line of its own in the side panel,
+	 * whose header line is full under a filter */
+	if (sal.method != SAL_OFF && t->model != NULL && pw == 0)
 		snprintf(where + strlen(where), sizeof where - strlen(where),
 		    "  saliency: %s", nu_sal_method_name(sal.method));
 
@@ -1642,6 +1644,9 @@ events_draw(struct tui *t, int top, int rows, int cols)
 
 		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 		tui_put(yy++, x, pw - 1, where);
+		if (sal.method != SAL_OFF && t->model != NULL)
+			tui_putf(yy++, x, pw - 1, "saliency: %s",
+			    nu_sal_method_name(sal.method));
 		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 		if (br.active) {
 			tui_put(yy++, x, pw - 1, br.label);
