@@ -496,3 +496,32 @@ nu_cmap_lut(enum nu_cmap m, int vmax, enum nu_cmap_stretch stretch,
 		memcpy(lut[v], ramp[level], 3);
 	}
 }
+
+/* ---- the diverging map ------------------------------------------------- */
+
+/* the ends of Moreland's cool-warm map */
+static const double div_lo[3] = { 59, 76, 192 }, div_hi[3] = { 180, 4, 38 };
+
+void
+nu_cmap_diverging(uint8_t lut[256][3])
+{
+	for (int k = 0; k < 256; k++) {
+		double t = (k - 127.5) / 127.5;
+
+		for (int c = 0; c < 3; c++)
+			lut[k][c] = (uint8_t)lround(t < 0 ? 255 + (div_lo[c] - 255) * -t :
+			    255 + (div_hi[c] - 255) * t);
+	}
+}
+
+void
+nu_cmap_tint(const uint8_t base[3], double u, uint8_t out[3])
+{
+	const double *end = u < 0 ? div_lo : div_hi;
+	double a = fabs(u);
+
+	if (!(a <= 1.0))        /* above 1, or NaN */
+		a = isnan(a) ? 0.0 : 1.0;
+	for (int c = 0; c < 3; c++)
+		out[c] = (uint8_t)lround(base[c] + (end[c] - base[c]) * a);
+}

@@ -59,6 +59,24 @@ void nu_cmap_ramp(enum nu_cmap m, uint8_t ramp[256][3]);
 void nu_cmap_lut(enum nu_cmap m, int vmax, enum nu_cmap_stretch stretch,
     uint8_t lut[256][3]);
 
+/*
+ * The diverging map saliency is drawn in: lut[0] the most negative value
+ * (blue), lut[255] the most positive (red), white between them (where
+ * 127.5 would be), each half a straight line in sRGB from white to its
+ * end, the ends of Moreland's cool-warm map.  Index k stands for the
+ * value (k - 127.5) / 127.5 of the scale's top.
+ */
+void nu_cmap_diverging(uint8_t lut[256][3]);
+
+/*
+ * A colour tinted by a signed value u (clamped to [-1, 1]): base moved a
+ * fraction |u| of the way (in sRGB) to the diverging map's blue end when u
+ * is negative, to its red end when positive; u = 0 leaves base.  The
+ * interactive program draws saliency over an event this way: the event's
+ * own colour (grey) where the saliency is zero, so the hits still show.
+ */
+void nu_cmap_tint(const uint8_t base[3], double u, uint8_t out[3]);
+
 /* A CIELAB colour (D65 white) as sRGB components in [0, 1], clamped: the
  * conversion every colour map of nuscope is designed through. */
 void nu_lab_to_srgb(double l, double a, double b, double rgb[3]);

@@ -228,21 +228,6 @@ sal_colour(const struct fig *f, double v)
 	return f->div[k < 0 ? 0 : k > 255 ? 255 : k];
 }
 
-static void
-div_lut(uint8_t div[256][3])
-{
-	/* the ends of Moreland's cool-warm map, through white */
-	static const double lo[3] = { 59, 76, 192 }, hi[3] = { 180, 4, 38 };
-
-	for (int k = 0; k < 256; k++) {
-		double t = (k - 127.5) / 127.5;
-
-		for (int c = 0; c < 3; c++)
-			div[k][c] = (uint8_t)lround(t < 0 ? 255 + (lo[c] - 255) * -t :
-			    255 + (hi[c] - 255) * t);
-	}
-}
-
 /* A tick value as text with the decimals its step needs. */
 static void
 tick_text(double v, double step, char *buf, size_t len)
@@ -583,7 +568,7 @@ write_fig(const uint8_t *map, const struct nu_eventfig_sal *sal,
 			if (!(f->smax > 0) || !isfinite(f->smax))
 				f->smax = 1.0;  /* an all-zero map: white */
 		}
-		div_lut(f->div);
+		nu_cmap_diverging(f->div);
 		/* room for the saliency bar's signed tick labels */
 		f->g.width = 2 * FIG_W + 60;
 		for (int v = 0; v < NU_VIEWS; v++)

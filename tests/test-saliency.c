@@ -4,9 +4,12 @@
  * A hand-built network reads one cell: a 3x3 conv whose weights are zero
  * but the centre, then a dense layer whose weights are zero but that
  * cell's.  Its maps must peak there and be exactly zero elsewhere.  On
- * random smooth networks (branches, stacked views, softmax) the gradient
- * map must match central differences of the score, and the occlusion map
- * the score recomputed with the patch zeroed.
+ * random smooth networks (branches, stacked views, softmax, batch
+ * normalisation with random statistics, a regression head, a multi-class
+ * head read at a chosen class) the gradient map must match central
+ * differences of the score, the score must be the output read, and the
+ * occlusion map the score recomputed with the patch zeroed.  The diverging
+ * colours the maps are drawn in (colormap.h) close the file.
  */
 #include "config.h"
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 
 #include "arch.h"
+#include "colormap.h"
 #include "dataset.h"
 #include "model.h"
 #include "net.h"
@@ -201,11 +205,10 @@ score_of(const struct nu_net *net, struct nu_net_ws *ws, const float *x, int k)
 }
 
 /* gradient against central differences, occlusion against the score with
- * the patch zeroed, on a random smooth network */
+ * the patch zeroed, on a random smooth network (freed) */
 static void
-test_random(const char *what, const char *text, int output)
+test_random_net(const char *what, struct nu_net *net, int output)
 {
-	struct nu_net *net = build(text);
 	size_t nin = (size_t)net->nviews * NU_VIEW_BYTES;
 	float *x = malloc(nin * sizeof(float)), *g = malloc(nin * sizeof(float));
 	float *occ = malloc(nin * sizeof(float)), *y = malloc(nin * sizeof(float));
@@ -213,13 +216,29 @@ test_random(const char *what, const char *text, int output)
 	struct nu_sal_opts o = { .method = NU_SAL_GRADIENT, .output = output };
 	struct nu_rng r;
 	double maxerr = 0.0, gmax = 0.0, omax = 0.0;
-	int k;
+	double score = NAN;
+	int k = -1;
 
 	REQUIRE(nu_net_ws_new(net, 1, &ws, NULL) == NU_OK, "workspace");
 	nu_rng_seed(&r, 11, 3);
 	for (size_t i = 0; i < nin; i++)
 		x[i] = nu_rng_uniform(&r) < 0.1 ? (float)nu_rng_uniform(&r) : 0.0f;
-	CHECK(nu_saliency_net(net, x, &o, g, NULL, &k, NULL) == NU_OK, "%s: gradient", what);
+	CHECK(nu_saliency_net(net, x, &o, g, &score, &k, NULL) == NU_OK, "%s: gradient", what);
+	REQUIRE(k >= 0 && k < net->nout, "%s: the output read is one of the %d", what,
+	    net->nout);
+	{
+		const float *out = nu_net_forward(net, ws, x, 1, 0, false, 0, NULL);
+		int best = 0;
+
+		for (int j = 1; j < net->nout; j++)
+			if (out[j] > out[best])
+				best = j;
+		CHECK_EQ_INT(k, output >= 0 ? output : best, "%s: it reads output %d (%s)",
+		    what, output >= 0 ? output : best, output >= 0 ? "the one asked for" :
+		    "the largest");
+		CHECK(score == out[k], "%s: the score is that output's value, %.6f",
+		    what, out[k]);
+	}
 	for (size_t i = 0; i < nin; i++)
 		if (fabs(g[i]) > gmax)
 			gmax = fabs(g[i]);
@@ -289,6 +308,81 @@ test_random(const char *what, const char *text, int output)
 	free(y);
 }
 
+static void
+test_random(const char *what, const char *text, int output)
+{
+	test_random_net(what, build(text), output);
+}
+
+/* A network with batch normalisation whose scales, shifts and running
+ * statistics are random, so that its inference is not the identity. */
+static void
+test_batchnorm(void)
+{
+	struct nu_net *net = build("[net]\nversion = 1\n[conv]\nfilters = 2\nkernel = 4\n"
+	    "stride = 2\nactivation = linear\n[batchnorm]\n[activation]\nfunction = tanh\n"
+	    "[avgpool]\nsize = 3\npadding = same\n[merge]\n[dense]\nunits = 4\n"
+	    "activation = linear\n[batchnorm]\n[activation]\nfunction = tanh\n[dense]\n"
+	    "units = 1\nactivation = sigmoid\n");
+	struct nu_rng r;
+	int nbn = 0;
+
+	nu_rng_seed(&r, 5, 9);
+	for (int i = 0; i < net->nnodes; i++) {
+		const struct nu_layer *l = net->node[i].l;
+
+		if (strcmp(net->node[i].kind, "batchnorm") != 0)
+			continue;
+		nbn++;
+		for (int k = 0; k < l->ntensors; k++) {
+			const struct nu_layer_tensor *t = &l->tensors[k];
+			float *v = (t->state ? net->state + net->node[i].soff :
+			    net->params + net->node[i].poff) + t->off;
+			double lo = 0.5, hi = 1.5;       /* gamma, running_var */
+
+			if (strcmp(t->name, "beta") == 0 || strcmp(t->name, "running_mean") == 0)
+				lo = -0.3, hi = 0.3;
+			for (size_t j = 0; j < t->size; j++)
+				v[j] = (float)(lo + (hi - lo) * nu_rng_uniform(&r));
+		}
+	}
+	/* two branches of one and the trunk's */
+	REQUIRE(nbn == 3, "the network has 3 batch norm layers (%d)", nbn);
+	test_random_net("batch normalisation", net, -1);
+}
+
+/* The diverging map and the tint the Events screen draws saliency with. */
+static void
+test_diverging(void)
+{
+	uint8_t lut[256][3], out[3];
+	static const uint8_t grey[3] = { 90, 90, 90 };
+	int bad = 0;
+
+	nu_cmap_diverging(lut);
+	CHECK(lut[0][2] > lut[0][0] && lut[255][0] > lut[255][2],
+	    "diverging: blue at the bottom, red at the top");
+	CHECK(lut[127][0] >= 250 && lut[128][1] >= 250 && lut[127][2] >= 250,
+	    "diverging: white in the middle");
+	/* each half moves away from white in every channel */
+	for (int k = 1; k < 128; k++)
+		for (int c = 0; c < 3; c++)
+			bad += lut[k][c] < lut[k - 1][c] || lut[255 - k][c] < lut[256 - k][c];
+	CHECK_EQ_INT(bad, 0, "diverging: each half runs straight from white to its end");
+	nu_cmap_tint(grey, 0.0, out);
+	CHECK(memcmp(out, grey, 3) == 0, "tint 0 leaves the colour");
+	nu_cmap_tint(grey, 1.0, out);
+	CHECK(memcmp(out, lut[255], 3) == 0, "tint 1 is the red end");
+	nu_cmap_tint(grey, -7.0, out);
+	CHECK(memcmp(out, lut[0], 3) == 0, "tint below -1 is the blue end");
+	nu_cmap_tint(grey, -0.5, out);
+	CHECK(out[0] == (uint8_t)lround((90 + lut[0][0]) / 2.0) &&
+	    out[2] == (uint8_t)lround((90 + lut[0][2]) / 2.0),
+	    "tint -0.5 is half way to blue");
+	nu_cmap_tint(grey, NAN, out);
+	CHECK(memcmp(out, grey, 3) == 0, "tint NaN leaves the colour");
+}
+
 int
 main(void)
 {
@@ -305,5 +399,20 @@ main(void)
 	test_random("stacked views, softmax",
 	    "[net]\nversion = 1\ntask = mode\nbranches = stacked\n[conv]\nfilters = 3\nkernel = 3\n"
 	    "stride = 3\nactivation = tanh\n[flatten]\n[dense]\nunits = 5\nactivation = softmax\n", 2);
+	test_batchnorm();
+	test_random("regression head",
+	    "[net]\nversion = 1\ntask = energy\n[conv]\nfilters = 2\nkernel = 3\nstride = 2\n"
+	    "activation = tanh\n[avgpool]\nsize = 2\n[merge]\n[dense]\nunits = 3\n"
+	    "activation = tanh\n[dense]\nunits = 1\nactivation = linear\n", -1);
+	/* class 1: not the likeliest (3) */
+	test_random("multi-class head, class 1",
+	    "[net]\nversion = 1\ntask = mode\n[conv]\nfilters = 2\nkernel = 3\nstride = 2\n"
+	    "activation = tanh\n[merge]\n[dense]\nunits = 6\nactivation = tanh\n"
+	    "[dense]\nunits = 5\nactivation = softmax\n", 1);
+	test_random("multi-class head, the likeliest class",
+	    "[net]\nversion = 1\ntask = mode\n[conv]\nfilters = 2\nkernel = 3\nstride = 2\n"
+	    "activation = tanh\n[merge]\n[dense]\nunits = 6\nactivation = tanh\n"
+	    "[dense]\nunits = 5\nactivation = softmax\n", -1);
+	test_diverging();
 	TEST_DONE();
 }

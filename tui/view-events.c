@@ -24,11 +24,21 @@
  * The model's forward pass for one event runs on the UI thread when the
  * event or the model changes (a few milliseconds for cvn-lite), and is
  * kept until then, so redraws never repeat it.
+ *
+ * `s` lays the model's saliency (saliency.h) over both views: the event
+ * in grey tinted red where its cells raise the score and blue where they
+ * lower it (nu_cmap_tint in true colour, a small palette in 256 and 8
+ * colours), or, in ASCII, glyphs: "+*#" and "-=%" by strength over "." for
+ * the hits.  A map takes tenths of a second, so it is computed on a worker
+ * thread (the DESIGN paragraph of the saliency section below).
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +55,12 @@
 #include "heatmap.h"
 #include "labels.h"
 #include "model.h"
+#include "net.h"
+#include "saliency.h"
 #include "score.h"
 #include "split.h"
 #include "tui.h"
+#include "wake.h"
 
 /* ncurses 6.1 brought direct colour (alloc_pair, extended pairs); tui.c
  * picks TUI_MAP_TRUECOLOR only where it did. */
@@ -79,6 +92,7 @@ static struct {
 	uint8_t map[NU_MAP_BYTES];
 	int vmax;
 	uint8_t lut[256][3];    /* true colour: the PNG colours for vmax */
+	uint8_t glut[256][3];   /* true colour: the event in grey, under saliency */
 	char meta[META_LINES][160];
 	int nmeta;
 
@@ -182,6 +196,7 @@ load_event(struct tui *t)
 	memset(ev_state.map, 0, sizeof ev_state.map);
 	ev_state.vmax = 1;
 	nu_cmap_lut(PNG_CMAP, 1, PNG_STRETCH, ev_state.lut);
+	nu_cmap_lut(NU_CMAP_GREY, 1, PNG_STRETCH, ev_state.glut);
 	if (t->ds == NULL || ev >= nu_dataset_nevents(t->ds))
 		return;
 	if ((st = nu_dataset_read_maps(t->ds, ev, 1, ev_state.map, &cause)) != NU_OK ||
@@ -195,6 +210,7 @@ load_event(struct tui *t)
 			ev_state.vmax = ev_state.map[i];
 	/* the scale of an exported picture: both views, the event's top */
 	nu_cmap_lut(PNG_CMAP, ev_state.vmax, PNG_STRETCH, ev_state.lut);
+	nu_cmap_lut(NU_CMAP_GREY, ev_state.vmax, PNG_STRETCH, ev_state.glut);
 	fi = nu_dataset_file(t->ds, file);
 	{
 		const char *base = strrchr(fi->path, '/');
@@ -465,6 +481,336 @@ score_lines(const struct tui *t, char lines[][160], int max)
 	return n;
 }
 
+/* ---- the saliency overlay -------------------------------------------------- */
+
+/*
+ * DESIGN.  `s` cycles the overlay: occlusion, gradient, gradxinput, off.
+ * A map is computed for the event shown, the method and the model, on a
+ * worker thread (occlusion of one event takes a few tenths of a second
+ * for seed1), one job at a time.  The job is filled in on the UI thread
+ * before its thread starts and read only after pthread_join: the event's
+ * bytes, the options, and a private copy of the model's network (its
+ * parameters copied, on the UI thread), so the Evaluation screen may
+ * replace or free its model while a map is being computed.  The copy is
+ * kept while the model stays and freed only when no job runs.  The
+ * worker signals the end with one byte on a pipe (wake.h) whose read end
+ * is t->wake_fd[TUI_WAKE_EVENTS]; events_tick joins it and keeps the map
+ * only if it is still the one wanted (the event shown, the method, the
+ * model, the files): a map for an event the user has stepped away from
+ * is dropped, and the wanted one started.  There is no cancelling a map
+ * half done: the newest request waits for it, as short as it is.
+ * Like the model's score, what is wanted is brought up to date when the
+ * screen is drawn (sal_sync) and when a job ends.
+ */
+
+#define SAL_OFF (-1)
+/* |saliency| below this fraction of the event's largest is drawn as the
+ * event alone (the ASCII glyphs and the 8- and 256-colour palettes) */
+#define SAL_FLOOR 0.1
+
+struct sal_job {
+	pthread_t th;
+	struct nu_wake wake;
+	double started;         /* ms, monotonic */
+
+	/* inputs: written before the thread starts, then only read */
+	const struct nu_model *m;       /* sal.copy, borrowed */
+	struct nu_sal_opts o;
+	uint8_t map[NU_MAP_BYTES];
+	uint64_t ev;            /* what the map is of */
+	int method;
+	unsigned key;           /* sal.key when it started */
+
+	/* outputs: written by the worker before it sets done */
+	float sal[NU_MAP_BYTES];
+	double score;
+	int output;
+	enum nu_status st;
+	char *cause;
+	atomic_bool done;
+};
+
+static struct {
+	int method;             /* SAL_OFF, or an enum nu_sal_method */
+	/* bumped whenever what a map depends on besides event and method
+	 * changes: the model (or its generation) or the files */
+	unsigned key;
+	const struct nu_model *model;   /* the model key was bumped for */
+	unsigned model_gen;
+	unsigned mkey;          /* bumped with key when the model changes */
+
+	/* the worker's copy of the model: net owned, meta copied */
+	struct nu_net *net;
+	struct nu_model copy;
+	unsigned copy_key;      /* the mkey the copy was made for */
+
+	struct sal_job *job;    /* running, or NULL */
+
+	/* the map shown: valid for (ev, method, key) */
+	bool valid;
+	uint64_t ev;
+	int rmethod;
+	unsigned rkey;
+	float map[NU_MAP_BYTES];
+	double smax;            /* largest |value|: the colour scale's end */
+	double score;
+	int output;
+	char err[256];          /* why there is no map, or "" */
+} sal = { .method = SAL_OFF };
+
+static void
+sal_copy_drop(void)
+{
+	assert(sal.job == NULL);
+	nu_net_free(sal.net);
+	sal.net = NULL;
+	memset(&sal.copy, 0, sizeof sal.copy);
+}
+
+/* Copy t->model's network for the worker (UI thread, no job running). */
+static enum nu_status
+sal_copy_make(const struct nu_model *m, char **cause)
+{
+	enum nu_status st;
+
+	sal_copy_drop();
+	if ((st = nu_net_new(&sal.net, m->arch, m->net->seed, cause)) != NU_OK)
+		return st;
+	if (sal.net->nparams != m->net->nparams || sal.net->nstate != m->net->nstate) {
+		sal_copy_drop();
+		return nu_fail(cause, NU_ERR_FORMAT, "the model's network could not "
+		    "be copied");
+	}
+	memcpy(sal.net->params, m->net->params, m->net->nparams * sizeof(float));
+	if (m->net->nstate > 0)
+		memcpy(sal.net->state, m->net->state, m->net->nstate * sizeof(float));
+	/* what nu_saliency reads: the network and how the input is scaled */
+	sal.copy.net = sal.net;
+	sal.copy.meta = m->meta;
+	sal.copy.meta.where = "";
+	sal.copy.meta.trainset = NULL;
+	sal.copy_key = sal.mkey;
+	return NU_OK;
+}
+
+/* The worker: one event's map.  Touches only *j. */
+static void *
+sal_main(void *arg)
+{
+	struct sal_job *j = arg;
+
+	j->st = nu_saliency(j->m, j->map, &j->o, j->sal, &j->score, &j->output,
+	    &j->cause);
+	atomic_store(&j->done, true);
+	nu_wake_signal(&j->wake);
+	return NULL;
+}
+
+static void
+sal_job_free(struct sal_job *j)
+{
+	if (j == NULL)
+		return;
+	nu_wake_close(&j->wake);
+	free(j->cause);
+	free(j);
+}
+
+/* Whether the map wanted now is (ev, method, key). */
+static bool
+sal_wanted(uint64_t ev, int method, unsigned key)
+{
+	return sal.method != SAL_OFF && ev == ev_state.ev && method == sal.method &&
+	    key == sal.key;
+}
+
+/* Note a change of model or files: maps made before it are stale. */
+static void
+sal_track(const struct tui *t)
+{
+	if (sal.model != t->model || sal.model_gen != t->model_gen) {
+		sal.model = t->model;
+		sal.model_gen = t->model_gen;
+		sal.key++;
+		sal.mkey++;
+	}
+}
+
+/* Start the map wanted, unless it is shown, failed or being made (UI
+ * thread). */
+static void
+sal_sync(struct tui *t)
+{
+	struct sal_job *j;
+	char *cause = NULL;
+	enum nu_status st;
+	int e;
+
+	sal_track(t);
+	if (sal.method == SAL_OFF || t->model == NULL || t->ds == NULL ||
+	    !ev_state.loaded || ev_state.ev >= nu_dataset_nevents(t->ds))
+		return;
+	if (sal.valid && sal_wanted(sal.ev, sal.rmethod, sal.rkey))
+		return;
+	if (sal.job != NULL)
+		return;         /* events_tick comes back here when it ends */
+	sal.valid = false;
+	if (sal.net == NULL || sal.copy_key != sal.mkey) {
+		if ((st = sal_copy_make(t->model, &cause)) != NU_OK) {
+			sal.valid = true;
+			sal.ev = ev_state.ev;
+			sal.rmethod = sal.method;
+			sal.rkey = sal.key;
+			snprintf(sal.err, sizeof sal.err, "%s",
+			    cause != NULL ? cause : nu_strerror(st));
+			free(cause);
+			tui_message(t, true, "saliency: %s", sal.err);
+			return;
+		}
+	}
+	if ((j = calloc(1, sizeof *j)) == NULL) {
+		tui_message(t, true, "saliency: out of memory");
+		return;
+	}
+	nu_wake_init(&j->wake);
+	atomic_init(&j->done, false);
+	j->m = &sal.copy;
+	j->o = (struct nu_sal_opts){ .method = (enum nu_sal_method)sal.method,
+	    .output = -1 };
+	memcpy(j->map, ev_state.map, sizeof j->map);
+	j->ev = ev_state.ev;
+	j->method = sal.method;
+	j->key = sal.key;
+	j->started = now_ms();
+	if (nu_wake_open(&j->wake, &cause) != NU_OK) {
+		tui_message(t, true, "saliency: %s", cause);
+		free(cause);
+		sal_job_free(j);
+		return;
+	}
+	if ((e = pthread_create(&j->th, NULL, sal_main, j)) != 0) {
+		tui_message(t, true, "saliency: cannot start a thread: %s", strerror(e));
+		sal_job_free(j);
+		return;
+	}
+	sal.job = j;
+	t->wake_fd[TUI_WAKE_EVENTS] = nu_wake_fd(&j->wake);
+}
+
+/* Wait for the job to end and free it; *j's results are lost. */
+static void
+sal_join(struct tui *t)
+{
+	if (sal.job == NULL)
+		return;
+	pthread_join(sal.job->th, NULL);
+	sal_job_free(sal.job);
+	sal.job = NULL;
+	t->wake_fd[TUI_WAKE_EVENTS] = -1;
+}
+
+/* A job has ended (UI thread): keep its map if it is still wanted. */
+static void
+sal_finish(struct tui *t)
+{
+	struct sal_job *j = sal.job;
+	double ms = now_ms() - j->started;
+
+	pthread_join(j->th, NULL);
+	sal.job = NULL;
+	t->wake_fd[TUI_WAKE_EVENTS] = -1;
+	sal_track(t);
+	if (!sal_wanted(j->ev, j->method, j->key)) {
+		tui_log("saliency (%s) of event %llu dropped: it arrived after "
+		    "the screen had moved on", nu_sal_method_name(j->method),
+		    (unsigned long long)j->ev);
+		sal_job_free(j);
+		return;
+	}
+	sal.valid = true;
+	sal.ev = j->ev;
+	sal.rmethod = j->method;
+	sal.rkey = j->key;
+	sal.err[0] = '\0';
+	if (j->st != NU_OK) {
+		snprintf(sal.err, sizeof sal.err, "%s",
+		    j->cause != NULL ? j->cause : nu_strerror(j->st));
+		tui_message(t, true, "saliency: %s", sal.err);
+	} else {
+		memcpy(sal.map, j->sal, sizeof sal.map);
+		sal.score = j->score;
+		sal.output = j->output;
+		sal.smax = 0;
+		for (size_t i = 0; i < NU_MAP_BYTES; i++)
+			if (fabsf(sal.map[i]) > sal.smax)
+				sal.smax = fabsf(sal.map[i]);
+		nu_log(NU_LOG_DEBUG, "events: %s saliency of event %llu in %.0f ms",
+		    nu_sal_method_name(j->method), (unsigned long long)j->ev, ms);
+	}
+	sal_job_free(j);
+}
+
+static void
+events_tick(struct tui *t)
+{
+	if (sal.job != NULL) {
+		nu_wake_drain(&sal.job->wake);
+		if (!atomic_load(&sal.job->done))
+			return;
+		sal_finish(t);
+	}
+	/* the next map, if the screen is shown and wants one */
+	if (t->views[t->view] == &tui_view_events)
+		sal_sync(t);
+}
+
+/* Whether the map of the event shown is on screen (else the plain event). */
+static bool
+sal_shown(void)
+{
+	return sal.valid && sal.err[0] == '\0' &&
+	    sal_wanted(sal.ev, sal.rmethod, sal.rkey);
+}
+
+/* The score a map explains, in words: "P(numu CC) 0.873" */
+static void
+sal_score_text(const struct tui *t, char *buf, size_t len)
+{
+	enum nu_task task = t->model->net->task;
+	int k = nu_task_nclasses(task), nout = t->model->net->nout;
+
+	if (k == 2 && nout == 1)
+		snprintf(buf, len, "P(%s) %.3f", nu_task_class_name(task, 1), sal.score);
+	else if (k > 0 && nout == k)
+		snprintf(buf, len, "P(%s) %.3f", nu_task_class_name(task, sal.output),
+		    sal.score);
+	else {
+		char v[64];
+
+		reg_value(task, sal.score, v, sizeof v);
+		snprintf(buf, len, "the predicted %s %s", nu_task_name(task), v);
+	}
+}
+
+/* s: the next method, or off. */
+static void
+sal_cycle(struct tui *t)
+{
+	if (t->model == NULL) {
+		tui_message(t, true, "no model: load one on the Evaluation screen "
+		    "(v, then m) to see its saliency");
+		return;
+	}
+	sal.method = sal.method == SAL_OFF ? NU_SAL_OCCLUSION :
+	    sal.method == NU_SAL_GRADXINPUT ? SAL_OFF : sal.method + 1;
+	if (sal.method == SAL_OFF)
+		tui_message(t, false, "saliency off");
+	else
+		tui_message(t, false, "saliency: %s (s: %s)", nu_sal_method_name(sal.method),
+		    sal.method == NU_SAL_GRADXINPUT ? "off" :
+		    nu_sal_method_name(sal.method + 1));
+}
+
 /* ---- zoom and pan ------------------------------------------------------- */
 
 /*
@@ -725,31 +1071,46 @@ block_max(int view, int p0, int p1, int c0, int c1)
 	return m;
 }
 
-/* Value of output pixel (row r from the top of ph rows, column j of w),
- * or -1 where the zoomed map does not reach. */
-static int
-pixel(int view, int r, int ph, int j, int w)
+/* The planes [*p0, *p1) and cells [*c0, *c1) of view `view` that output
+ * pixel (row r from the top of ph rows, column j of w) shows; false where
+ * the zoomed map does not reach. */
+static bool
+block(int view, int r, int ph, int j, int w, int *p0, int *p1, int *c0, int *c1)
 {
 	int k = zooms[ev_state.zoom];
 
 	if (k == 0) {
-		/* fitted: each output pixel the largest value it covers */
-		int p0 = j * NU_PLANES / w, p1 = (j + 1) * NU_PLANES / w;
+		/* fitted: each output pixel covers a block */
 		int rr = ph - 1 - r;    /* cells run bottom to top */
-		int c0 = rr * NU_CELLS / ph, c1 = (rr + 1) * NU_CELLS / ph;
 
-		if (p1 <= p0)
-			p1 = p0 + 1;
-		if (c1 <= c0)
-			c1 = c0 + 1;
-		return block_max(view, p0, p1, c0, c1);
-	} else {
-		int p = ev_state.plane0 + j / k, c = ev_state.celltop[view] - r / k;
-
-		if (p >= NU_PLANES || c < 0)
-			return -1;
-		return NU_PIXEL(ev_state.map, view, p, c);
+		*p0 = j * NU_PLANES / w;
+		*p1 = (j + 1) * NU_PLANES / w;
+		*c0 = rr * NU_CELLS / ph;
+		*c1 = (rr + 1) * NU_CELLS / ph;
+		if (*p1 <= *p0)
+			*p1 = *p0 + 1;
+		if (*c1 <= *c0)
+			*c1 = *c0 + 1;
+		return true;
 	}
+	*p0 = ev_state.plane0 + j / k;
+	*c0 = ev_state.celltop[view] - r / k;
+	*p1 = *p0 + 1;
+	*c1 = *c0 + 1;
+	return *p0 < NU_PLANES && *c0 >= 0;
+}
+
+/* Value of output pixel (row r from the top of ph rows, column j of w):
+ * fitted, the largest value it covers; -1 where the zoomed map does not
+ * reach. */
+static int
+pixel(int view, int r, int ph, int j, int w)
+{
+	int p0, p1, c0, c1;
+
+	if (!block(view, r, ph, j, w, &p0, &p1, &c0, &c1))
+		return -1;
+	return block_max(view, p0, p1, c0, c1);
 }
 
 /* Colour pair for a (foreground, background) level, made on first use;
@@ -835,9 +1196,182 @@ put_truecolor(struct tui *t, int top, int bot)
 #endif
 }
 
-/* Draw one view in h text rows and w columns at (y, x). */
+/* ---- drawing the overlay --------------------------------------------------- */
+
+/* Saliency of the text cell's pixel (as pixel()): the value of largest
+ * magnitude over the block it covers, 0 outside the map. */
+static float
+sal_pixel(int view, int r, int ph, int j, int w)
+{
+	int p0, p1, c0, c1;
+	float m = 0;
+
+	if (!block(view, r, ph, j, w, &p0, &p1, &c0, &c1))
+		return 0;
+	for (int p = p0; p < p1; p++)
+		for (int c = c0; c < c1; c++) {
+			float s = sal.map[(size_t)view * NU_VIEW_BYTES +
+			    (size_t)p * NU_CELLS + (size_t)c];
+
+			if (fabsf(s) > fabsf(m))
+				m = s;
+		}
+	return m;
+}
+
+/* A saliency value on the event's scale, -1..1. */
+static double
+sal_unit(float s)
+{
+	return sal.smax > 0 ? s / sal.smax : 0.0;
+}
+
+/* ASCII: the stronger pixel of a text cell as a glyph: "+*#" raise the
+ * score (weak to strong), "-=%" lower it, "." a hit whose saliency is
+ * below SAL_FLOOR, " " nothing. */
+static char
+sal_glyph(int top, int bot, float stop, float sbot)
+{
+	double u = fabs(sal_unit(stop)) >= fabs(sal_unit(sbot)) ? sal_unit(stop) :
+	    sal_unit(sbot), a = fabs(u);
+	int l = a < 1.0 / 3 ? 0 : a < 2.0 / 3 ? 1 : 2;
+
+	if (a < SAL_FLOOR)
+		return top > 0 || bot > 0 ? '.' : ' ';
+	return u > 0 ? "+*#"[l] : "-=%"[l];
+}
+
+/* The 256- and 8-colour palettes of the overlay: slot 0 no hit, 1-4
+ * the event in grey (dark to light), 5-8 negative saliency, 9-12
+ * positive (weak to strong); the 8 colours fold them to four. */
+#define OV_NSLOTS 13
+static const short ov256[OV_NSLOTS] = { -1, 240, 244, 248, 252, 17, 19, 27, 33,
+    52, 88, 160, 196 };
+
+static int
+ov_slot(int v, float s)
+{
+	double u = sal_unit(s), a = fabs(u);
+
+	if (v < 0)
+		return 0;
+	if (a >= SAL_FLOOR)
+		return (u < 0 ? 5 : 9) + (a < 0.3 ? 0 : a < 0.55 ? 1 : a < 0.8 ? 2 : 3);
+	if (v == 0)
+		return 0;
+	return 1 + (int)(3.999 * sqrt((double)(v - 1) /
+	    (ev_state.vmax > 1 ? ev_state.vmax - 1 : 1)));
+}
+
+/* The pairs of the overlay palette follow those of map_pair; 0 when the
+ * terminal has too few (the overlay is drawn in glyphs then). */
+static int
+ov_pair_base(const struct tui *t)
+{
+	int base, n;
+
+	if (t->map_style == TUI_MAP_BLOCK256) {
+		base = TUI_PAIR_MAP0 + t->nmap_colors * t->nmap_colors;
+		n = OV_NSLOTS;
+	} else if (t->map_style == TUI_MAP_BLOCK8) {
+		base = TUI_PAIR_MAP0 + 6 * 6;
+		n = 4;
+	} else
+		return 0;
+	return base + n * n <= COLOR_PAIRS ? base : 0;
+}
+
+static short
+ov_pair(struct tui *t, int fg, int bg)
+{
+	static const short basic[] = { COLOR_WHITE, COLOR_BLUE, COLOR_RED };
+	static bool made[OV_NSLOTS * OV_NSLOTS];
+	int n = OV_NSLOTS, pair;
+
+	if (t->map_style == TUI_MAP_BLOCK8) {
+		n = 4;
+		fg = fg == 0 ? 0 : fg < 5 ? 1 : fg < 9 ? 2 : 3;
+		bg = bg == 0 ? 0 : bg < 5 ? 1 : bg < 9 ? 2 : 3;
+	}
+	pair = ov_pair_base(t) + fg * n + bg;
+	if (!made[fg * OV_NSLOTS + bg]) {
+		short f, b;
+
+		if (t->map_style == TUI_MAP_BLOCK256) {
+			f = fg ? ov256[fg] : (short)t->default_bg;
+			b = bg ? ov256[bg] : (short)t->default_bg;
+		} else {
+			f = fg ? basic[fg - 1] : (short)t->default_bg;
+			b = bg ? basic[bg - 1] : (short)t->default_bg;
+		}
+		init_pair((short)pair, f, b);
+		made[fg * OV_NSLOTS + bg] = true;
+	}
+	return (short)pair;
+}
+
+/* True colour: the event's grey tinted by its saliency (colormap.h's
+ * nu_cmap_tint), as a direct-colour number. */
+static int
+ov_rgb(const struct tui *t, int v, float s)
+{
+	uint8_t c[3];
+	int n;
+
+	if (v < 0)
+		return t->default_bg;
+	nu_cmap_tint(ev_state.glut[v], sal_unit(s), c);
+	n = c[0] << 16 | c[1] << 8 | c[2];
+	return n < 8 ? 8 : n;
+}
+
+/* One text cell of the overlay: the pixels (top, bottom) of values v
+ * and saliencies s. */
 static void
-draw_map(struct tui *t, int view, int y, int x, int h, int w)
+put_overlay(struct tui *t, int top, int bot, float stop, float sbot)
+{
+	cchar_t cc;
+	int st, sb;
+
+	if (t->map_style == TUI_MAP_TRUECOLOR) {
+#ifdef EV_DIRECT_COLOR
+		wchar_t wc[2] = { L'\u2580', 0 };
+		int pair;
+
+		if (top < 0 && bot < 0) {
+			addch(' ');
+			return;
+		}
+		if ((pair = alloc_pair(ov_rgb(t, top, stop), ov_rgb(t, bot, sbot))) >= 0) {
+			setcchar(&cc, wc, A_NORMAL, 0, &pair);
+			add_wch(&cc);
+			return;
+		}
+#endif
+		addch((chtype)sal_glyph(top, bot, stop, sbot));
+		return;
+	}
+	if (ov_pair_base(t) == 0) {
+		addch((chtype)sal_glyph(top, bot, stop, sbot));
+		return;
+	}
+	st = ov_slot(top, stop);
+	sb = ov_slot(bot, sbot);
+	if (st == 0 && sb == 0) {
+		addch(' ');
+	} else {
+		wchar_t wc[2] = { st ? L'\u2580' : L'\u2584', 0 };
+		short pair = st ? ov_pair(t, st, sb) : ov_pair(t, sb, 0);
+
+		setcchar(&cc, wc, A_NORMAL, pair, NULL);
+		add_wch(&cc);
+	}
+}
+
+/* Draw one view in h text rows and w columns at (y, x); ov: with the
+ * saliency overlay. */
+static void
+draw_map(struct tui *t, int view, int y, int x, int h, int w, bool ov)
 {
 	int ph = 2 * h, p0, p1, c0, c1;
 
@@ -848,6 +1382,11 @@ draw_map(struct tui *t, int view, int y, int x, int h, int w)
 			int bot = pixel(view, 2 * r + 1, ph, j, w);
 			int st, sb;
 
+			if (ov) {
+				put_overlay(t, top, bot, sal_pixel(view, 2 * r, ph, j, w),
+				    sal_pixel(view, 2 * r + 1, ph, j, w));
+				continue;
+			}
 			if (t->map_style == TUI_MAP_TRUECOLOR) {
 				put_truecolor(t, top, bot);
 				continue;
@@ -960,6 +1499,66 @@ position_text(const struct tui *t, char *buf, size_t len)
 		    (unsigned long long)ev, tui_grouped(pos.count, b, sizeof b));
 }
 
+/* Whether the overlay is drawn in glyphs rather than colours. */
+static bool
+sal_glyphs(const struct tui *t)
+{
+	if (t->map_style == TUI_MAP_TRUECOLOR) {
+#ifdef EV_DIRECT_COLOR
+		return false;
+#else
+		return true;
+#endif
+	}
+	return ov_pair_base(t) == 0;
+}
+
+/*
+ * The views' title lines with the overlay on (empty strings when it is
+ * off): what the map explains and its scale, or that it is being made, or
+ * why there is none.  Returns whether the map is drawn over the event.
+ */
+static bool
+sal_titles(const struct tui *t, char title[NU_VIEWS][256])
+{
+	char what[96];
+
+	title[0][0] = title[1][0] = '\0';
+	if (sal.method == SAL_OFF || t->model == NULL)
+		return false;
+	if (sal_shown()) {
+		enum nu_task task = t->model->net->task;
+
+		sal_score_text(t, what, sizeof what);
+		if (nu_task_nclasses(task) == 2 && t->model->net->nout == 1) {
+			float thr = (float)score_threshold(t);
+
+			snprintf(title[0], 256, "%s of %s: %s at %.3f",
+			    nu_sal_method_name(sal.rmethod), what,
+			    (float)sal.score > thr ? "selected" : "not selected", thr);
+		} else
+			snprintf(title[0], 256, "%s of %s",
+			    nu_sal_method_name(sal.rmethod), what);
+		if (sal.smax <= 0)
+			snprintf(title[1], 256, "the saliency is zero everywhere");
+		else
+			snprintf(title[1], 256, "%s; |s| up to %.3g", sal_glyphs(t) ?
+			    "+*# raise the score, -=% lower it, . a hit" :
+			    "red raises the score, blue lowers it",
+			    sal.smax);
+		return true;
+	}
+	if (sal.valid && sal.err[0] != '\0' &&
+	    sal_wanted(sal.ev, sal.rmethod, sal.rkey)) {
+		snprintf(title[0], 256, "no %s saliency: %.200s",
+		    nu_sal_method_name(sal.rmethod), sal.err);
+		return false;
+	}
+	snprintf(title[0], 256, "computing saliency (%s)...",
+	    nu_sal_method_name(sal.method));
+	return false;
+}
+
 /* One of the model's lines: the verdict in the error colour when wrong. */
 static void
 put_score_line(const struct tui *t, int y, int x, int w, const char *s, bool last)
@@ -980,6 +1579,8 @@ events_draw(struct tui *t, int top, int rows, int cols)
 	int pw = cols >= 110 ? 50 : 0, meta_rows, mw, h, y, nscore;
 	int p0, p1, c0, c1;
 	char cbuf[64], zline[160], score[EXTRA_LINES][160], where[256];
+	char stitle[NU_VIEWS][256];
+	bool ov;
 
 	if (n == 0) {
 		tui_put(top + 1, 2, cols - 4, t->ds == NULL ?
@@ -992,6 +1593,13 @@ events_draw(struct tui *t, int top, int rows, int cols)
 	score_update(t);
 	nscore = score_lines(t, score, EXTRA_LINES);
 	position_text(t, where, sizeof where);
+	sal_sync(t);
+	ov = sal_titles(t, stitle);
+	/* the method in the header: a line of its own in the side panel,
+	 * whose header line is full under a filter */
+	if (sal.method != SAL_OFF && t->model != NULL && pw == 0)
+		snprintf(where + strlen(where), sizeof where - strlen(where),
+		    "  saliency: %s", nu_sal_method_name(sal.method));
 
 	/* below the maps without the side panel: a line for the event and
 	 * the zoom, one for the model, the metadata in three columns */
@@ -1012,9 +1620,12 @@ events_draw(struct tui *t, int top, int rows, int cols)
 		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 		tui_putf(y, 0, cols - pw, "%s view", view == 0 ? "XZ" : "YZ");
 		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
-		tui_putf(y, 9, cols - pw - 9, "%s cell vs plane (z, beam %s)",
-		    view == 0 ? "x" : "y", t->utf8 ? "→" : "->");
-		draw_map(t, view, y + 1, 5, h, mw);
+		if (stitle[view][0] != '\0')
+			tui_put(y, 9, cols - pw - 9, stitle[view]);
+		else
+			tui_putf(y, 9, cols - pw - 9, "%s cell vs plane (z, beam %s)",
+			    view == 0 ? "x" : "y", t->utf8 ? "→" : "->");
+		draw_map(t, view, y + 1, 5, h, mw, ov);
 		y += h + 1;
 	}
 	visible(0, mw, h, &p0, &p1, &c0, &c1);
@@ -1033,6 +1644,9 @@ events_draw(struct tui *t, int top, int rows, int cols)
 
 		attron(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 		tui_put(yy++, x, pw - 1, where);
+		if (sal.method != SAL_OFF && t->model != NULL)
+			tui_putf(yy++, x, pw - 1, "saliency: %s",
+			    nu_sal_method_name(sal.method));
 		attroff(A_BOLD | COLOR_PAIR(t->colors ? TUI_PAIR_HEAD : 0));
 		if (br.active) {
 			tui_put(yy++, x, pw - 1, br.label);
@@ -1435,6 +2049,9 @@ events_key(struct tui *t, int ch)
 	case 'L': pan(t, 4 * NU_PLANES, 0); return TUI_REDRAW;
 	case 'K': pan(t, 0, 4 * NU_CELLS); return TUI_REDRAW;
 	case 'J': pan(t, 0, -4 * NU_CELLS); return TUI_REDRAW;
+	case 's':
+		sal_cycle(t);
+		return TUI_REDRAW;
 	case 'e': case 'E': {
 		char name[64];
 
@@ -1458,6 +2075,7 @@ events_reload(struct tui *t)
 {
 	ev_state.loaded = false;
 	score_drop();           /* the labels belong to the old dataset */
+	sal.key++;              /* and maps to its events */
 	browse_leave();         /* its indices too */
 	pos.valid = false;
 	settle(t);
@@ -1466,9 +2084,10 @@ events_reload(struct tui *t)
 static void
 events_fini(struct tui *t)
 {
-	(void)t;
 	score_drop();
 	browse_leave();
+	sal_join(t);
+	sal_copy_drop();
 }
 
 void
@@ -1508,8 +2127,8 @@ tui_events_browse(struct tui *t, const char *label, const uint64_t *events,
 const struct tui_view tui_view_events = {
 	.name = "Events",
 	.mnemonic = 'e',
-	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  e figure  "
-	    "Esc all",
+	.keys = "n/p next/prev  g go to  r random  c class  z/+/- zoom  hjkl pan  "
+	    "s saliency  e figure  Esc all",
 	.help =
 	    "n, Right, Down    next event (that the filter and class select)\n"
 	    "p, Left, Up       previous event\n"
@@ -1527,6 +2146,9 @@ const struct tui_view tui_view_events = {
 	    "e                 write the event as a figure for a talk (as nuscope\n"
 	    "                  export events; .svg or .pdf by the name)\n"
 	    "E                 write its raw data image (as export --raw)\n"
+	    "s                 the model's saliency over the event: occlusion,\n"
+	    "                    gradient, gradxinput, off (red or +*# raise the\n"
+	    "                    score, blue or -=% lower it)\n"
 	    "Esc               leave a list opened from the Evaluation screen\n"
 	    "                    (a confusion-matrix cell or a slice): every event\n"
 	    "The filter set on the Data screen (/) applies here too; the header\n"
@@ -1536,5 +2158,6 @@ const struct tui_view tui_view_events = {
 	.draw = events_draw,
 	.key = events_key,
 	.reload = events_reload,
+	.tick = events_tick,
 	.fini = events_fini,
 };
