@@ -1065,19 +1065,18 @@ loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
 	if ((st = nu_loader_new(&t->train_ld, t->ds, t->split.ev[0], t->split.n[0], &t->lab,
 	    t->split.weight, &lo, cause)) != NU_OK)
 		return st;
+	/* this process's part of the maximum; loaders_scale takes the
+	 * largest of all processes' */
 	t->normalise_max = 255;
-	if (lo.norm == NU_NORM_MAX) {
-		if ((st = nu_loader_pixel_max(t->train_ld, &t->normalise_max, cause)) != NU_OK ||
-		    (st = nu_loader_set_max(t->train_ld, t->normalise_max, cause)) != NU_OK)
-			return st;
-	}
+	if (lo.norm == NU_NORM_MAX &&
+	    (st = nu_loader_pixel_max(t->train_ld, &t->normalise_max, cause)) != NU_OK)
+		return st;
 	if (t->split.n[1] > 0) {
 		lo.shuffle = false;
 		lo.mirror = false;
 		lo.noise = 0;
 		if ((st = nu_loader_new(&t->val_ld, t->ds, t->split.ev[1], t->split.n[1], &t->lab,
-		    t->split.weight, &lo, cause)) != NU_OK ||
-		    (st = nu_loader_set_max(t->val_ld, t->normalise_max, cause)) != NU_OK)
+		    t->split.weight, &lo, cause)) != NU_OK)
 			return st;
 		t->nval = t->split.n[1];
 		t->val_scores = malloc(t->nval * (size_t)t->net->nout * sizeof(float));
@@ -1085,6 +1084,23 @@ loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
 		if (t->val_scores == NULL || t->val_events == NULL)
 			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
+	return NU_OK;
+}
+
+/* The pixel scale of every loader: under normalise = max, the largest
+ * pixel of the training events, of which each process of a distributed
+ * run has read its part (collective: after every process's set-up
+ * succeeded). */
+static enum nu_status
+loaders_scale(struct nu_train *t, char **cause)
+{
+	enum nu_status st;
+
+	t->normalise_max = dist_max_int(t->normalise_max);
+	if ((st = nu_loader_set_max(t->train_ld, t->normalise_max, cause)) != NU_OK ||
+	    (t->val_ld != NULL &&
+	    (st = nu_loader_set_max(t->val_ld, t->normalise_max, cause)) != NU_OK))
+		return st;
 	return NU_OK;
 }
 
@@ -1212,6 +1228,8 @@ nu_train_new(struct nu_train **out, const struct nu_arch *a, struct nu_dataset *
 	if ((st = dist_agree(same_files(ds, cause), cause)) != NU_OK)
 		return st;
 	st = dist_agree(train_new(out, a, ds, opts, cause), cause);
+	if (st == NU_OK)
+		st = dist_agree(loaders_scale(*out, cause), cause);
 	if (st != NU_OK) {
 		nu_train_free(*out);
 		*out = NULL;
