@@ -261,6 +261,12 @@ json_epoch(FILE *json, struct nu_train *t, const struct nu_epoch_rec *r, int k)
 	json_double(json, "val_balanced_accuracy", r->val_balanced_accuracy);
 	json_double(json, "val_auc", r->val_auc);
 	json_double(json, "seconds", r->seconds);
+	/* where a step's time went, for bench/mpi-scaling and nuscope(1)'s
+	 * scaling formula */
+	fprintf(json, ", \"steps\": %d", r->steps);
+	json_double(json, "step_compute_s", r->steps > 0 ? r->step_compute_s : NAN);
+	json_double(json, "step_allreduce_s", r->steps > 0 ? r->step_allreduce_s : NAN);
+	json_double(json, "step_read_s", r->steps > 0 ? r->step_read_s : NAN);
 	json_confusion(json, t, k);
 	fprintf(json, "}\n");
 }
