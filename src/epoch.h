@@ -20,7 +20,7 @@ struct nu_epoch_rec {
 	 * seconds of one: its compute (forward, backward, the update), its
 	 * allreduce (the gradients' sum over the processes of an MPI run and
 	 * the step's few small collectives, waits for the slowest process
-	 * included; 0 in one process) and its reading (waiting for the
+	 * included; next to nothing in one process) and its reading (waiting for the
 	 * loader's batch).  Not kept in model files. */
 	int steps;
 	double step_compute_s, step_allreduce_s, step_read_s;
