@@ -114,9 +114,10 @@ void json_num(FILE *f, double x);
 void cli_log_stderr(enum nu_log_level level, const char *msg, void *ud);
 
 /* Ctrl-C and SIGTERM (interrupt.c): between cli_interrupt_catch and
- * cli_interrupt_restore they set cli_interrupted instead of ending the
- * program, so a long command can stop cleanly (train saves its run, sim
- * removes its partial file).  Exit status 130 says a command stopped so. */
+ * cli_interrupt_restore they set cli_interrupted (to the signal's number)
+ * instead of ending the program, so a long command can stop cleanly (train
+ * saves its run, sim removes its partial file).  Exit status 130 says a
+ * command stopped so. */
 #define EXIT_INTERRUPTED 130
 
 /* The crash guard (crash.c): a fault inside the HDF5 library while the

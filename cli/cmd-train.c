@@ -261,6 +261,12 @@ json_epoch(FILE *json, struct nu_train *t, const struct nu_epoch_rec *r, int k)
 	json_double(json, "val_balanced_accuracy", r->val_balanced_accuracy);
 	json_double(json, "val_auc", r->val_auc);
 	json_double(json, "seconds", r->seconds);
+	/* where a step's time went, for bench/mpi-scaling and nuscope(1)'s
+	 * scaling formula */
+	fprintf(json, ", \"steps\": %d", r->steps);
+	json_double(json, "step_compute_s", r->steps > 0 ? r->step_compute_s : NAN);
+	json_double(json, "step_allreduce_s", r->steps > 0 ? r->step_allreduce_s : NAN);
+	json_double(json, "step_read_s", r->steps > 0 ? r->step_read_s : NAN);
 	json_confusion(json, t, k);
 	fprintf(json, "}\n");
 }
@@ -273,10 +279,36 @@ struct follow {
 	struct nu_train_snap snap;
 	FILE *json, *hdr;
 	const char *json_path;
+	const char *output, *resume;    /* the model file; the one resumed */
 	bool tty, quiet, stopping, json_failed;
 	size_t seen_b;
 	int seen_e;
 };
+
+/*
+ * A signal to a process of an MPI run: mpirun passes on Ctrl-C and a
+ * batch system's SIGTERM to every process, which then stop together and
+ * save; but it also sends SIGTERM to the others when one process died,
+ * and those wait for it in vain until mpirun kills them a second later.
+ * Rank 0 cannot tell which: it says both, and what the model file holds
+ * either way (mpirun's own lines name the process that ended).
+ */
+static void
+mpi_stop_note(const struct follow *f)
+{
+	if (dist_rank() != 0)
+		return;
+	fprintf(stderr, "\nnuscope train: rank 0: %s from mpirun: stopping every process "
+	    "at the next batch; if a process of the run has died, mpirun ends the "
+	    "others and names it, and ", cli_interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+	if (f->seen_e > 0)
+		fprintf(stderr, "%s keeps the last complete epoch (--resume %s)\n",
+		    f->output, f->output);
+	else
+		fprintf(stderr, "no epoch of this run has ended: %s\n", f->resume != NULL ?
+		    "the model it resumed is left as it was" : "no model is written");
+	fflush(stderr);
+}
 
 /* Until the run has finished, stopped or failed. */
 static void
@@ -295,7 +327,10 @@ follow_run(struct follow *f)
 		poll(&p, 1, 250);
 		if (cli_interrupted && !f->stopping) {
 			f->stopping = true;
-			fprintf(f->hdr, "\nstopping at the next batch (Ctrl-C)...\n");
+			if (dist_active())
+				mpi_stop_note(f);
+			else
+				fprintf(f->hdr, "\nstopping at the next batch (Ctrl-C)...\n");
 			nu_train_stop(f->t);
 		}
 		nu_train_snapshot(f->t, &f->snap);
@@ -454,6 +489,8 @@ cmd_train(int argc, char **argv)
 	f.snap = snap;
 	f.json = json;
 	f.json_path = json_path;
+	f.output = output;
+	f.resume = to.resume;
 	f.hdr = hdr;
 	f.tty = tty;
 	f.quiet = quiet;

@@ -15,8 +15,7 @@ static struct sigaction old_int, old_term;
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	cli_interrupted = 1;
+	cli_interrupted = sig;
 }
 
 void

@@ -60,10 +60,10 @@ cli_log_stderr(enum nu_log_level level, const char *msg, void *ud)
 	if (level == NU_LOG_DEBUG && getenv("NUSCOPE_DEBUG") == NULL)
 		return;
 	/* the processes of an MPI run say the same things: rank 0 speaks
-	 * for all but of errors */
-	if (dist_rank() != 0 && level != NU_LOG_ERROR)
+	 * for all but of errors and debugging, which are each process's own */
+	if (dist_rank() != 0 && level != NU_LOG_ERROR && level != NU_LOG_DEBUG)
 		return;
-	if (dist_active() && level == NU_LOG_ERROR)
+	if (dist_active() && (level == NU_LOG_ERROR || level == NU_LOG_DEBUG))
 		fprintf(stderr, "nuscope: rank %d: %s: %s\n", dist_rank(), names[level], msg);
 	else
 		fprintf(stderr, "nuscope: %s: %s\n", names[level], msg);

@@ -5,6 +5,10 @@
  * record its size and storage; afterwards at most `max_open` files stay
  * open (least recently used are closed), so a 200-file dataset costs a
  * few file handles and the per-file table, whatever its size.
+ *
+ * A copy (nu_dataset_dup) shares the checked table and opens a file only
+ * when it first reads from it: a loader serving one process's share of an
+ * MPI run opens the files its events lie in and no other.
  */
 #include "config.h"
 
@@ -50,6 +54,7 @@ struct nu_dataset {
 	int max_open;
 	int nopen;
 	uint64_t clock;
+	uint64_t *maps_read;        /* [nfiles] events whose maps were read */
 };
 
 const char *
@@ -777,7 +782,8 @@ nu_dataset_open(struct nu_dataset **out, const char *const *args, size_t nargs,
 		return st;
 	if ((ds = calloc(1, sizeof(*ds))) == NULL ||
 	    (ds->files = calloc(pl.n, sizeof(*ds->files))) == NULL ||
-	    (ds->h = calloc(pl.n, sizeof(*ds->h))) == NULL) {
+	    (ds->h = calloc(pl.n, sizeof(*ds->h))) == NULL ||
+	    (ds->maps_read = calloc(pl.n, sizeof(*ds->maps_read))) == NULL) {
 		nu_pathlist_free(&pl);
 		nu_dataset_free(ds);
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory opening files");
@@ -854,7 +860,43 @@ nu_dataset_free(struct nu_dataset *ds)
 	free(ds->skipped_why);
 	free(ds->files);
 	free(ds->h);
+	free(ds->maps_read);
 	free(ds);
+}
+
+enum nu_status
+nu_dataset_dup(struct nu_dataset **out, const struct nu_dataset *src, char **cause)
+{
+	struct nu_dataset *ds;
+
+	*out = NULL;
+	if ((ds = calloc(1, sizeof(*ds))) == NULL ||
+	    (ds->files = calloc(src->nfiles, sizeof(*ds->files))) == NULL ||
+	    (ds->h = calloc(src->nfiles, sizeof(*ds->h))) == NULL ||
+	    (ds->maps_read = calloc(src->nfiles, sizeof(*ds->maps_read))) == NULL) {
+		nu_dataset_free(ds);
+		return nu_fail(cause, NU_ERR_NOMEM, "out of memory copying a dataset");
+	}
+	for (size_t i = 0; i < src->nfiles; i++) {
+		ds->files[i] = src->files[i];
+		handle_init(&ds->h[i]);
+		/* counted as we go, so that a failure frees what was copied */
+		ds->nfiles = i + 1;
+		if ((ds->files[i].path = strdup(src->files[i].path)) == NULL) {
+			nu_dataset_free(ds);
+			return nu_fail(cause, NU_ERR_NOMEM, "out of memory copying a dataset");
+		}
+	}
+	ds->nevents = src->nevents;
+	ds->max_open = src->max_open;
+	*out = ds;
+	return NU_OK;
+}
+
+uint64_t
+nu_dataset_maps_read(const struct nu_dataset *ds, size_t file)
+{
+	return file < ds->nfiles ? ds->maps_read[file] : 0;
 }
 
 size_t
@@ -1038,6 +1080,8 @@ maps_piece(struct nu_dataset *ds, size_t file, uint64_t local, size_t count,
 		    count, H5T_NATIVE_UINT8, NU_MAP_BYTES,
 		    (uint8_t *)ud + done * NU_MAP_BYTES, cause);
 	nu_guard_leave(&g);
+	if (st == NU_OK)
+		ds->maps_read[file] += count;
 	return st;
 }
 

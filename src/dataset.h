@@ -88,6 +88,19 @@ enum nu_status nu_dataset_open(struct nu_dataset **out,
     char **cause);
 void nu_dataset_free(struct nu_dataset *ds);
 
+/*
+ * A handle of its own on src's files (for another thread), without
+ * opening or checking them again: each is opened when first read from
+ * (and checked then, as every reopening is).  No files skipped.
+ */
+enum nu_status nu_dataset_dup(struct nu_dataset **out, const struct nu_dataset *src,
+    char **cause);
+
+/* Events whose maps this handle has read from file i, a range read twice
+ * counting twice: a process of an MPI run shows with it that it reads
+ * only its share (NUSCOPE_DEBUG). */
+uint64_t nu_dataset_maps_read(const struct nu_dataset *ds, size_t file);
+
 size_t nu_dataset_nfiles(const struct nu_dataset *ds);
 const struct nu_fileinfo *nu_dataset_file(const struct nu_dataset *ds, size_t i);
 uint64_t nu_dataset_nevents(const struct nu_dataset *ds);

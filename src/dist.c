@@ -98,6 +98,14 @@ dist_any(bool flag)
 	return v != 0;
 }
 
+int
+dist_max_int(int v)
+{
+	if (size > 1)
+		MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	return v;
+}
+
 enum nu_status
 dist_agree(enum nu_status st, char **cause)
 {
@@ -210,6 +218,12 @@ bool
 dist_any(bool flag)
 {
 	return flag;
+}
+
+int
+dist_max_int(int v)
+{
+	return v;
 }
 
 enum nu_status

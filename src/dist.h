@@ -40,6 +40,9 @@ void dist_sum_double(double *v, size_t n);
 /* Whether flag is set on any process. */
 bool dist_any(bool flag);
 
+/* The largest of the processes' v. */
+int dist_max_int(int v);
+
 /*
  * Agree on the outcome of a step every process took: NU_OK when st is
  * NU_OK everywhere; else, on every process, the status of the lowest rank

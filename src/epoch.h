@@ -16,6 +16,14 @@ struct nu_epoch_rec {
 	double val_loss, val_metric, val_accuracy, val_balanced_accuracy, val_auc;
 	double seconds;
 	uint64_t train_events, val_events;
+	/* the optimizer steps this process took in the epoch, and the mean
+	 * seconds of one: its compute (forward, backward, the update), its
+	 * allreduce (the gradients' sum over the processes of an MPI run and
+	 * the step's few small collectives, waits for the slowest process
+	 * included; next to nothing in one process) and its reading (waiting for the
+	 * loader's batch).  Not kept in model files. */
+	int steps;
+	double step_compute_s, step_allreduce_s, step_read_s;
 };
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,10 @@ struct nu_loader {
 	int nviews, view0;              /* views served, first view index */
 	size_t evbytes;                 /* nviews * 8000 */
 	uint8_t *store;                 /* in memory: [n][evbytes] */
+	uint8_t *have;                  /* one process's share, in memory: [n]
+	                                 * whether the position is in store */
+	size_t *need;                   /* one process's share: positions to
+	                                 * read, [max(batch, window)] */
 	size_t window;                  /* streaming: positions per window */
 	size_t nwindows;
 	uint8_t *wbuf;                  /* streaming: [window][evbytes] */
@@ -65,36 +70,118 @@ struct nu_loader {
 /* ---- reading pixels ---------------------------------------------------------- */
 
 /*
- * Copy the pixels of positions [p0, p1) into dst ([p1-p0][evbytes]),
- * reading runs of consecutive events in one call each.
+ * Copy the pixels of the positions pos[0..np) (ascending; pos NULL: the
+ * positions p0 .. p0+np-1) into dst, position p at dst[(p - base) *
+ * evbytes], reading runs of consecutive events in one call each.
  */
+static enum nu_status
+read_set(struct nu_loader *ld, const size_t *pos, size_t p0, size_t np,
+    uint8_t *dst, size_t base, char **cause)
+{
+#define POS(i) (pos != NULL ? pos[i] : p0 + (i))
+	size_t i = 0;
+
+	while (i < np) {
+		uint64_t first = ld->ev[POS(i)];
+		size_t j = i + 1, len = 1;
+		enum nu_status st;
+
+		/* extend the run over consecutive events (repeats stay in it) */
+		while (j < np && len < RUN_EVENTS &&
+		    (ld->ev[POS(j)] == ld->ev[POS(j - 1)] ||
+		    ld->ev[POS(j)] == ld->ev[POS(j - 1)] + 1)) {
+			if (ld->ev[POS(j)] != ld->ev[POS(j - 1)])
+				len++;
+			j++;
+		}
+		if ((st = nu_dataset_read_maps(ld->ds, first, len, ld->run, cause)) != NU_OK)
+			return st;
+		for (size_t m = i; m < j; m++)
+			memcpy(dst + (POS(m) - base) * ld->evbytes,
+			    ld->run + (ld->ev[POS(m)] - first) * NU_MAP_BYTES +
+			    (size_t)ld->view0 * NU_VIEW_BYTES, ld->evbytes);
+		i = j;
+	}
+	return NU_OK;
+#undef POS
+}
+
+/* Positions [p0, p1) into dst ([p1-p0][evbytes]). */
 static enum nu_status
 read_positions(struct nu_loader *ld, size_t p0, size_t p1, uint8_t *dst,
     char **cause)
 {
-	size_t p = p0;
+	return read_set(ld, NULL, p0, p1 - p0, dst, p0, cause);
+}
 
-	while (p < p1) {
-		uint64_t first = ld->ev[p];
-		size_t q = p + 1, len = 1;
-		enum nu_status st;
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-		/* extend the run over consecutive events (repeats stay in it) */
-		while (q < p1 && len < RUN_EVENTS &&
-		    (ld->ev[q] == ld->ev[q - 1] || ld->ev[q] == ld->ev[q - 1] + 1)) {
-			if (ld->ev[q] != ld->ev[q - 1])
-				len++;
-			q++;
-		}
-		if ((st = nu_dataset_read_maps(ld->ds, first, len, ld->run, cause)) != NU_OK)
-			return st;
-		for (size_t i = p; i < q; i++)
-			memcpy(dst + (i - p0) * ld->evbytes,
-			    ld->run + (ld->ev[i] - first) * NU_MAP_BYTES +
-			    (size_t)ld->view0 * NU_VIEW_BYTES, ld->evbytes);
-		p = q;
+	return x < y ? -1 : x > y;
+}
+
+/* This process's share [*s0, *s0 + *n) of batch k's positions in the
+ * epoch order; *total is the whole batch's. */
+static void
+share_of(const struct nu_loader *ld, size_t k, size_t *s0, size_t *n, size_t *total)
+{
+	size_t B = ld->o.batch, first = k * B;
+
+	*total = first + B <= ld->n ? B : ld->n - first;
+	*s0 = 0;
+	*n = *total;
+	if (ld->o.nranks > 1) {
+		size_t r = (size_t)ld->o.rank, R = (size_t)ld->o.nranks;
+
+		*s0 = *total * r / R;
+		*n = *total * (r + 1) / R - *s0;
 	}
+}
+
+/*
+ * A process's share, in memory: read the positions of its share of batch
+ * k that no earlier batch brought in.
+ */
+static enum nu_status
+load_share(struct nu_loader *ld, size_t k, char **cause)
+{
+	size_t s0, n, total, m = 0;
+	const size_t *p = ld->order + k * ld->o.batch;
+	enum nu_status st;
+
+	share_of(ld, k, &s0, &n, &total);
+	for (size_t i = s0; i < s0 + n; i++)
+		if (!ld->have[p[i]])
+			ld->need[m++] = p[i];
+	qsort(ld->need, m, sizeof(*ld->need), cmp_size);
+	if ((st = read_set(ld, ld->need, 0, m, ld->store, 0, cause)) != NU_OK)
+		return st;
+	for (size_t i = 0; i < m; i++)
+		ld->have[ld->need[i]] = 1;
 	return NU_OK;
+}
+
+/*
+ * A process's share, streaming: read into the window buffer the positions
+ * of its shares of the batches of epoch-order window slot j (window w,
+ * positions [p0, p1)); the rest of the window stays unread.
+ */
+static enum nu_status
+load_window_shares(struct nu_loader *ld, size_t j, size_t p0, size_t p1, char **cause)
+{
+	size_t B = ld->o.batch, at = j * ld->window, m = 0;
+
+	for (size_t k = at / B; k * B < at + (p1 - p0); k++) {
+		size_t s0, n, total;
+
+		share_of(ld, k, &s0, &n, &total);
+		for (size_t i = s0; i < s0 + n; i++)
+			ld->need[m++] = ld->order[k * B + i];
+	}
+	qsort(ld->need, m, sizeof(*ld->need), cmp_size);
+	return read_set(ld, ld->need, 0, m, ld->wbuf, p0, cause);
 }
 
 void
@@ -175,29 +262,26 @@ make_order(struct nu_loader *ld, unsigned epoch)
 static enum nu_status
 fill(struct nu_loader *ld, struct slot *s, size_t k, unsigned epoch, char **cause)
 {
-	size_t B = ld->o.batch, first = k * B;
-	size_t total = first + B <= ld->n ? B : ld->n - first, n = total, s0 = 0;
+	size_t first = k * ld->o.batch, total, n, s0;
 	const uint8_t *base = ld->store;
 	size_t woff = 0;
+	enum nu_status st;
 
-	if (ld->o.nranks > 1) {
-		size_t r = (size_t)ld->o.rank, R = (size_t)ld->o.nranks;
-
-		s0 = total * r / R;
-		n = total * (r + 1) / R - s0;
-	}
-
+	share_of(ld, k, &s0, &n, &total);
+	if (base != NULL && ld->have != NULL &&
+	    (st = load_share(ld, k, cause)) != NU_OK)
+		return st;
 	if (base == NULL) {
 		/* windows hold whole batches: batch k lies in one window */
-		size_t w = ld->worder[first / ld->window];
+		size_t j = first / ld->window, w = ld->worder[j];
 		size_t p0 = w * ld->window;
 		size_t p1 = p0 + ld->window <= ld->n ? p0 + ld->window : ld->n;
 
 		if (ld->wloaded != w) {
-			enum nu_status st;
-
 			ld->wloaded = SIZE_MAX;
-			if ((st = read_positions(ld, p0, p1, ld->wbuf, cause)) != NU_OK)
+			st = ld->o.nranks > 1 ? load_window_shares(ld, j, p0, p1, cause) :
+			    read_positions(ld, p0, p1, ld->wbuf, cause);
+			if (st != NU_OK)
 				return st;
 			ld->wloaded = w;
 		}
@@ -307,6 +391,38 @@ producer(void *arg)
 
 /* ---- public ------------------------------------------------------------------- */
 
+/* NUSCOPE_DEBUG: which files this loader read maps from, and how many
+ * events' (a process of an MPI run reads its share only). */
+static void
+log_reads(const struct nu_loader *ld)
+{
+	char buf[1024];
+	size_t len = 0, nf = nu_dataset_nfiles(ld->ds), used = 0;
+	uint64_t sum = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nf; i++) {
+		uint64_t c = nu_dataset_maps_read(ld->ds, i);
+		int w;
+
+		if (c == 0)
+			continue;
+		sum += c;
+		used++;
+		w = snprintf(buf + len, sizeof buf - len, "%s%s %llu", used > 1 ? ", " : "",
+		    nu_dataset_file(ld->ds, i)->path, (unsigned long long)c);
+		if (w < 0 || (size_t)w >= sizeof buf - len) {
+			snprintf(buf + len, sizeof buf - len, "%s...", used > 1 ? ", " : "");
+			break;
+		}
+		len += (size_t)w;
+	}
+	nu_log(NU_LOG_DEBUG, "loader: share %d of %d: read the maps of %llu events "
+	    "of %zu positions from %zu of %zu files%s%s", ld->o.nranks > 1 ? ld->o.rank : 0,
+	    ld->o.nranks > 1 ? ld->o.nranks : 1, (unsigned long long)sum, ld->n, used, nf,
+	    used > 0 ? ": " : "", buf);
+}
+
 void
 nu_loader_free(struct nu_loader *ld)
 {
@@ -329,7 +445,11 @@ nu_loader_free(struct nu_loader *ld)
 		free(ld->slots[i].event);
 	}
 	free(ld->slots);
+	if (ld->ds != NULL)
+		log_reads(ld);
 	nu_dataset_free(ld->ds);
+	free(ld->have);
+	free(ld->need);
 	free(ld->ev);
 	free(ld->lab);
 	free(ld->wt);
@@ -348,8 +468,7 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
     const double *weight, const struct nu_loader_opts *opts, char **cause)
 {
 	struct nu_loader *ld;
-	const char **paths = NULL;
-	size_t nf = nu_dataset_nfiles(ds), limit;
+	size_t limit;
 	enum nu_status st;
 	int K = l != NULL ? nu_task_nclasses(l->task) : 0;
 	uint64_t nev = l != NULL ? l->n : nu_dataset_nevents(ds);
@@ -380,16 +499,8 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 	ld->wloaded = SIZE_MAX;
 	build_lut(ld, 255);
 
-	/* our own handle on the same files */
-	if ((paths = malloc(nf * sizeof(*paths))) == NULL) {
-		st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < nf; i++)
-		paths[i] = nu_dataset_file(ds, i)->path;
-	st = nu_dataset_open(&ld->ds, paths, nf, NULL, cause);
-	free(paths);
-	if (st != NU_OK)
+	/* our own handle on the same files, opening only those we read */
+	if ((st = nu_dataset_dup(&ld->ds, ds, cause)) != NU_OK)
 		goto fail;
 
 	ld->ev = malloc(n * sizeof(*ld->ev));
@@ -436,6 +547,15 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory holding %zu events", n);
 			goto fail;
 		}
+		if (opts->nranks > 1) {
+			/* one process's share: read as its batches ask */
+			if ((ld->have = calloc(n, 1)) == NULL ||
+			    (ld->need = malloc(opts->batch * sizeof(*ld->need))) == NULL) {
+				st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
+				goto fail;
+			}
+			goto start;
+		}
 		/* in pieces, so that a stop flag is seen within a fraction
 		 * of a second */
 		for (size_t p = 0; p < n; p += STOP_EVENTS) {
@@ -461,13 +581,17 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 		ld->nwindows = (n + w - 1) / w;
 		ld->wbuf = malloc(w * ld->evbytes);
 		ld->worder = malloc(ld->nwindows * sizeof(*ld->worder));
-		if (ld->wbuf == NULL || ld->worder == NULL) {
+		if (opts->nranks > 1)
+			ld->need = malloc(w * sizeof(*ld->need));
+		if (ld->wbuf == NULL || ld->worder == NULL ||
+		    (opts->nranks > 1 && ld->need == NULL)) {
 			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory for the read window");
 			goto fail;
 		}
 		for (size_t i = 0; i < ld->nwindows; i++)
 			ld->worder[i] = i;
 	}
+start:
 	if (pthread_create(&ld->thread, NULL, producer, ld) != 0) {
 		st = nu_fail(cause, NU_ERR_NOMEM, "cannot start the loader thread");
 		goto fail;
@@ -498,6 +622,37 @@ nu_loader_in_memory(const struct nu_loader *ld)
 	return ld->store != NULL;
 }
 
+/*
+ * One process's part of the pixel maximum: that of positions [n*r/R,
+ * n*(r+1)/R), read in pieces of the window (streaming) or into the store
+ * (kept there for the batches that will want them).
+ */
+static enum nu_status
+share_max(struct nu_loader *ld, int *max, char **cause)
+{
+	size_t r = (size_t)ld->o.rank, R = (size_t)ld->o.nranks;
+	size_t a = ld->n * r / R, e = ld->n * (r + 1) / R;
+	size_t step = ld->store != NULL ? e - a : ld->window;
+	int m = 0;
+
+	for (size_t p0 = a; p0 < e; p0 += step) {
+		size_t p1 = e - p0 < step ? e : p0 + step;
+		uint8_t *dst = ld->store != NULL ? ld->store + p0 * ld->evbytes : ld->wbuf;
+		enum nu_status st = read_positions(ld, p0, p1, dst, cause);
+
+		if (st != NU_OK)
+			return st;
+		for (size_t i = 0; i < (p1 - p0) * ld->evbytes; i++)
+			if (dst[i] > m)
+				m = dst[i];
+		if (ld->have != NULL)
+			memset(ld->have + p0, 1, p1 - p0);
+	}
+	ld->wloaded = SIZE_MAX;
+	*max = m;
+	return NU_OK;
+}
+
 enum nu_status
 nu_loader_pixel_max(struct nu_loader *ld, int *max, char **cause)
 {
@@ -510,6 +665,8 @@ nu_loader_pixel_max(struct nu_loader *ld, int *max, char **cause)
 		    "loader: the pixel maximum is taken before the first epoch");
 	}
 	pthread_mutex_unlock(&ld->mu);
+	if (ld->o.nranks > 1)
+		return share_max(ld, max, cause);
 	if (ld->store != NULL) {
 		for (size_t i = 0; i < ld->n * ld->evbytes; i++)
 			if (ld->store[i] > m)
@@ -557,6 +714,9 @@ nu_loader_start(struct nu_loader *ld, unsigned epoch, char **cause)
 	while (ld->busy)
 		pthread_cond_wait(&ld->produced, &ld->mu);
 	make_order(ld, epoch);
+	/* a process's share of a window is not that of another epoch */
+	if (ld->o.nranks > 1)
+		ld->wloaded = SIZE_MAX;
 	for (int i = 0; i < ld->nslots; i++)
 		ld->slots[i].state = SLOT_FREE;
 	ld->in_use = -1;

@@ -10,6 +10,14 @@
  * within each window).  The order, the augmentation and hence every batch
  * depend only on the seed and the epoch, never on timing.
  *
+ * A loader of one process's share of an MPI run (nranks > 1) reads only
+ * the events of its share of each batch, and opens only the files they
+ * lie in: in memory, an event when a batch first asks for it (the store
+ * fills over the epochs with what the shuffles give this process);
+ * streaming, the events of its shares of the window's batches and not the
+ * rest of the window.  The order is that of the whole run, so every
+ * process knows every batch and takes its part.
+ *
  * DESIGN: one producer thread per loader fills a ring of `prefetch` batch
  * slots; the consumer (nu_loader_next) takes them in order.  A slot moves
  * free -> filled (producer) -> in use (consumer) -> free (next call), under
@@ -87,7 +95,10 @@ bool nu_loader_in_memory(const struct nu_loader *ld);
 
 /* Largest pixel value among the loader's events (reads them when
  * streaming).  For NU_NORM_MAX the training loader's maximum is given to
- * every loader with nu_loader_set_max before the first epoch. */
+ * every loader with nu_loader_set_max before the first epoch.  A loader
+ * of one process's share gives the maximum of its part
+ * [n*rank/nranks, n*(rank+1)/nranks) of the events (it reads those): the
+ * caller takes the largest of all processes' (dist_max_int). */
 enum nu_status nu_loader_pixel_max(struct nu_loader *ld, int *max, char **cause);
 enum nu_status nu_loader_set_max(struct nu_loader *ld, int max, char **cause);
 

@@ -528,16 +528,19 @@ monitored(const struct nu_train *t, const struct nu_epoch_rec *r)
  */
 static double
 train_step(struct nu_train *t, const struct nu_batch *b, double lr, double *loss,
-    double *metric)
+    double *metric, double *reduce_s)
 {
 	double pen;
+	struct timespec r0;
 
 	run_job(t, JOB_TRAIN, b, nu_layer_rand(t->seed ^ 0x5eedULL, t->opt->step), NULL);
 	memcpy(t->gsum, t->w[0].grads, t->net->nparams * sizeof(float));
 	for (int w = 1; w < t->nthreads; w++)
 		for (size_t i = 0; i < t->net->nparams; i++)
 			t->gsum[i] += t->w[w].grads[i];
+	clock_gettime(CLOCK_MONOTONIC, &r0);
 	dist_sum_float(t->gsum, t->net->nparams);      /* the processes' shares */
+	*reduce_s += elapsed(&r0);
 	pen = nu_opt_l2(t->net, t->net->params, t->gsum);
 	nu_opt_step(t->opt, t->net->params, t->gsum, lr);
 	if (t->net->has_bn) {
@@ -554,7 +557,9 @@ train_step(struct nu_train *t, const struct nu_batch *b, double lr, double *loss
 			sums[0] += t->w[w].loss_sum;
 			sums[1] += t->w[w].metric_sum;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &r0);
 		dist_sum_double(sums, 2);
+		*reduce_s += elapsed(&r0);
 		*loss = sums[0];
 		*metric = sums[1];
 	}
@@ -583,6 +588,10 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	struct nu_train_confusion cm;
 	uint64_t events = 0;
 	enum nu_status st;
+	/* where the steps' time goes (bench/mpi-scaling): seconds reading,
+	 * in collectives, in all */
+	double read_s = 0, reduce_s = 0, steps_s = 0;
+	int steps = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &e0);
 	if (first_batch == 0) {
@@ -597,15 +606,26 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	if ((st = nu_loader_start(t->train_ld, (unsigned)epoch, cause)) != NU_OK)
 		return st;
 	for (int k = 0; ; k++) {
-		double loss, metric, pen, secs;
+		double loss, metric, pen, secs, rd, ag;
+		struct timespec s0, r0;
 
-		if ((st = dist_agree(nu_loader_next(t->train_ld, &b, cause), cause)) != NU_OK)
+		clock_gettime(CLOCK_MONOTONIC, &s0);
+		st = nu_loader_next(t->train_ld, &b, cause);
+		rd = elapsed(&s0);
+		clock_gettime(CLOCK_MONOTONIC, &r0);
+		st = dist_agree(st, cause);
+		ag = elapsed(&r0);
+		if (st != NU_OK)
 			return st;
 		if (b == NULL)
 			break;
 		if (k < first_batch)
 			continue;       /* resumed: done before the checkpoint */
-		pen = train_step(t, b, lr, &loss, &metric);
+		read_s += rd;
+		reduce_s += ag;
+		pen = train_step(t, b, lr, &loss, &metric, &reduce_s);
+		steps_s += elapsed(&s0);
+		steps++;
 		t->part_loss += loss + pen * (double)b->total;
 		t->part_metric += metric;
 		t->part_events += b->total;
@@ -654,6 +674,12 @@ train_epoch(struct nu_train *t, int epoch, int first_batch, char **cause)
 	rec.train_events = t->part_events;
 	rec.train_loss = t->part_events ? t->part_loss / (double)t->part_events : NAN;
 	rec.train_metric = t->part_events ? t->part_metric / (double)t->part_events : NAN;
+	rec.steps = steps;
+	if (steps > 0) {
+		rec.step_read_s = read_s / steps;
+		rec.step_allreduce_s = reduce_s / steps;
+		rec.step_compute_s = (steps_s - read_s - reduce_s) / steps;
+	}
 	memset(&cm, 0, sizeof(cm));
 	cm.epoch = -1;
 	if ((st = validate(t, &rec, &cm, cause)) != NU_OK)
@@ -1065,19 +1091,18 @@ loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
 	if ((st = nu_loader_new(&t->train_ld, t->ds, t->split.ev[0], t->split.n[0], &t->lab,
 	    t->split.weight, &lo, cause)) != NU_OK)
 		return st;
+	/* this process's part of the maximum; loaders_scale takes the
+	 * largest of all processes' */
 	t->normalise_max = 255;
-	if (lo.norm == NU_NORM_MAX) {
-		if ((st = nu_loader_pixel_max(t->train_ld, &t->normalise_max, cause)) != NU_OK ||
-		    (st = nu_loader_set_max(t->train_ld, t->normalise_max, cause)) != NU_OK)
-			return st;
-	}
+	if (lo.norm == NU_NORM_MAX &&
+	    (st = nu_loader_pixel_max(t->train_ld, &t->normalise_max, cause)) != NU_OK)
+		return st;
 	if (t->split.n[1] > 0) {
 		lo.shuffle = false;
 		lo.mirror = false;
 		lo.noise = 0;
 		if ((st = nu_loader_new(&t->val_ld, t->ds, t->split.ev[1], t->split.n[1], &t->lab,
-		    t->split.weight, &lo, cause)) != NU_OK ||
-		    (st = nu_loader_set_max(t->val_ld, t->normalise_max, cause)) != NU_OK)
+		    t->split.weight, &lo, cause)) != NU_OK)
 			return st;
 		t->nval = t->split.n[1];
 		t->val_scores = malloc(t->nval * (size_t)t->net->nout * sizeof(float));
@@ -1085,6 +1110,23 @@ loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
 		if (t->val_scores == NULL || t->val_events == NULL)
 			return nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 	}
+	return NU_OK;
+}
+
+/* The pixel scale of every loader: under normalise = max, the largest
+ * pixel of the training events, of which each process of a distributed
+ * run has read its part (collective: after every process's set-up
+ * succeeded). */
+static enum nu_status
+loaders_scale(struct nu_train *t, char **cause)
+{
+	enum nu_status st;
+
+	t->normalise_max = dist_max_int(t->normalise_max);
+	if ((st = nu_loader_set_max(t->train_ld, t->normalise_max, cause)) != NU_OK ||
+	    (t->val_ld != NULL &&
+	    (st = nu_loader_set_max(t->val_ld, t->normalise_max, cause)) != NU_OK))
+		return st;
 	return NU_OK;
 }
 
@@ -1212,6 +1254,8 @@ nu_train_new(struct nu_train **out, const struct nu_arch *a, struct nu_dataset *
 	if ((st = dist_agree(same_files(ds, cause), cause)) != NU_OK)
 		return st;
 	st = dist_agree(train_new(out, a, ds, opts, cause), cause);
+	if (st == NU_OK)
+		st = dist_agree(loaders_scale(*out, cause), cause);
 	if (st != NU_OK) {
 		nu_train_free(*out);
 		*out = NULL;
@@ -1436,11 +1480,11 @@ profile(struct nu_train *t, const struct nu_batch *b, int steps, float *scores,
 		wall = 0.0;
 		for (int i = 0; i < steps; i++) {
 			struct timespec t0;
-			double loss, metric;
+			double loss, metric, reduce = 0;
 
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			if (pass == 0)
-				train_step(t, b, 1e-4, &loss, &metric);
+				train_step(t, b, 1e-4, &loss, &metric, &reduce);
 			else
 				run_job(t, JOB_EVAL, b, 0, scores);
 			wall += elapsed(&t0);
@@ -1513,10 +1557,10 @@ nu_train_bench(const struct nu_arch *a, size_t batch, int threads, int micro, in
 	out->micro = t->micro;
 	for (int i = -2; i < steps; i++) {
 		struct timespec t0;
-		double loss, metric;
+		double loss, metric, reduce = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		train_step(t, &b, 1e-4, &loss, &metric);
+		train_step(t, &b, 1e-4, &loss, &metric, &reduce);
 		if (i >= 0)
 			times[i] = elapsed(&t0);
 	}

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dataset.h"
 #include "testhelp.h"
@@ -301,6 +302,45 @@ test_bad(void)
 	free(cause);
 }
 
+/* A copy reads what the original reads, from the files it reads and no
+ * other, and counts the events whose maps it read per file. */
+static void
+test_dup(void)
+{
+	struct nu_dataset *ds = NULL, *cp = NULL;
+	const char *args[1] = { fixture("good") };
+	char *cause = NULL;
+	uint8_t *a = malloc(3 * NU_MAP_BYTES), *b = malloc(3 * NU_MAP_BYTES);
+	uint64_t last;
+	size_t nf;
+
+	if (a == NULL || b == NULL || nu_dataset_open(&ds, args, 1, NULL, &cause) != NU_OK ||
+	    nu_dataset_dup(&cp, ds, &cause) != NU_OK) {
+		CHECK(0, "open good/ and copy it: %s", cause);
+		goto out;
+	}
+	nf = nu_dataset_nfiles(cp);
+	CHECK(nf == nu_dataset_nfiles(ds) && nf >= 2 &&
+	    nu_dataset_nevents(cp) == nu_dataset_nevents(ds), "the copy has the same files");
+	last = nu_dataset_file(cp, nf - 1)->first;
+	CHECK(nu_dataset_read_maps(ds, last, 3, a, &cause) == NU_OK &&
+	    nu_dataset_read_maps(cp, last, 3, b, &cause) == NU_OK &&
+	    memcmp(a, b, 3 * NU_MAP_BYTES) == 0, "the copy reads the same maps");
+	CHECK_EQ_INT(nu_dataset_maps_read(cp, nf - 1), 3, "3 events read from the last file");
+	for (size_t i = 0; i + 1 < nf; i++)
+		CHECK_EQ_INT(nu_dataset_maps_read(cp, i), 0, "none from file %zu", i);
+	CHECK(nu_dataset_read_maps(cp, last - 1, 2, b, &cause) == NU_OK &&
+	    nu_dataset_maps_read(cp, nf - 2) == 1 && nu_dataset_maps_read(cp, nf - 1) == 4,
+	    "a range across two files counts in each");
+	CHECK_EQ_INT(nu_dataset_maps_read(cp, nf), 0, "no such file: 0");
+out:
+	nu_dataset_free(cp);
+	nu_dataset_free(ds);
+	free(a);
+	free(b);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -317,6 +357,7 @@ main(void)
 	nu_init();
 	test_good();
 	test_lru();
+	test_dup();
 	test_variants();
 	test_bad();
 	TEST_DONE();

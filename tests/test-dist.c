@@ -1,8 +1,8 @@
 /* test-dist.c: src/dist.c as one process, which is every program not
  * started by an MPI launcher (and every build without MPI): rank 0 of 1,
  * sums and gathers that leave their data alone, an agreement that returns
- * the caller's own status and cause.  The collectives over several
- * processes are tested by cli-mpi.test. */
+ * the caller's own status and cause.  With --launched, started by
+ * cli-mpi.test under mpirun, the collectives over several processes. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,6 +10,45 @@
 
 #include "dist.h"
 #include "testhelp.h"
+
+/* Under a launcher: every process checks the collectives' results. */
+static int
+launched(int argc, char **argv)
+{
+	int r, N;
+	float f[2];
+	size_t first, count;
+	uint64_t ev[10];
+	char *cause = NULL;
+	enum nu_status st;
+
+	dist_init(&argc, &argv);
+	r = dist_rank();
+	N = dist_size();
+	CHECK(N > 1, "started by a launcher: %d processes", N);
+	CHECK_EQ_INT(dist_max_int(10 * r + 3), 10 * (N - 1) + 3, "the largest of the processes'");
+	f[0] = (float)r;
+	f[1] = 1.0f;
+	dist_sum_float(f, 2);
+	CHECK(f[0] == (float)(N * (N - 1) / 2) && f[1] == (float)N, "float sums");
+	CHECK(dist_any(r == N - 1) && !dist_any(false), "any: set on the last process only");
+	dist_share(10, &first, &count);
+	for (size_t i = 0; i < 10; i++)
+		ev[i] = i >= first && i < first + count ? 100 + i : 0;
+	dist_gather_shares(ev, 10, sizeof ev[0]);
+	CHECK(ev[0] == 100 && ev[9] == 109 && ev[5] == 105, "the shares gathered on every process");
+	st = NU_OK;
+	if (r == 1) {
+		cause = strdup("f.h5: cannot open");
+		st = NU_ERR_IO;
+	}
+	st = dist_agree(st, &cause);
+	CHECK_EQ_INT(st, NU_ERR_IO, "a failure of rank 1 is every process's");
+	CHECK(cause != NULL && strcmp(cause, "rank 1: f.h5: cannot open") == 0,
+	    "with its cause and rank: '%s'", cause ? cause : "(null)");
+	free(cause);
+	TEST_DONE();
+}
 
 int
 main(int argc, char **argv)
@@ -20,6 +59,8 @@ main(int argc, char **argv)
 	size_t first = 99, count = 99;
 	char *cause;
 
+	if (argc > 1 && strcmp(argv[1], "--launched") == 0)
+		return launched(argc, argv);
 	/* the harness runs us without a launcher, whatever the build */
 	unsetenv("OMPI_COMM_WORLD_SIZE");
 	unsetenv("PMI_SIZE");

@@ -421,12 +421,99 @@ test_loader(void)
 	free(cause);
 }
 
+/*
+ * Two processes' shares (rank 0 and 1 of 2) put together are the whole
+ * batches of one process, pixels and all, epoch after epoch, in memory
+ * (read as batches ask) and streaming (the window's shares only); their
+ * pixel maxima's larger is the whole maximum.
+ */
+static void
+test_shares(void)
+{
+	struct nu_split s;
+	struct nu_split_opts so = defaults();
+	struct nu_loader_opts lo = { .views = 3, .batch = 24, .seed = 9, .shuffle = true,
+	    .mirror = true, .noise = 0.02 };
+	char *cause = NULL;
+
+	so.balance = NU_BALANCE_OVERSAMPLE;   /* repeats in a share */
+	nu_split_make(ds, &lab, &so, &s, &cause);
+	for (int streaming = 0; streaming < 2; streaming++) {
+		struct nu_loader *whole = NULL, *part[2] = { NULL, NULL };
+		size_t per = 2 * (size_t)NU_VIEW_BYTES;
+		int max = -1, pmax[2] = { -1, -1 }, ok = 1, shapes = 1;
+
+		lo.memory_limit = streaming ? 1 : 0;
+		lo.window = streaming ? 96 : 0;
+		lo.rank = lo.nranks = 0;
+		nu_loader_new(&whole, ds, s.ev[0], s.n[0], &lab, s.weight, &lo, &cause);
+		for (int r = 0; r < 2; r++) {
+			lo.rank = r;
+			lo.nranks = 2;
+			nu_loader_new(&part[r], ds, s.ev[0], s.n[0], &lab, s.weight, &lo, &cause);
+		}
+		if (whole == NULL || part[0] == NULL || part[1] == NULL) {
+			CHECK(0, "loaders of the whole and the shares: %s", cause);
+			goto next;
+		}
+		CHECK(nu_loader_in_memory(part[0]) == !streaming, "%s",
+		    streaming ? "streaming" : "in memory");
+		nu_loader_pixel_max(whole, &max, &cause);
+		nu_loader_pixel_max(part[0], &pmax[0], &cause);
+		nu_loader_pixel_max(part[1], &pmax[1], &cause);
+		CHECK(max > 0 && (pmax[0] > pmax[1] ? pmax[0] : pmax[1]) == max,
+		    "the shares' pixel maxima %d and %d make the whole's %d",
+		    pmax[0], pmax[1], max);
+		for (unsigned e = 0; e < 3 && ok; e++) {
+			const struct nu_batch *w, *b[2];
+
+			nu_loader_start(whole, e, NULL);
+			nu_loader_start(part[0], e, NULL);
+			nu_loader_start(part[1], e, NULL);
+			for (;;) {
+				nu_loader_next(whole, &w, &cause);
+				nu_loader_next(part[0], &b[0], &cause);
+				nu_loader_next(part[1], &b[1], &cause);
+				if (w == NULL || b[0] == NULL || b[1] == NULL) {
+					ok &= w == NULL && b[0] == NULL && b[1] == NULL;
+					break;
+				}
+				shapes &= b[0]->first == 0 && b[1]->first == b[0]->n &&
+				    b[0]->n + b[1]->n == w->n && b[0]->total == w->n &&
+				    b[1]->total == w->n && b[0]->n > 0 && b[1]->n > 0;
+				if (!shapes)
+					break;
+				for (int r = 0; r < 2; r++) {
+					size_t at = b[r]->first;
+
+					ok &= memcmp(b[r]->event, w->event + at, b[r]->n * 8) == 0 &&
+					    memcmp(b[r]->y, w->y + at, b[r]->n * 4) == 0 &&
+					    memcmp(b[r]->w, w->w + at, b[r]->n * 4) == 0 &&
+					    memcmp(b[r]->x, w->x + at * per,
+					    b[r]->n * per * sizeof(float)) == 0;
+				}
+			}
+		}
+		CHECK(shapes, "%s: each batch halved between the two", streaming ?
+		    "streaming" : "in memory");
+		CHECK(ok, "%s: the halves are the whole batch's events, labels, weights "
+		    "and pixels, for 3 epochs", streaming ? "streaming" : "in memory");
+next:
+		nu_loader_free(whole);
+		nu_loader_free(part[0]);
+		nu_loader_free(part[1]);
+	}
+	nu_split_free(&s);
+	free(cause);
+}
+
 int
 main(void)
 {
 	ds = support_fixture("good");
 	test_labels_and_splits();
 	test_loader();
+	test_shares();
 	nu_labels_free(&lab);
 	nu_dataset_free(ds);
 	TEST_DONE();
