@@ -188,8 +188,8 @@ static const struct cli_opt sim_opts[] = {
 	    .meta = "EFFECT[,EFFECT...]",
 	    .help = "switch effects off: containment, walls,\n"
 	    "attenuation, apd, calibration, dead, noise,\n"
-	    "cosmics, hadrons, fsi, sis (nuscope-sim(7) says\n"
-	    "what each does)" },
+	    "cosmics, hadrons, fsi, sis, jets (nuscope-sim(7)\n"
+	    "says what each does)" },
 	{ "no-noise", 0, CLI_OPT_FLAG, A(no_noise), .fn = set_no_noise,
 	    .help = "the same as --without noise (kept for scripts)" },
 	{ "help", 'h', CLI_OPT_FLAG, .help = "this text" },

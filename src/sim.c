@@ -100,6 +100,7 @@
 
 #define MAXPRIM 48              /* final-state particles of one event */
 #define MAXSTACK 256            /* particles awaiting transport */
+#define JET_PT2 0.2             /* <pT^2> of DIS hadrons to q, GeV^2 */
 #define MAXGEN 3                /* secondary generations followed */
 
 /* masses, GeV */
@@ -586,6 +587,7 @@ static const char *const fx_names[NU_SIM_NEFFECTS] = {
 	[NU_SIM_FX_HADRONS] = "hadrons",
 	[NU_SIM_FX_FSI] = "fsi",
 	[NU_SIM_FX_SIS] = "sis",
+	[NU_SIM_FX_JETS] = "jets",
 };
 
 const char *
@@ -1035,6 +1037,99 @@ had_decay(struct rng *r, struct had *h, int from, double w, const double b[3])
 	}
 }
 
+/*
+ * The hadrons [from, h->n) of a deep-inelastic system of mass w share its
+ * energy as a jet does, not isotropically: transverse momenta to the
+ * direction of q are small (a Gaussian with <pT^2> = JET_PT2 GeV^2, as in
+ * bubble-chamber neutrino data) and the energy goes into momentum along
+ * it; the nucleon goes backwards in the rest frame (target fragments),
+ * the first pion forwards (the struck quark's leading hadron), the others
+ * either way.  Momentum is conserved by removing the mean transverse and
+ * longitudinal parts, energy by scaling the longitudinal parts.  Then the
+ * system is boosted by b, which points along q.
+ */
+static void
+had_decay_jet(struct rng *r, struct had *h, int from, double w, const double b[3])
+{
+	int n = h->n - from;
+	double ax[3], u[3], v[3], bn = norm3(b);
+	double pt[MAXHAD][2], kz[MAXHAD], mt[MAXHAD], mean[3] = { 0, 0, 0 };
+	double s = sqrt(0.5 * JET_PT2), lo = 0.0, hi = 1.0;
+
+	if (n <= 1 || bn <= 0.0) {
+		had_decay(r, h, from, w, b);
+		return;
+	}
+	for (int j = 0; j < 3; j++)
+		ax[j] = b[j] / bn;
+	perp_basis(ax, u, v);
+	for (int i = 0; i < n; i++) {
+		int a = from + i;
+
+		pt[i][0] = s * gauss(r);
+		pt[i][1] = s * gauss(r);
+		if (h->type[a] == PT_P || h->type[a] == PT_N)
+			kz[i] = -(0.3 + 0.7 * uni(r));
+		else if (a == from + 1)
+			kz[i] = 0.3 + 0.7 * uni(r);
+		else
+			kz[i] = 2.0 * uni(r) - 1.0;
+		mean[0] += pt[i][0] / n;
+		mean[1] += pt[i][1] / n;
+		mean[2] += kz[i] / n;
+	}
+	for (int i = 0; i < n; i++) {
+		pt[i][0] -= mean[0];
+		pt[i][1] -= mean[1];
+		kz[i] -= mean[2];
+	}
+	/* the transverse masses must leave room for longitudinal motion */
+	for (int it = 0; ; it++) {
+		double sum = 0.0;
+
+		for (int i = 0; i < n; i++) {
+			double m = h->m[from + i];
+
+			mt[i] = sqrt(m * m + pt[i][0] * pt[i][0] + pt[i][1] * pt[i][1]);
+			sum += mt[i];
+		}
+		if (sum < w || it == 40)
+			break;
+		for (int i = 0; i < n; i++) {
+			pt[i][0] *= 0.7;
+			pt[i][1] *= 0.7;
+		}
+	}
+	/* lambda: sum sqrt(mt^2 + lambda^2 kz^2) = w, by bisection */
+	for (int it = 0; it < 60; it++) {
+		double sum = 0.0;
+
+		for (int i = 0; i < n; i++)
+			sum += sqrt(mt[i] * mt[i] + hi * hi * kz[i] * kz[i]);
+		if (sum >= w)
+			break;
+		hi *= 2.0;
+	}
+	for (int it = 0; it < 40; it++) {
+		double mid = 0.5 * (lo + hi), sum = 0.0;
+
+		for (int i = 0; i < n; i++)
+			sum += sqrt(mt[i] * mt[i] + mid * mid * kz[i] * kz[i]);
+		if (sum > w)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	for (int i = 0; i < n; i++) {
+		int a = from + i;
+
+		for (int j = 0; j < 3; j++)
+			h->p[a][j] = pt[i][0] * u[j] + pt[i][1] * v[j] + lo * kz[i] * ax[j];
+		h->e[a] = sqrt(h->m[a] * h->m[a] + dot3(h->p[a], h->p[a]));
+		boost(&h->e[a], h->p[a], b);
+	}
+}
+
 /* Velocity of a hadronic system of energy eh and momentum q. */
 static void
 sys_velocity(double eh, const double q[3], double b[3])
@@ -1049,6 +1144,8 @@ struct kin {
 	double e, ml;           /* neutrino energy, lepton mass */
 	bool cc;
 	bool sis;               /* DIS reaches below W = 1.7 GeV */
+	struct rng *jet;        /* DIS hadrons as a jet from this stream, or
+	                         * NULL: isotropic from the kinematics stream */
 	double el, pl[3];
 	struct had h;
 };
@@ -1184,7 +1281,10 @@ kin_dis(struct rng *r, struct kin *k, double f0)
 		msum += ch ? MASS_PI : MASS_PI0;
 	}
 	sys_velocity(nu + MASS_NUC, q, b);
-	had_decay(r, &k->h, 0, w, b);
+	if (k->jet)
+		had_decay_jet(k->jet, &k->h, 0, w, b);
+	else
+		had_decay(r, &k->h, 0, w, b);
 	return true;
 }
 
@@ -1381,7 +1481,7 @@ static void
 draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev)
 {
 	const struct nu_sim *sim = ctx->sim;
-	struct rng *r = &ctx->kr;
+	struct rng *r = &ctx->kr, jr;
 	struct kin k;
 	double u, e, p[NU_SIM_NPROCESSES], vtx[3];
 	int flav = 0, proc = 0, tracks = 0, showers = 0, block;
@@ -1423,6 +1523,11 @@ draw_interaction(struct nu_sim_ctx *ctx, uint64_t index, struct nu_sim_event *ev
 	k.e = e;
 	k.cc = flav != NU_SIM_NC;
 	k.sis = sim->fx[NU_SIM_FX_SIS];
+	k.jet = NULL;
+	if (sim->fx[NU_SIM_FX_JETS]) {
+		rng_seed(&jr, sim->cfg.seed, index, 6);
+		k.jet = &jr;
+	}
 	k.ml = flav == NU_SIM_NUMU_CC ? MASS_MU : (flav == NU_SIM_NUE_CC ? MASS_E : 0.0);
 	for (int tries = 0; tries < 200 && !ok; tries++) {
 		switch (proc) {

@@ -51,6 +51,7 @@ enum nu_sim_effect {
 	NU_SIM_FX_HADRONS,                /* wider hadron showers, nuclear breakup */
 	NU_SIM_FX_FSI,                    /* pion re-interactions inside the nucleus */
 	NU_SIM_FX_SIS,                    /* DIS below W = 1.7 GeV (shallow inelastic) */
+	NU_SIM_FX_JETS,                   /* DIS hadrons with limited transverse momentum */
 	NU_SIM_NEFFECTS
 };
 

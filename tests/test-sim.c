@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -991,6 +992,68 @@ test_sis(void)
 	free(ev);
 }
 
+/* nuscope-sim(7), jets: the hadrons of a DIS event keep small momenta
+ * transverse to q, so its charge lies in a narrower band of cells than
+ * when they fly apart isotropically in their rest frame; the mode and the
+ * energies are the same either way. */
+static void
+test_jets(void)
+{
+	enum { N = 1500 };
+	struct nu_sim_config c;
+	struct run r[2];
+	double rms[2];
+	int same = 0;
+
+	for (int k = 0; k < 2; k++) {
+		double sum = 0.0;
+		int n = 0;
+
+		config_without(&c, FX(COSMICS) | FX(NOISE) | (k ? FX(JETS) : 0));
+		c.mix[0] = c.mix[1] = 0.0;
+		c.mix[2] = 1.0;
+		memset(c.mode, 0, sizeof c.mode);
+		c.mode[NU_SIM_DIS] = 1.0;
+		c.emin = 5.0;
+		c.emax = 20.0;
+		run_make(&r[k], &c, N);
+		/* charge-weighted spread of the cells of each view */
+		for (int i = 0; i < N; i++) {
+			const uint8_t *m = r[k].maps + (size_t)i * NU_MAP_BYTES;
+
+			for (int v = 0; v < NU_VIEWS; v++) {
+				double q = 0.0, qc = 0.0, qcc = 0.0;
+
+				for (int p = 0; p < NU_PLANES; p++)
+					for (int x = 0; x < NU_CELLS; x++) {
+						double a = m[(v * NU_PLANES + p) * NU_CELLS + x];
+
+						q += a;
+						qc += a * x;
+						qcc += a * x * x;
+					}
+				if (q <= 0.0)
+					continue;
+				sum += sqrt(fmax(qcc / q - (qc / q) * (qc / q), 0.0));
+				n++;
+			}
+		}
+		rms[k] = sum / n;
+	}
+	for (int i = 0; i < N; i++)
+		same += r[0].ev[i].interaction == r[1].ev[i].interaction &&
+		    r[0].ev[i].nuenergy == r[1].ev[i].nuenergy &&
+		    r[0].ev[i].lepenergy == r[1].ev[i].lepenergy &&
+		    r[0].ev[i].vtx[2] == r[1].ev[i].vtx[2];
+	printf("# jets: NC DIS charge spreads over %.2f cells (%.2f without)\n",
+	    rms[0], rms[1]);
+	CHECK_EQ_INT(same, N, "jets: modes, energies and vertices the same either way");
+	CHECK(rms[0] < 0.9 * rms[1], "jets: the hadrons of NC DIS events of 5-20 GeV "
+	    "lie closer to q (%.2f cells of spread against %.2f without)", rms[0], rms[1]);
+	run_free(&r[0]);
+	run_free(&r[1]);
+}
+
 static void
 test_effect_names(void)
 {
@@ -1260,6 +1323,7 @@ main(void)
 	test_hadrons();
 	test_fsi();
 	test_sis();
+	test_jets();
 	test_determinism();
 	test_write();
 	TEST_DONE();
