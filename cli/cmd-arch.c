@@ -8,6 +8,7 @@
 
 #include "arch.h"
 #include "cli.h"
+#include "loader.h"
 #include "net.h"
 
 struct keys_args {
@@ -67,12 +68,14 @@ arch_check(int argc, char **argv)
 
 			for (int s = 0; s < a->nsec; s++)
 				layers += a->sec[s].kind->role == NU_ARCH_ROLE_LAYER;
-			printf("%s: ok (%zu parameters, %d layer sections, views %s, branches %s%s)\n",
+			printf("%s: ok (%zu parameters, %d layer sections, views %s, branches %s%s%s)\n",
 			    argv[i], net->nparams, layers, nu_arch_enum(&a->sec[0], "views"),
 			    nu_arch_enum(&a->sec[0], "branches"),
 			    a->merge >= 0 ? (strcmp(nu_arch_enum(&a->sec[a->merge],
 			    "axis"), "planes") == 0 ? ", merged along planes" :
-			    ", merged as features") : "");
+			    ", merged as features") : "",
+			    nu_arch_enum_index(&a->sec[0], "input") == NU_INPUT_INTERLEAVED ?
+			    ", input interleaved" : "");
 		}
 		free(cause);
 		nu_net_free(net);
@@ -105,6 +108,10 @@ arch_summary(int argc, char **argv)
 	}
 	if ((text = nu_net_summary(net)) != NULL)
 		fputs(text, stdout);
+	/* the mapping is not the network's but decides what it must be fed */
+	if (text != NULL && nu_arch_enum_index(&a->sec[0], "input") == NU_INPUT_INTERLEAVED)
+		printf("input interleaved: each map row read as (100, 80, 2), the last "
+		    "axis as the views (nuscope-arch(5))\n");
 	free(text);
 	nu_net_free(net);
 	nu_arch_free(a);

@@ -23,6 +23,7 @@
 #include "eventfig.h"
 #include "eventpng.h"
 #include "labels.h"
+#include "loader.h"
 #include "model.h"
 #include "net.h"
 #include "saliency.h"
@@ -52,6 +53,7 @@ struct scorer {
 	struct nu_model *m;
 	struct nu_net_ws *ws;
 	float lut[256];         /* stored value -> network input */
+	enum nu_input input;    /* how a row becomes the input views */
 	float *x;               /* [RUN_MAX, nviews, 100, 80] */
 };
 
@@ -60,23 +62,18 @@ scorer_open(struct scorer *s, const char *path, char **cause)
 {
 	struct nu_model *m;
 	enum nu_status st;
-	const char *norm;
+	int norm;
 
 	memset(s, 0, sizeof(*s));
 	if ((st = nu_model_load(path, &s->m, cause)) != NU_OK)
 		return st;
 	m = s->m;
-	norm = m->meta.normalise;
 	/* the scaling the model was trained with (nuscope-model(5)) */
-	for (int v = 0; v < 256; v++) {
-		if (strcmp(norm, "max") == 0)
-			s->lut[v] = (float)v / (float)(m->meta.normalise_max > 0 ?
-			    m->meta.normalise_max : 255);
-		else if (strcmp(norm, "log1p") == 0)
-			s->lut[v] = (float)(log1p((double)v) / log(256.0));
-		else
-			s->lut[v] = (float)v / 255.0f;
-	}
+	if ((norm = nu_norm_parse(m->meta.normalise)) < 0)
+		return nu_fail(cause, NU_ERR_FORMAT, "%s: normalise \"%s\" is none of %s",
+		    path, m->meta.normalise, NU_NORM_CHOICES);
+	nu_norm_lut((enum nu_norm)norm, m->meta.normalise_max, s->lut);
+	s->input = (enum nu_input)nu_arch_input(m->arch);
 	if ((s->x = malloc((size_t)RUN_MAX * (size_t)m->net->nviews *
 	    NU_VIEW_BYTES * sizeof(float))) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory for the model's input");
@@ -97,16 +94,17 @@ scorer_run(struct scorer *s, const uint8_t *maps, int n)
 {
 	const struct nu_net *net = s->m->net;
 	int view0 = net->views == 2 ? 1 : 0;     /* 1 XZ, 2 YZ, 3 both */
+	uint8_t b[NU_VIEW_BYTES];
 
 	for (int i = 0; i < n; i++)
 		for (int v = 0; v < net->nviews; v++) {
-			const uint8_t *src = maps + (size_t)i * NU_MAP_BYTES +
-			    (size_t)(view0 + v) * NU_VIEW_BYTES;
 			float *dst = s->x + ((size_t)i * (size_t)net->nviews + (size_t)v) *
 			    NU_VIEW_BYTES;
 
+			/* the input view as the architecture reads the row */
+			nu_input_view(s->input, maps + (size_t)i * NU_MAP_BYTES, view0 + v, b);
 			for (int k = 0; k < NU_VIEW_BYTES; k++)
-				dst[k] = s->lut[src[k]];
+				dst[k] = s->lut[b[k]];
 		}
 	return nu_net_forward(net, s->ws, s->x, n, 0, false, 0, NULL);
 }

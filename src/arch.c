@@ -29,6 +29,10 @@ static const struct nu_arch_key net_keys[] = {
 	  "with both views: separate = a branch per view with its own weights; "
 	  "shared = one branch, its weights applied to each view; stacked = the "
 	  "two views as the two channels of one branch" },
+	{ "input", NU_ARCH_ENUM, 0, 0, NU_INPUT_CHOICES, "views",
+	  "how a map row becomes the input views: views = XZ and YZ as stored; "
+	  "interleaved = the row read as (100, 80, 2) and the last axis taken as "
+	  "the views (models trained on cvnmap reshaped that way, nuscope-data(5))" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -144,7 +148,8 @@ static const struct nu_arch_key train_keys[] = {
 	{ "val_files", NU_ARCH_STRING, 0, 0, NULL, "", "split = files: validation files" },
 	{ "test_files", NU_ARCH_STRING, 0, 0, NULL, "", "split = files: test files" },
 	{ "normalise", NU_ARCH_ENUM, 0, 0, NU_NORM_CHOICES, "255",
-	  "pixel scaling: divide by 255, divide by the training set's maximum, or log(1 + value) / log(256)" },
+	  "pixel scaling: divide by 255, divide by the training set's maximum, "
+	  "log(1 + value) / log(256), or none (the values 0-255 as they are)" },
 	{ "mirror", NU_ARCH_BOOL, 0, 0, NULL, "no", "augment by mirroring events in the cell direction" },
 	{ "noise", NU_ARCH_FLOAT, 0, 10, NULL, "0", "augment with Gaussian noise of this sigma (after scaling)" },
 	{ "loss", NU_ARCH_ENUM, 0, 0, "auto|bce|cce|mse", "auto",
@@ -218,6 +223,12 @@ const int *
 nu_arch_pair(const struct nu_arch_section *s, const char *key)
 {
 	return nu_arch_get(s, key)->pair;
+}
+
+int
+nu_arch_input(const struct nu_arch *a)
+{
+	return a != NULL ? nu_arch_enum_index(&a->sec[a->net], "input") : NU_INPUT_VIEWS;
 }
 
 bool

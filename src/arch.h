@@ -120,6 +120,10 @@ const struct nu_arch_value *nu_arch_get(const struct nu_arch_section *s, const c
 /* True when the file set the key (rather than the default applying). */
 bool nu_arch_is_set(const struct nu_arch_section *s, const char *key);
 
+/* The [net] key input of a (an enum nu_input of loader.h: 0 views,
+ * 1 interleaved); views when a is NULL (a network built by hand). */
+int nu_arch_input(const struct nu_arch *a);
+
 /* Whether text is a valid value of key k (its type and range); when not,
  * what was expected goes into why.  For editors that check a value as it
  * is typed, before the whole file is parsed again. */

@@ -17,6 +17,7 @@
 #include "arch.h"
 #include "json.h"
 #include "keras.h"
+#include "loader.h"
 #include "model.h"
 #include "net.h"
 
@@ -46,6 +47,7 @@ struct imp {
 	int nseg;               /* how many such maps side by side (1, or 2 merged) */
 	const char *lastact;    /* activation of the last layer */
 	int lastunits;
+	int ninputs;            /* the model's 100x80x1 inputs: 1 or 2 */
 };
 
 static bool
@@ -769,6 +771,7 @@ copy_weights(struct imp *m, hid_t f, struct nu_net *net)
 static enum nu_status
 header(struct imp *m, bool two)
 {
+	m->ninputs = two ? 2 : 1;
 	return emit(m, "# imported from a Keras model\n[net]\nversion = 1\nviews = %s\n%s",
 	    two ? "both" : "xz", two ? "branches = separate\n" : "") ? NU_OK :
 	    nu_fail(m->cause, NU_ERR_NOMEM, "out of memory");
@@ -1059,8 +1062,9 @@ out:
 
 enum nu_status
 nu_keras_import(const char *path, const char *out, const char *arch_out,
-    const char *task, char **arch_text, char **cause)
+    const struct nu_keras_opts *o, char **arch_text, char **cause)
 {
+	const char *task = o->task;
 	struct imp m = { .path = path, .cause = cause };
 	struct nu_jv v = { 0 };
 	struct nu_arch *a = NULL;
@@ -1104,6 +1108,29 @@ nu_keras_import(const char *path, const char *out, const char *arch_out,
 		    "Sequential and Functional models are supported", path, cn->str);
 	if (st != NU_OK)
 		goto out;
+	/* what the file cannot tell: asked for, never assumed */
+	if (o->input != NU_INPUT_VIEWS && o->input != NU_INPUT_INTERLEAVED) {
+		st = nu_fail(cause, NU_ERR_USAGE, "%s: the model's %s can be fed the "
+		    "detector's view%s (XZ%s) or the interleaved halves of cvnmap reshaped "
+		    "to (100, 80, 2) (nuscope-data(5)), and the file does not say which it "
+		    "was trained on: give --input views or --input interleaved", path,
+		    m.ninputs == 2 ? "two 100x80x1 inputs" : "100x80x1 input",
+		    m.ninputs == 2 ? "s" : "", m.ninputs == 2 ? " and YZ" : "");
+		goto out;
+	}
+	if (o->norm < 0 || o->norm > NU_NORM_NONE) {
+		st = nu_fail(cause, NU_ERR_USAGE, "%s: the file does not say how the "
+		    "pixels were scaled in training: give --normalise none (raw 0-255), "
+		    "255 (divided by 255) or max --pixel-max N (divided by the training "
+		    "set's largest value N)", path);
+		goto out;
+	}
+	if (o->norm == NU_NORM_MAX && (o->max < 1 || o->max > 255)) {
+		st = nu_fail(cause, NU_ERR_USAGE, "%s: --normalise max needs --pixel-max N, "
+		    "the training set's largest pixel value (1-255) the maps were divided by",
+		    path);
+		goto out;
+	}
 	if (task == NULL && (task = infer_task(&m)) == NULL) {
 		st = nu_fail(cause, NU_ERR_FORMAT, "%s: cannot tell the task from the last "
 		    "layer (1 sigmoid unit: numu-cc, 1 linear: energy, 5 softmax: mode, 16 "
@@ -1111,11 +1138,16 @@ nu_keras_import(const char *path, const char *out, const char *arch_out,
 		goto out;
 	}
 	{
-		/* the task goes into [net], before views */
+		/* the task and the input mapping go into [net], before views,
+		 * and the scaling into [train] at the end, where training this
+		 * architecture again would read it */
+		static const char *const inputs[] = { "views", "interleaved" };
+		static const char *const norms[] = { "255", "max", "log1p", "none" };
 		char *full;
 		const char *p = strstr(m.text, "[net]\nversion = 1\n") + 18;
 
-		full = nu_asprintf("%.*stask = %s\n%s", (int)(p - m.text), m.text, task, p);
+		full = nu_asprintf("%.*stask = %s\ninput = %s\n%s[train]\nnormalise = %s\n",
+		    (int)(p - m.text), m.text, task, inputs[o->input], p, norms[o->norm]);
 		if (full == NULL) {
 			st = nu_fail(cause, NU_ERR_NOMEM, "out of memory");
 			goto out;
@@ -1137,7 +1169,9 @@ nu_keras_import(const char *path, const char *out, const char *arch_out,
 
 		meta.task = net->task;
 		meta.seed = 1;
-		snprintf(meta.normalise, sizeof meta.normalise, "255");
+		snprintf(meta.normalise, sizeof meta.normalise, "%s",
+		    nu_arch_enum(&a->sec[a->train], "normalise"));
+		meta.normalise_max = o->norm == NU_NORM_MAX ? o->max : 255;
 		meta.threshold = 0.5;
 		meta.best_epoch = -1;
 		meta.best_value = NAN;

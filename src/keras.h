@@ -29,13 +29,32 @@
 #define NU_KERAS_MAXLAYERS 160
 
 /*
+ * How the imported network is fed, which a Keras file does not record:
+ * the caller says it (nuscope(1), IMPORTING KERAS MODELS).  input and
+ * norm are enum nu_input and enum nu_norm (loader.h) values, or -1 when
+ * not given: the import is then refused with a message naming the option
+ * to give, since either answer could be silently wrong.
+ */
+struct nu_keras_opts {
+	const char *task;       /* a task name ("numu-cc", ...), or NULL to
+	                         * infer it from the last layer */
+	int input;              /* [net] input: views or interleaved */
+	int norm;               /* 255, max or none (log1p is no Keras habit
+	                         * but is accepted) */
+	int max;                /* norm = max: the training set's largest
+	                         * pixel value the maps were divided by,
+	                         * 1-255 */
+};
+
+/*
  * Read the Keras model at path and write a nuscope model file to out
- * (and, when arch_out is not NULL, its architecture file).  task is a
- * task name ("numu-cc", ...) or NULL to infer it from the last layer.
- * *arch_text (if not NULL) receives the architecture written (caller
- * frees).  Errors name the file and what was expected.
+ * (and, when arch_out is not NULL, its architecture file, which records
+ * o's input in [net] and normalisation in [train]).  *arch_text (if not
+ * NULL) receives the architecture written (caller frees).  Errors name
+ * the file and what was expected.
  */
 enum nu_status nu_keras_import(const char *path, const char *out,
-    const char *arch_out, const char *task, char **arch_text, char **cause);
+    const char *arch_out, const struct nu_keras_opts *o, char **arch_text,
+    char **cause);
 
 #endif

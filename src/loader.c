@@ -96,10 +96,12 @@ read_set(struct nu_loader *ld, const size_t *pos, size_t p0, size_t np,
 		}
 		if ((st = nu_dataset_read_maps(ld->ds, first, len, ld->run, cause)) != NU_OK)
 			return st;
+		/* the input views, as the network takes them, are what is kept */
 		for (size_t m = i; m < j; m++)
-			memcpy(dst + (POS(m) - base) * ld->evbytes,
-			    ld->run + (ld->ev[POS(m)] - first) * NU_MAP_BYTES +
-			    (size_t)ld->view0 * NU_VIEW_BYTES, ld->evbytes);
+			for (int v = 0; v < ld->nviews; v++)
+				nu_input_view(ld->o.input, ld->run + (ld->ev[POS(m)] - first) *
+				    NU_MAP_BYTES, ld->view0 + v, dst + (POS(m) - base) *
+				    ld->evbytes + (size_t)v * NU_VIEW_BYTES);
 		i = j;
 	}
 	return NU_OK;
@@ -198,8 +200,43 @@ nu_norm_lut(enum nu_norm norm, int max, float lut[256])
 		case NU_NORM_LOG1P:
 			lut[v] = (float)(log1p((double)v) / log(256.0));
 			break;
+		case NU_NORM_NONE:
+			lut[v] = (float)v;
+			break;
 		}
 	}
+}
+
+int
+nu_norm_parse(const char *name)
+{
+	static const char *const names[] = { "255", "max", "log1p", "none" };
+
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- input views ----------------------------------------------------------- */
+
+void
+nu_input_view(enum nu_input in, const uint8_t *map, int view, uint8_t *dst)
+{
+	if (in == NU_INPUT_VIEWS) {
+		memcpy(dst, map + (size_t)view * NU_VIEW_BYTES, NU_VIEW_BYTES);
+		return;
+	}
+	/* (100, 80, 2) C order: pixel i = plane * 80 + cell at 2i + view */
+	for (size_t i = 0; i < NU_VIEW_BYTES; i++)
+		dst[i] = map[2 * i + (size_t)view];
+}
+
+size_t
+nu_input_source(enum nu_input in, int view, size_t i)
+{
+	return in == NU_INPUT_VIEWS ? (size_t)view * NU_VIEW_BYTES + i :
+	    2 * i + (size_t)view;
 }
 
 static void
@@ -474,9 +511,10 @@ nu_loader_new(struct nu_loader **out, const struct nu_dataset *ds,
 	uint64_t nev = l != NULL ? l->n : nu_dataset_nevents(ds);
 
 	*out = NULL;
-	if (opts->batch == 0 || opts->views < 1 || opts->views > 3)
-		return nu_fail(cause, NU_ERR_USAGE, "loader: batch must be positive "
-		    "and views 1 (XZ), 2 (YZ) or 3 (both)");
+	if (opts->batch == 0 || opts->views < 1 || opts->views > 3 ||
+	    (opts->input != NU_INPUT_VIEWS && opts->input != NU_INPUT_INTERLEAVED))
+		return nu_fail(cause, NU_ERR_USAGE, "loader: batch must be positive, "
+		    "views 1 (XZ), 2 (YZ) or 3 (both) and input views or interleaved");
 	if (n == 0)
 		return nu_fail(cause, NU_ERR_EMPTY, "no events to load");
 	if (opts->nranks > 1 && (opts->rank < 0 || opts->rank >= opts->nranks))

@@ -3,7 +3,10 @@
  * ahead on a thread of the loader's own.
  *
  * A loader serves a fixed list of events (one part of a split) epoch after
- * epoch: pixels scaled to floats, labels and loss weights.  When the
+ * epoch: pixels scaled to floats, labels and loss weights.  The pixels
+ * are those of the network's input views (nu_input_view), which are the
+ * detector's views unless the network reads them interleaved; they are
+ * permuted once, as rows are read, and kept so.  When the
  * events' pixels fit in the memory limit they are read once and kept as
  * bytes; otherwise they are streamed in windows of neighbouring events,
  * which keeps reads sequential (the order is shuffled between windows and
@@ -35,16 +38,46 @@
 #include "dataset.h"
 #include "split.h"
 
-/* The [train] key normalise takes these choices, in the enum's order. */
-enum nu_norm { NU_NORM_255, NU_NORM_MAX, NU_NORM_LOG1P };
-#define NU_NORM_CHOICES "255|max|log1p"
+/* The [train] key normalise takes these choices, in the enum's order
+ * (none: the stored 0-255 values as they are, for models trained on
+ * unscaled maps). */
+enum nu_norm { NU_NORM_255, NU_NORM_MAX, NU_NORM_LOG1P, NU_NORM_NONE };
+#define NU_NORM_CHOICES "255|max|log1p|none"
 
 /* The float each byte value becomes under norm (max: NU_NORM_MAX's scale),
  * as the loader feeds the network; saliency normalises the same way. */
 void nu_norm_lut(enum nu_norm norm, int max, float lut[256]);
 
+/* A normalise name ("255", "max", ... as a model file stores it) as the
+ * enum; -1 when it is none of NU_NORM_CHOICES. */
+int nu_norm_parse(const char *name);
+
+/*
+ * The [net] key input: how an event's map row (NU_MAP_BYTES bytes) becomes
+ * the network's input views.  views: view 0 is the row's first 8000 bytes
+ * (XZ) and view 1 the rest (YZ), as nuscope-data(5) stores them.
+ * interleaved: the row read as (100, 80, 2) in C order and the last axis
+ * taken as the views, so view k of plane p, cell c is byte
+ * (p*80 + c)*2 + k: each "view" holds half of the bytes of both detector
+ * views.  That is how models trained on cvnmap.reshape(N, 100, 80, 2) were
+ * fed, and they only work when fed the same way (nuscope-arch(5)).
+ */
+enum nu_input { NU_INPUT_VIEWS, NU_INPUT_INTERLEAVED };
+#define NU_INPUT_CHOICES "views|interleaved"
+
+/* Input view `view` (0 or 1) of the map row map into dst (NU_VIEW_BYTES
+ * bytes, [100, 80]). */
+void nu_input_view(enum nu_input in, const uint8_t *map, int view, uint8_t *dst);
+
+/* The byte of the map row that input view `view`'s pixel i (plane * 80 +
+ * cell) is taken from: with it, a map over the input (saliency) is drawn
+ * back on the detector's views. */
+size_t nu_input_source(enum nu_input in, int view, size_t i);
+
 struct nu_loader_opts {
-	int views;              /* 1 = XZ, 2 = YZ, 3 = both (XZ then YZ) */
+	int views;              /* 1 = XZ, 2 = YZ, 3 = both (XZ then YZ); of
+	                         * the input views under `input` */
+	enum nu_input input;    /* how rows become input views (0: views) */
 	size_t batch;           /* events per batch; the last may be short */
 	bool shuffle;           /* a new order every epoch (training) */
 	bool mirror;            /* augment: mirror half the events in cell */

@@ -304,22 +304,37 @@ nu_saliency(const struct nu_model *m, const uint8_t *map8, const struct nu_sal_o
     float *sal, double *score, int *output, char **cause)
 {
 	const struct nu_net *net = m->net;
-	enum nu_norm norm = strcmp(m->meta.normalise, "max") == 0 ? NU_NORM_MAX :
-	    strcmp(m->meta.normalise, "log1p") == 0 ? NU_NORM_LOG1P : NU_NORM_255;
+	int norm = nu_norm_parse(m->meta.normalise);
+	enum nu_input in = (enum nu_input)nu_arch_input(m->arch);
 	/* the loader serves the views the network reads, from view0 on */
 	int view0 = net->views == 2 ? 1 : 0;
 	size_t nin = (size_t)net->nviews * NU_VIEW_BYTES;
-	float lut[256], *x;
+	float lut[256], *x, *xs;
+	uint8_t *b;
 	enum nu_status st;
 
-	if ((x = malloc(nin * sizeof(float))) == NULL)
+	if (norm < 0)
+		return nu_fail(cause, NU_ERR_FORMAT, "the model's normalise \"%s\" is "
+		    "none of %s", m->meta.normalise, NU_NORM_CHOICES);
+	/* x: the input, xs: its map, b: the input's bytes */
+	if ((x = malloc(2 * nin * sizeof(float) + nin)) == NULL)
 		return nu_fail(cause, NU_ERR_NOMEM, "out of memory for an event");
-	nu_norm_lut(norm, m->meta.normalise_max, lut);
+	xs = x + nin;
+	b = (uint8_t *)(xs + nin);
+	nu_norm_lut((enum nu_norm)norm, m->meta.normalise_max, lut);
+	for (int v = 0; v < net->nviews; v++)
+		nu_input_view(in, map8, view0 + v, b + (size_t)v * NU_VIEW_BYTES);
 	for (size_t i = 0; i < nin; i++)
-		x[i] = lut[map8[(size_t)view0 * NU_VIEW_BYTES + i]];
+		x[i] = lut[b[i]];
+	st = nu_saliency_net(net, x, o, xs, score, output, cause);
+	/* drawn back on the detector's views: each input pixel where its byte
+	 * came from (with interleaved input, on both views) */
 	memset(sal, 0, NU_MAP_BYTES * sizeof(float));
-	st = nu_saliency_net(net, x, o, sal + (size_t)view0 * NU_VIEW_BYTES, score,
-	    output, cause);
+	if (st == NU_OK)
+		for (int v = 0; v < net->nviews; v++)
+			for (size_t i = 0; i < NU_VIEW_BYTES; i++)
+				sal[nu_input_source(in, view0 + v, i)] =
+				    xs[(size_t)v * NU_VIEW_BYTES + i];
 	free(x);
 	return st;
 }

@@ -55,9 +55,12 @@ enum nu_status nu_saliency_net(const struct nu_net *net, const float *x,
 
 /*
  * The same for an event's pixel map (NU_MAP_BYTES bytes, as the dataset
- * stores it) and a model: normalised as the model's training was, the
- * map in sal ([2, 100, 80], XZ then YZ; a view the model does not read is
- * zero).
+ * stores it) and a model: fed as the model's architecture reads the rows
+ * ([net] input) and normalised as its training was, the map in sal ([2,
+ * 100, 80], XZ then YZ; a view the model does not read is zero).  With
+ * input = interleaved each input pixel's value is put back where its byte
+ * came from (nu_input_source): an interleaved "view" is every other byte
+ * of both detector views, so its map covers half the pixels of each.
  */
 enum nu_status nu_saliency(const struct nu_model *m, const uint8_t *map8,
     const struct nu_sal_opts *o, float *sal, double *score, int *output,

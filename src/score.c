@@ -48,10 +48,14 @@ nu_score(const struct nu_model *m, const struct nu_dataset *ds, const uint64_t *
 
 	if (n == 0)
 		return NU_OK;
+	if (nu_norm_parse(m->meta.normalise) < 0)
+		return nu_fail(cause, NU_ERR_FORMAT, "the model's normalise \"%s\" is "
+		    "none of %s", m->meta.normalise, NU_NORM_CHOICES);
 	lo.views = m->net->views;
+	/* the input views as the architecture reads the rows */
+	lo.input = (enum nu_input)nu_arch_input(m->arch);
 	lo.batch = batch ? batch : 64;
-	lo.norm = strcmp(m->meta.normalise, "max") == 0 ? NU_NORM_MAX :
-	    strcmp(m->meta.normalise, "log1p") == 0 ? NU_NORM_LOG1P : NU_NORM_255;
+	lo.norm = (enum nu_norm)nu_norm_parse(m->meta.normalise);
 	lo.memory_limit = 1;    /* stream: every event is read once */
 	lo.rank = dist_rank();
 	lo.nranks = dist_size();

@@ -1070,7 +1070,7 @@ split_setup(struct nu_train *t, const struct nu_arch *a,
 /* The loaders of the training events (shuffled, augmented) and of the
  * validation events (in order, as they are), normalised alike. */
 static enum nu_status
-loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
+loaders_setup(struct nu_train *t, const struct nu_arch *a, const struct nu_arch_section *tr,
     const struct nu_train_opts *opts, char **cause)
 {
 	struct nu_loader_opts lo;
@@ -1078,6 +1078,7 @@ loaders_setup(struct nu_train *t, const struct nu_arch_section *tr,
 
 	memset(&lo, 0, sizeof(lo));
 	lo.views = t->net->views;
+	lo.input = (enum nu_input)nu_arch_input(a);
 	lo.batch = (size_t)nu_arch_int(tr, "batch");
 	lo.shuffle = true;
 	lo.mirror = nu_arch_bool(tr, "mirror");
@@ -1202,7 +1203,7 @@ train_new(struct nu_train **out, const struct nu_arch *a, struct nu_dataset *ds,
 
 	if ((st = split_setup(t, a, tr, cause)) != NU_OK)
 		goto fail;
-	if ((st = loaders_setup(t, tr, opts, cause)) != NU_OK)
+	if ((st = loaders_setup(t, a, tr, opts, cause)) != NU_OK)
 		goto fail;
 	if ((st = nu_opt_new(&t->opt, tr, t->net->nparams, cause)) != NU_OK)
 		goto fail;

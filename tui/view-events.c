@@ -539,8 +539,10 @@ static struct {
 	unsigned model_gen;
 	unsigned mkey;          /* bumped with key when the model changes */
 
-	/* the worker's copy of the model: net owned, meta copied */
+	/* the worker's copy of the model: net and arch (for how it reads
+	 * the rows) owned, meta copied */
 	struct nu_net *net;
+	struct nu_arch *arch;
 	struct nu_model copy;
 	unsigned copy_key;      /* the mkey the copy was made for */
 
@@ -563,7 +565,9 @@ sal_copy_drop(void)
 {
 	assert(sal.job == NULL);
 	nu_net_free(sal.net);
+	nu_arch_free(sal.arch);
 	sal.net = NULL;
+	sal.arch = NULL;
 	memset(&sal.copy, 0, sizeof sal.copy);
 }
 
@@ -584,7 +588,14 @@ sal_copy_make(const struct nu_model *m, char **cause)
 	memcpy(sal.net->params, m->net->params, m->net->nparams * sizeof(float));
 	if (m->net->nstate > 0)
 		memcpy(sal.net->state, m->net->state, m->net->nstate * sizeof(float));
-	/* what nu_saliency reads: the network and how the input is scaled */
+	/* what nu_saliency reads: the network, how the rows become its input
+	 * ([net] input) and how the input is scaled */
+	if ((st = nu_arch_parse(&sal.arch, m->arch->path, m->arch->text,
+	    strlen(m->arch->text), cause)) != NU_OK) {
+		sal_copy_drop();
+		return st;
+	}
+	sal.copy.arch = sal.arch;
 	sal.copy.net = sal.net;
 	sal.copy.meta = m->meta;
 	sal.copy.meta.where = "";
