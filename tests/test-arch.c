@@ -111,6 +111,9 @@ static const struct {
 	{ "[net]\nversion = 1\nbranches = stacked\n[merge]\n[dense]\nunits = 1\n", "bad.arch:4: [merge] with branches = stacked" },
 	{ "[net]\nversion = 1\ntask = energy-ish\n", "bad.arch:3: task = energy-ish: expected one of numu-cc,flavour,mode,energy,y,code" },
 	{ "HEAD[flatten]\nsize = 2\n", "bad.arch:4: [flatten] has no key 'size'; its keys are none" },
+	{ "[net]\nversion = 1\ninput = channels\n", "bad.arch:3: input = channels: expected one of views,interleaved" },
+	{ "[net]\nversion = 1\nviews = xz\n[flatten]\n[train]\nnormalise = 1/255\n",
+	  "bad.arch:6: normalise = 1/255: expected one of 255,max,log1p,none" },
 };
 
 static void
@@ -136,6 +139,36 @@ test_broken(void)
 		nu_arch_free(a);
 	}
 	CHECK(nb >= 15, "at least 15 broken files (%zu)", nb);
+}
+
+/* [net] input and [train] normalise = none (nuscope-arch(5)) */
+static void
+test_input(void)
+{
+	const char *t = "[net]\nversion = 1\nviews = yz\ninput = interleaved\n[flatten]\n"
+	    "[train]\nnormalise = none\n";
+	struct nu_arch *a = NULL;
+	char *cause = NULL;
+
+	CHECK(nu_arch_parse(&a, "in.arch", t, strlen(t), &cause) == NU_OK,
+	    "input = interleaved and normalise = none parse%s%s", cause ? ": " : "",
+	    cause ? cause : "");
+	if (a != NULL) {
+		CHECK(nu_arch_input(a) == 1 && strcmp(nu_arch_enum(&a->sec[0], "input"),
+		    "interleaved") == 0, "input interleaved is enum nu_input 1");
+		CHECK(strcmp(nu_arch_enum(&a->sec[a->train], "normalise"), "none") == 0 &&
+		    nu_arch_enum_index(&a->sec[a->train], "normalise") == 3,
+		    "normalise none is enum nu_norm 3 (NU_NORM_NONE)");
+	}
+	nu_arch_free(a);
+	a = NULL;
+	t = "[net]\nversion = 1\nviews = xz\n[flatten]\n";
+	CHECK(nu_arch_parse(&a, "in.arch", t, strlen(t), &cause) == NU_OK &&
+	    nu_arch_input(a) == 0 && !nu_arch_is_set(&a->sec[0], "input"),
+	    "input defaults to views");
+	CHECK(nu_arch_input(NULL) == 0, "no architecture: views");
+	nu_arch_free(a);
+	free(cause);
 }
 
 static void
@@ -183,6 +216,7 @@ main(void)
 		srcdir = "..";
 	test_presets();
 	test_broken();
+	test_input();
 	test_syntax();
 	TEST_DONE();
 }

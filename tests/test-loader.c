@@ -507,6 +507,119 @@ next:
 	free(cause);
 }
 
+/* The input mapping: nu_input_view's permutation byte by byte, its
+ * inverse nu_input_source, and a loader of interleaved input under
+ * normalise = none against the rows read directly. */
+static void
+test_input(void)
+{
+	uint8_t *row = malloc(NU_MAP_BYTES), *v0 = malloc(NU_VIEW_BYTES);
+	uint8_t *v1 = malloc(NU_VIEW_BYTES), *seen = calloc(NU_MAP_BYTES, 1);
+	uint8_t *maps = malloc(40 * (size_t)NU_MAP_BYTES);
+	float lut[256];
+	size_t bad = 0, twice = 0;
+	char *cause = NULL;
+
+	/* (100, 80, 2) C order: byte (p*80 + c)*2 + k holds a value that
+	 * names p, c and k */
+	for (int p = 0; p < NU_PLANES; p++)
+		for (int c = 0; c < NU_CELLS; c++)
+			for (int k = 0; k < 2; k++)
+				row[(p * NU_CELLS + c) * 2 + k] = (uint8_t)(p * 7 + c * 3 + k * 101);
+	nu_input_view(NU_INPUT_INTERLEAVED, row, 0, v0);
+	nu_input_view(NU_INPUT_INTERLEAVED, row, 1, v1);
+	for (int p = 0; p < NU_PLANES; p++)
+		for (int c = 0; c < NU_CELLS; c++) {
+			bad += v0[p * NU_CELLS + c] != (uint8_t)(p * 7 + c * 3);
+			bad += v1[p * NU_CELLS + c] != (uint8_t)(p * 7 + c * 3 + 101);
+		}
+	CHECK_EQ_INT(bad, 0, "interleaved: byte (p, c, k) is view k's pixel (p, c)");
+	/* where that puts the detector's pixels: input view 0, plane 0, cell
+	 * 40 is byte 80 = XZ plane 1, cell 0; view 1, plane 50, cell 0 is
+	 * byte 8001 = YZ plane 0, cell 1 */
+	row[80] = 222;
+	row[8001] = 111;
+	nu_input_view(NU_INPUT_INTERLEAVED, row, 0, v0);
+	nu_input_view(NU_INPUT_INTERLEAVED, row, 1, v1);
+	CHECK(v0[40] == 222 && v1[50 * NU_CELLS] == 111,
+	    "interleaved: XZ (1, 0) is view 0's (0, 40), YZ (0, 1) view 1's (50, 0)");
+	CHECK(nu_input_source(NU_INPUT_INTERLEAVED, 0, 40) == 80 &&
+	    nu_input_source(NU_INPUT_INTERLEAVED, 1, 50 * NU_CELLS) == 8001,
+	    "nu_input_source gives those bytes back");
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < NU_VIEW_BYTES; i++) {
+			size_t at = nu_input_source(NU_INPUT_INTERLEAVED, k, i);
+
+			twice += at >= NU_MAP_BYTES || seen[at]++;
+		}
+	CHECK_EQ_INT(twice, 0, "interleaved: the two views take every byte of the row once");
+	nu_input_view(NU_INPUT_VIEWS, row, 1, v1);
+	CHECK(memcmp(v1, row + NU_VIEW_BYTES, NU_VIEW_BYTES) == 0 &&
+	    nu_input_source(NU_INPUT_VIEWS, 1, 7) == NU_VIEW_BYTES + 7,
+	    "views: view 1 is the row's YZ half");
+
+	/* normalise none: the values as they are */
+	CHECK(nu_norm_parse("none") == NU_NORM_NONE && nu_norm_parse("255") == NU_NORM_255 &&
+	    nu_norm_parse("max") == NU_NORM_MAX && nu_norm_parse("1/255") == -1,
+	    "normalise names parse, and an unknown one is refused");
+	nu_norm_lut(NU_NORM_NONE, 255, lut);
+	CHECK(lut[0] == 0.0f && lut[200] == 200.0f && lut[255] == 255.0f,
+	    "normalise none: byte 200 is 200.0");
+
+	/* loaders of interleaved input (both views, and the second alone,
+	 * in memory and streamed) serve the rows' permutation, unscaled */
+	CHECK_EQ_INT(nu_dataset_read_maps(ds, 0, 40, maps, &cause), NU_OK, "rows read");
+	for (int views = 2; views <= 3; views++)
+		for (int stream = 0; stream < 2; stream++) {
+			struct nu_loader_opts lo = { .views = views, .batch = 16,
+			    .input = NU_INPUT_INTERLEAVED, .norm = NU_NORM_NONE,
+			    .memory_limit = stream ? 1 : 0 };
+			struct nu_loader *ld = NULL;
+			const struct nu_batch *b;
+			uint64_t ev[40];
+			size_t n = 0, wrong = 0;
+
+			for (int i = 0; i < 40; i++)
+				ev[i] = (uint64_t)i;
+			CHECK_EQ_INT(nu_loader_new(&ld, ds, ev, 40, NULL, NULL, &lo, &cause),
+			    NU_OK, "interleaved loader (views %d%s)", views,
+			    stream ? ", streamed" : "");
+			nu_loader_start(ld, 0, &cause);
+			while (nu_loader_next(ld, &b, &cause) == NU_OK && b != NULL)
+				for (size_t e = 0; e < b->n; e++, n++)
+					for (int v = 0; v < b->nviews; v++) {
+						int k = views == 3 ? v : 1;
+
+						nu_input_view(NU_INPUT_INTERLEAVED, maps +
+						    b->event[e] * NU_MAP_BYTES, k, v0);
+						for (size_t i = 0; i < NU_VIEW_BYTES; i++)
+							wrong += b->x[(e * (size_t)b->nviews +
+							    (size_t)v) * NU_VIEW_BYTES + i] !=
+							    (float)v0[i];
+					}
+			CHECK(n == 40 && wrong == 0, "views %d%s: every pixel is its "
+			    "interleaved byte as it is (%zu events, %zu wrong)", views,
+			    stream ? ", streamed" : "", n, wrong);
+			nu_loader_free(ld);
+		}
+	{
+		struct nu_loader_opts lo = { .views = 3, .batch = 16, .input = 2 };
+		struct nu_loader *ld = NULL;
+		uint64_t ev0 = 0;
+
+		CHECK(nu_loader_new(&ld, ds, &ev0, 1, NULL, NULL, &lo, &cause) ==
+		    NU_ERR_USAGE && ld == NULL, "an input mapping of neither kind is refused");
+		free(cause);
+		cause = NULL;
+	}
+	free(cause);
+	free(row);
+	free(v0);
+	free(v1);
+	free(seen);
+	free(maps);
+}
+
 int
 main(void)
 {
@@ -514,6 +627,7 @@ main(void)
 	test_labels_and_splits();
 	test_loader();
 	test_shares();
+	test_input();
 	nu_labels_free(&lab);
 	nu_dataset_free(ds);
 	TEST_DONE();

@@ -198,6 +198,48 @@ test_model(void)
 	free(sal);
 }
 
+/* with [net] input = interleaved the network reads every other byte of
+ * the row, and its map is drawn back where those bytes are: the one-cell
+ * YZ network reads interleaved view 1's pixel (R0, C0), byte
+ * (R0*80 + C0)*2 + 1 of the row (an XZ pixel), raw under normalise none */
+static void
+test_model_interleaved(void)
+{
+	static const char text[] = "[net]\nversion = 1\nviews = yz\ninput = interleaved\n"
+	    "[flatten]\n";
+	struct nu_model m = { 0 };
+	uint8_t *map8 = calloc(NU_MAP_BYTES, 1);
+	float *sal = malloc(NU_MAP_BYTES * sizeof(float));
+	struct nu_sal_opts o = { .method = NU_SAL_GRADIENT, .output = -1 };
+	double s, p = sigmoid(2.0 * 1.0 - 1.0);
+	size_t nz = 0, at = (size_t)(R0 * NU_CELLS + C0) * 2 + 1;
+	char *cause = NULL;
+
+	REQUIRE(nu_arch_parse(&m.arch, "i.arch", text, strlen(text), &cause) == NU_OK,
+	    "interleaved arch: %s", cause ? cause : "");
+	m.net = one_cell("yz");
+	strcpy(m.meta.normalise, "none");
+	m.meta.normalise_max = 255;
+	for (int i = 0; i < NU_MAP_BYTES; i++)
+		map8[i] = (uint8_t)(i * 7 % 200 + 2);
+	map8[at] = 1;
+	CHECK(at < NU_VIEW_BYTES, "the byte the network reads lies in the XZ view");
+	CHECK(nu_saliency(&m, map8, &o, sal, &s, NULL, NULL) == NU_OK, "an interleaved model's map");
+	CHECK_NEAR(s, p, 1e-6, "the score reads byte (R0*80 + C0)*2 + 1, 1 under normalise none");
+	CHECK_NEAR(sal[at], 2.0 * p * (1.0 - p), 1e-6, "the map is drawn back on that byte");
+	for (size_t i = 0; i < NU_MAP_BYTES; i++)
+		nz += i != at && sal[i] != 0.0f;
+	CHECK_EQ_INT(nz, 0, "and zero elsewhere");
+	strcpy(m.meta.normalise, "1/255");
+	CHECK(nu_saliency(&m, map8, &o, sal, &s, NULL, &cause) == NU_ERR_FORMAT &&
+	    strstr(cause, "1/255") != NULL, "an unknown normalise is refused: %s", cause);
+	free(cause);
+	nu_arch_free(m.arch);
+	nu_net_free(m.net);
+	free(map8);
+	free(sal);
+}
+
 static double
 score_of(const struct nu_net *net, struct nu_net_ws *ws, const float *x, int k)
 {
@@ -388,6 +430,7 @@ main(void)
 {
 	test_one_cell();
 	test_model();
+	test_model_interleaved();
 	test_random("separate branches",
 	    "[net]\nversion = 1\n[conv]\nfilters = 2\nkernel = 4\nstride = 2\nactivation = tanh\n"
 	    "[avgpool]\nsize = 3\npadding = same\n[merge]\n[dense]\nunits = 4\nactivation = tanh\n"
