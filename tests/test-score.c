@@ -77,6 +77,14 @@ main(void)
 		/* the BLAS may sum in another order for another batch size */
 		CHECK(d <= 1e-6, "the same scores either way (largest difference %.3g)", d);
 	}
+	/* a scaling this nuscope does not know is refused, not guessed */
+	snprintf(m.meta.normalise, sizeof m.meta.normalise, "1/255");
+	CHECK(nu_score(&m, ds, ev, n, &lab, 64, s7, NULL, &cause) == NU_ERR_FORMAT &&
+	    cause != NULL && strstr(cause, "\"1/255\" is none of 255|max|log1p|none") != NULL,
+	    "an unknown normalise is refused: %s", cause != NULL ? cause : "");
+	free(cause);
+	cause = NULL;
+	snprintf(m.meta.normalise, sizeof m.meta.normalise, "255");
 	{
 		/* by hand: the XZ map / 255, 4x4 max pools (25 x 20), the
 		 * dense layer's 500 weights and bias, a sigmoid */
