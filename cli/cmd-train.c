@@ -379,6 +379,67 @@ follow_run(struct follow *f)
 	}
 }
 
+/* A mistake in the --where expression is a usage error, found before the
+ * files are opened; the run compiles it again.  False: said so. */
+static bool
+where_check(const char *where)
+{
+	struct nu_where *w = NULL;
+	char *cause = NULL;
+
+	if (where == NULL || where[0] == '\0')
+		return true;
+	if (nu_where_compile(&w, where, &cause) != NU_OK) {
+		fprintf(stderr, "nuscope train: %s\n", cause);
+		free(cause);
+		return false;
+	}
+	nu_where_free(w);
+	return true;
+}
+
+/*
+ * The end of a run that joined cleanly: its message, the best epoch, where
+ * the model is, and the JSON log closed (json, if not NULL, is closed
+ * here; a log that could not be written is removed).  The exit status.
+ */
+static int
+report_end(struct nu_train *t, const struct nu_train_snap *snap, FILE *hdr,
+    FILE *json, const char *json_path, bool json_failed, const char *output)
+{
+	int rc, e;
+
+	if (snap->message[0])
+		fprintf(hdr, "%s\n", snap->message);
+	if (snap->best_epoch >= 0) {
+		struct nu_epoch_rec best;
+
+		if (nu_train_epochs(t, snap->best_epoch, &best, 1) == 1) {
+			printf("best epoch %d by %s (%.4f): ", best.epoch + 1, snap->monitor,
+			    snap->best_value);
+			print_epoch(stdout, &best, snap->epochs,
+			    nu_task_nclasses(nu_train_net(t)->task) > 0);
+		}
+	}
+	rc = json_failed ? 1 : snap->state == NU_RUN_STOPPED ? EXIT_INTERRUPTED : 0;
+	if (snap->state != NU_RUN_STOPPED)
+		printf("model written to %s\n", output);
+	else if (json_failed)
+		printf("model saved to %s at the stop (--resume continues it)\n", output);
+	if (json != NULL) {
+		e = log_error(json);
+		if (fclose(json) != 0 && e == 0)
+			e = errno ? errno : EIO;
+		if (e != 0) {
+			fprintf(stderr, "nuscope train: %s: cannot write the JSON log: %s "
+			    "(removed)\n", json_path, strerror(e));
+			unlink(json_path);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 int
 cmd_train(int argc, char **argv)
 {
@@ -397,7 +458,6 @@ cmd_train(int argc, char **argv)
 	int seen_e = 0, rc = 1;
 	enum nu_status st;
 	bool json_failed = false;
-	int e;
 
 	if (!cli_opts_parse(&train_cmd, &args, argc, argv, &rc))
 		return rc;
@@ -421,18 +481,9 @@ cmd_train(int argc, char **argv)
 		cli_opts_help(stderr, &train_cmd);
 		goto usage;
 	}
-	if (to.where != NULL && to.where[0] != '\0') {
-		/* a mistake in the expression is a usage error, found before
-		 * the files are opened; the run compiles it again */
-		struct nu_where *w = NULL;
-
-		if (nu_where_compile(&w, to.where, &cause) != NU_OK) {
-			fprintf(stderr, "nuscope train: %s\n", cause);
-			free(cause);
-			free(output);
-			return EXIT_USAGE;
-		}
-		nu_where_free(w);
+	if (!where_check(to.where)) {
+		free(output);
+		return EXIT_USAGE;
 	}
 	if ((st = nu_arch_load(&a, argv[optind], &cause)) != NU_OK) {
 		fprintf(stderr, "nuscope train: %s\n", cause);
@@ -509,35 +560,8 @@ cmd_train(int argc, char **argv)
 		cli_error("train", st, cause);
 		goto out;
 	}
-	if (snap.message[0])
-		fprintf(hdr, "%s\n", snap.message);
-	if (snap.best_epoch >= 0) {
-		struct nu_epoch_rec best;
-
-		if (nu_train_epochs(t, snap.best_epoch, &best, 1) == 1) {
-			printf("best epoch %d by %s (%.4f): ", best.epoch + 1, snap.monitor,
-			    snap.best_value);
-			print_epoch(stdout, &best, snap.epochs,
-			    nu_task_nclasses(nu_train_net(t)->task) > 0);
-		}
-	}
-	rc = json_failed ? 1 : snap.state == NU_RUN_STOPPED ? EXIT_INTERRUPTED : 0;
-	if (snap.state != NU_RUN_STOPPED)
-		printf("model written to %s\n", output);
-	else if (json_failed)
-		printf("model saved to %s at the stop (--resume continues it)\n", output);
-	if (json != NULL) {
-		e = log_error(json);
-		if (fclose(json) != 0 && e == 0)
-			e = errno ? errno : EIO;
-		json = NULL;
-		if (e != 0) {
-			fprintf(stderr, "nuscope train: %s: cannot write the JSON log: %s "
-			    "(removed)\n", json_path, strerror(e));
-			unlink(json_path);
-			rc = 1;
-		}
-	}
+	rc = report_end(t, &snap, hdr, json, json_path, json_failed, output);
+	json = NULL;            /* report_end closed it */
 out:
 	if (json != NULL)
 		fclose(json);
