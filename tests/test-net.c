@@ -2,7 +2,7 @@
  * test-net.c: networks built from architecture text: parameter counts of
  * the presets, error messages, gradients of whole networks (branches,
  * shared weights, both merges, stacked views) against central differences,
- * and relu + max pooling pooled first against the plain order.
+ * and relus moved after max pooling against the plain order.
  */
 #include "config.h"
 
@@ -190,8 +190,8 @@ gradcheck(const char *what, const char *text)
 }
 
 /*
- * A relu straight before a max pooling runs as the pooling then the relu
- * (net.c): outputs, parameter gradients and input gradients must equal
+ * A relu straight before a max pooling, or before a dropout then a max
+ * pooling, runs after them (net.c): outputs, parameter gradients and input gradients must equal
  * those of the plain order, on inputs with negative values so that some
  * windows hold no positive cell.  NAME is a preset file or architecture
  * text.
@@ -226,7 +226,7 @@ reorder_check(const char *what, const char *text, const char *preset)
 		return;
 	}
 	for (int i = 0; i < net->nnodes; i++)
-		pairs += net->node[i].pool_first;
+		pairs += net->node[i].relu_after > 0;
 	nx = (size_t)N * net->nviews * 8000;
 	x = malloc(nx * sizeof(float));
 	for (int k = 0; k < 2; k++) {
@@ -252,7 +252,7 @@ reorder_check(const char *what, const char *text, const char *preset)
 	for (size_t i = 0; i < nx; i++)
 		xdiff += dx[0][i] != dx[1][i];
 	CHECK(pairs > 0 && same_out && gdiff == 0 && xdiff == 0,
-	    "%s: %d relu+maxpool pairs pooled first give the plain order's outputs%s, "
+	    "%s: %d relus moved after max pooling give the plain order's outputs%s, "
 	    "and parameter and input gradients (%zu and %zu differ)", what, pairs,
 	    same_out ? "" : " (they DIFFER)", gdiff, xdiff);
 	free(x);
@@ -290,9 +290,10 @@ main(void)
 	    "stride = 5\nactivation = tanh\n[avgpool]\nsize = 2\n[flatten]\n[dense]\nunits = 1\n");
 	reorder_check("seed1", NULL, "seed1.arch");
 	reorder_check("cvn-lite", NULL, "cvn-lite.arch");
-	reorder_check("stacked, relu first in the trunk",
+	reorder_check("seed2 (relu, dropout, max pooling)", NULL, "seed2.arch");
+	reorder_check("stacked, relu and dropout first in the trunk",
 	    "[net]\nversion = 1\nbranches = stacked\n[activation]\nfunction = relu\n"
-	    "[maxpool]\nsize = 4\n[conv]\nfilters = 3\nkernel = 3\nactivation = relu\n"
+	    "[dropout]\nrate = 0.5\n[maxpool]\nsize = 4\n[conv]\nfilters = 3\nkernel = 3\nactivation = relu\n"
 	    "[maxpool]\nsize = 2\npadding = same\n[flatten]\n[dense]\nunits = 1\n"
 	    "activation = sigmoid\n", NULL);
 	reorder_check("branches starting with relu, then a dropout between",
