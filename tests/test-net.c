@@ -1,7 +1,8 @@
 /*
  * test-net.c: networks built from architecture text: parameter counts of
- * the presets, error messages, and gradients of whole networks (branches,
- * shared weights, both merges, stacked views) against central differences.
+ * the presets, error messages, gradients of whole networks (branches,
+ * shared weights, both merges, stacked views) against central differences,
+ * and relus moved after max pooling against the plain order.
  */
 #include "config.h"
 
@@ -188,6 +189,82 @@ gradcheck(const char *what, const char *text)
 	free(cause);
 }
 
+/*
+ * A relu straight before a max pooling, or before a dropout then a max
+ * pooling, runs after them (net.c): outputs, parameter gradients and input gradients must equal
+ * those of the plain order, on inputs with negative values so that some
+ * windows hold no positive cell.  NAME is a preset file or architecture
+ * text.
+ */
+static void
+reorder_check(const char *what, const char *text, const char *preset)
+{
+	char *cause = NULL, path[1024];
+	struct nu_arch *a = NULL;
+	struct nu_net *net = NULL;
+	struct nu_net_ws *ws = NULL;
+	struct nu_rng r;
+	enum { N = 5 };
+	float *x, *g[2], *dx[2], out[2][N * 8], dout[N * 8];
+	size_t nx, gdiff = 0, xdiff = 0;
+	int pairs = 0;
+	bool same_out = true;
+
+	if (preset != NULL) {
+		const char *src = getenv("top_srcdir");
+
+		snprintf(path, sizeof path, "%s/assets/arch/%s", src ? src : "..", preset);
+		if (nu_arch_load(&a, path, &cause) == NU_OK)
+			nu_net_new(&net, a, 4, &cause);
+		nu_arch_free(a);
+	} else
+		net = build(text, &cause);
+	if (net == NULL || nu_net_ws_new(net, N, &ws, &cause) != NU_OK) {
+		CHECK(0, "%s builds: %s", what, cause ? cause : "?");
+		free(cause);
+		nu_net_free(net);
+		return;
+	}
+	for (int i = 0; i < net->nnodes; i++)
+		pairs += net->node[i].relu_after > 0;
+	nx = (size_t)N * net->nviews * 8000;
+	x = malloc(nx * sizeof(float));
+	for (int k = 0; k < 2; k++) {
+		g[k] = calloc(net->nparams, sizeof(float));
+		dx[k] = malloc(nx * sizeof(float));
+	}
+	nu_rng_seed(&r, 3, 4);
+	for (size_t i = 0; i < nx; i++)
+		x[i] = nu_rng_uniform(&r) < 0.3 ? (float)(2.0 * nu_rng_uniform(&r) - 1.0) : 0.0f;
+	for (int i = 0; i < N * net->nout; i++)
+		dout[i] = (float)(nu_rng_uniform(&r) - 0.5);
+	for (int k = 0; k < 2; k++) {
+		const float *o;
+
+		net->reorder = k == 0;
+		o = nu_net_forward(net, ws, x, N, 0, true, 7, NULL);
+		memcpy(out[k], o, (size_t)N * net->nout * sizeof(float));
+		nu_net_input_grad(net, ws, dout, g[k], dx[k], NULL);
+	}
+	same_out = memcmp(out[0], out[1], (size_t)N * net->nout * sizeof(float)) == 0;
+	for (size_t i = 0; i < net->nparams; i++)
+		gdiff += g[0][i] != g[1][i];
+	for (size_t i = 0; i < nx; i++)
+		xdiff += dx[0][i] != dx[1][i];
+	CHECK(pairs > 0 && same_out && gdiff == 0 && xdiff == 0,
+	    "%s: %d relus moved after max pooling give the plain order's outputs%s, "
+	    "and parameter and input gradients (%zu and %zu differ)", what, pairs,
+	    same_out ? "" : " (they DIFFER)", gdiff, xdiff);
+	free(x);
+	for (int k = 0; k < 2; k++) {
+		free(g[k]);
+		free(dx[k]);
+	}
+	nu_net_ws_free(ws);
+	nu_net_free(net);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -211,5 +288,17 @@ main(void)
 	gradcheck("stacked views, regression",
 	    "[net]\nversion = 1\ntask = energy\nbranches = stacked\n[conv]\nfilters = 2\nkernel = 5\n"
 	    "stride = 5\nactivation = tanh\n[avgpool]\nsize = 2\n[flatten]\n[dense]\nunits = 1\n");
+	reorder_check("seed1", NULL, "seed1.arch");
+	reorder_check("cvn-lite", NULL, "cvn-lite.arch");
+	reorder_check("seed2 (relu, dropout, max pooling)", NULL, "seed2.arch");
+	reorder_check("stacked, relu and dropout first in the trunk",
+	    "[net]\nversion = 1\nbranches = stacked\n[activation]\nfunction = relu\n"
+	    "[dropout]\nrate = 0.5\n[maxpool]\nsize = 4\n[conv]\nfilters = 3\nkernel = 3\nactivation = relu\n"
+	    "[maxpool]\nsize = 2\npadding = same\n[flatten]\n[dense]\nunits = 1\n"
+	    "activation = sigmoid\n", NULL);
+	reorder_check("branches starting with relu, then a dropout between",
+	    "[net]\nversion = 1\n[activation]\nfunction = relu\n[maxpool]\nsize = 5\n"
+	    "[conv]\nfilters = 2\nkernel = 3\nactivation = relu\n[dropout]\nrate = 0.3\n"
+	    "[maxpool]\nsize = 2\n[merge]\n[dense]\nunits = 1\nactivation = sigmoid\n", NULL);
 	TEST_DONE();
 }
