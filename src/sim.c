@@ -982,6 +982,38 @@ had_add(struct had *h, int type, int charge, double m)
 }
 
 /*
+ * The lambda with sum_i sqrt(m2[i] + lambda^2 k2[i]) = w, by bisection:
+ * the scale that gives n particles of squared masses m2 and squared
+ * momentum directions k2 the total energy w.
+ */
+static double
+momentum_scale(const double *m2, const double *k2, int n, double w)
+{
+	double lo = 0.0, hi = 1.0;
+
+	for (int it = 0; it < 60; it++) {
+		double sum = 0.0;
+
+		for (int i = 0; i < n; i++)
+			sum += sqrt(m2[i] + hi * hi * k2[i]);
+		if (sum >= w)
+			break;
+		hi *= 2.0;
+	}
+	for (int it = 0; it < 40; it++) {
+		double mid = 0.5 * (lo + hi), sum = 0.0;
+
+		for (int i = 0; i < n; i++)
+			sum += sqrt(m2[i] + mid * mid * k2[i]);
+		if (sum > w)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return lo;
+}
+
+/*
  * Give the hadrons [from, h->n) momenta that conserve energy and momentum
  * in a system of mass w, isotropic in its rest frame (directions random,
  * momentum shares exponential, total momentum removed, then scaled to
@@ -991,7 +1023,7 @@ static void
 had_decay(struct rng *r, struct had *h, int from, double w, const double b[3])
 {
 	int n = h->n - from;
-	double k[24][3], mean[3] = { 0, 0, 0 }, lo = 0.0, hi = 1.0;
+	double k[24][3], mean[3] = { 0, 0, 0 }, m2[24], k2[24], lo;
 
 	if (n <= 0)
 		return;
@@ -1007,26 +1039,11 @@ had_decay(struct rng *r, struct had *h, int from, double w, const double b[3])
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < 3; j++)
 			k[i][j] = n > 1 ? k[i][j] - mean[j] : 0.0;
-	/* scale lambda: sum sqrt(m^2 + lambda^2 k^2) = w, by bisection */
-	for (int it = 0; it < 60; it++) {
-		double sum = 0.0;
-
-		for (int i = 0; i < n; i++)
-			sum += sqrt(h->m[from + i] * h->m[from + i] + hi * hi * dot3(k[i], k[i]));
-		if (sum >= w)
-			break;
-		hi *= 2.0;
+	for (int i = 0; i < n; i++) {
+		m2[i] = h->m[from + i] * h->m[from + i];
+		k2[i] = dot3(k[i], k[i]);
 	}
-	for (int it = 0; it < 40; it++) {
-		double mid = 0.5 * (lo + hi), sum = 0.0;
-
-		for (int i = 0; i < n; i++)
-			sum += sqrt(h->m[from + i] * h->m[from + i] + mid * mid * dot3(k[i], k[i]));
-		if (sum > w)
-			hi = mid;
-		else
-			lo = mid;
-	}
+	lo = momentum_scale(m2, k2, n, w);
 	for (int i = 0; i < n; i++) {
 		int a = from + i;
 
@@ -1053,8 +1070,8 @@ had_decay_jet(struct rng *r, struct had *h, int from, double w, const double b[3
 {
 	int n = h->n - from;
 	double ax[3], u[3], v[3], bn = norm3(b);
-	double pt[MAXHAD][2], kz[MAXHAD], mt[MAXHAD], mean[3] = { 0, 0, 0 };
-	double s = sqrt(0.5 * JET_PT2), lo = 0.0, hi = 1.0;
+	double pt[MAXHAD][2], kz[MAXHAD], mt[MAXHAD], k2[MAXHAD], mean[3] = { 0, 0, 0 };
+	double s = sqrt(0.5 * JET_PT2), lo;
 
 	if (n <= 1 || bn <= 0.0) {
 		had_decay(r, h, from, w, b);
@@ -1100,26 +1117,11 @@ had_decay_jet(struct rng *r, struct had *h, int from, double w, const double b[3
 			pt[i][1] *= 0.7;
 		}
 	}
-	/* lambda: sum sqrt(mt^2 + lambda^2 kz^2) = w, by bisection */
-	for (int it = 0; it < 60; it++) {
-		double sum = 0.0;
-
-		for (int i = 0; i < n; i++)
-			sum += sqrt(mt[i] * mt[i] + hi * hi * kz[i] * kz[i]);
-		if (sum >= w)
-			break;
-		hi *= 2.0;
+	for (int i = 0; i < n; i++) {
+		mt[i] *= mt[i];
+		k2[i] = kz[i] * kz[i];
 	}
-	for (int it = 0; it < 40; it++) {
-		double mid = 0.5 * (lo + hi), sum = 0.0;
-
-		for (int i = 0; i < n; i++)
-			sum += sqrt(mt[i] * mt[i] + mid * mid * kz[i] * kz[i]);
-		if (sum > w)
-			hi = mid;
-		else
-			lo = mid;
-	}
+	lo = momentum_scale(mt, k2, n, w);
 	for (int i = 0; i < n; i++) {
 		int a = from + i;
 
